@@ -1,0 +1,178 @@
+"""action_answer: answers every knowledge question from data/knowledge.
+
+Decides, in order: is the question about a platform we do not cover (out of scope)? which platform
+is meant (ask with buttons when unknown)? do the documents cover it for that platform (else say so
+honestly)? — and then renders the topic.
+"""
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import Knowledge, load_knowledge
+from actions.render import (
+    ask_platform_buttons,
+    capabilities_button,
+    render_answer,
+    topic_buttons,
+)
+
+INFORM_PLATFORM = "inform_platform"
+FOLLOWUP_DEVICE = "followup_device"
+# When a message names several devices ("机房电脑"), the most specific one decides.
+DEVICE_PRIORITY = ["public", "web", "app"]
+# A device follow-up without an earlier procedure in the conversation is about logging out.
+DEFAULT_GOAL = "logout"
+
+
+def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
+    return [
+        e["value"]
+        for e in tracker.latest_message.get("entities", [])
+        if e.get("entity") == entity
+    ]
+
+
+def most_specific_device(devices: List[Text]) -> Optional[Text]:
+    for device in DEVICE_PRIORITY:
+        if device in devices:
+            return device
+    return None
+
+
+class ActionAnswer(Action):
+    def name(self) -> Text:
+        return "action_answer"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[Dict[Text, Any]]:
+        knowledge = load_knowledge()
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        said_platforms = [
+            p for p in entity_values(tracker, "platform") if p in knowledge.platforms
+        ]
+        other_platforms = entity_values(tracker, "other_platform")
+        device = most_specific_device(entity_values(tracker, "device"))
+        platform = said_platforms[0] if said_platforms else tracker.get_slot("platform")
+
+        if other_platforms and not said_platforms:
+            # "雨课堂怎么退出" is a near miss, unless the topic itself is about that platform
+            # (解除微信授权, 和腾讯课堂比较).
+            mentions = knowledge.topics.get(intent, {}).get("mentions", [])
+            if not set(other_platforms) & set(mentions):
+                return self._other_platform(dispatcher, knowledge, other_platforms[0])
+
+        if intent == INFORM_PLATFORM:
+            goal = tracker.get_slot("pending_goal")
+            if not goal:
+                return self._platform_menu(dispatcher, knowledge, platform)
+            return self._answer_goal(dispatcher, knowledge, goal, platform, device, True)
+
+        if intent == FOLLOWUP_DEVICE:
+            goal = tracker.get_slot("last_goal") or DEFAULT_GOAL
+            return self._answer_goal(
+                dispatcher, knowledge, goal, platform, device, bool(said_platforms)
+            )
+
+        if knowledge.is_routed(intent):
+            return self._answer_goal(
+                dispatcher, knowledge, intent, platform, device, bool(said_platforms)
+            )
+
+        if intent not in knowledge.topics:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
+            return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
+        return self._answer_topic(dispatcher, knowledge, intent)
+
+    def _answer_goal(
+        self,
+        dispatcher: CollectingDispatcher,
+        knowledge: Knowledge,
+        goal: Text,
+        platform: Optional[Text],
+        device: Optional[Text],
+        platform_was_said: bool,
+    ) -> List[Dict[Text, Any]]:
+        topic_id = knowledge.route(goal, platform, device) if platform else None
+        if topic_id:
+            return self._answer_topic(dispatcher, knowledge, topic_id, goal)
+        if platform and platform_was_said:
+            return self._not_covered(dispatcher, knowledge, platform, goal)
+        # Platform unknown, or only remembered from earlier and not fitting: ask.
+        self._ask_platform(dispatcher, knowledge)
+        return [SlotSet("pending_goal", goal)]
+
+    def _answer_topic(
+        self,
+        dispatcher: CollectingDispatcher,
+        knowledge: Knowledge,
+        topic_id: Text,
+        goal: Optional[Text] = None,
+    ) -> List[Dict[Text, Any]]:
+        topic = knowledge.topics[topic_id]
+        dispatcher.utter_message(
+            text=render_answer(knowledge, topic_id),
+            buttons=topic_buttons(knowledge, topic.get("related", [])),
+        )
+        events = [SlotSet("platform", topic["platform"]), SlotSet("pending_goal", None)]
+        goal = goal or knowledge.goal_of(topic_id)
+        if goal:
+            events.append(SlotSet("last_goal", goal))
+        return events
+
+    def _platform_menu(
+        self,
+        dispatcher: CollectingDispatcher,
+        knowledge: Knowledge,
+        platform: Optional[Text],
+    ) -> List[Dict[Text, Any]]:
+        if platform not in knowledge.platforms:
+            self._ask_platform(dispatcher, knowledge)
+            return []
+        info = knowledge.platforms[platform]
+        dispatcher.utter_message(
+            text=knowledge.presentation["platform_menu"].format(platform_name=info["name"]),
+            buttons=topic_buttons(knowledge, info["menu"]),
+        )
+        return [SlotSet("platform", platform)]
+
+    def _not_covered(
+        self,
+        dispatcher: CollectingDispatcher,
+        knowledge: Knowledge,
+        platform: Text,
+        asked: Text,
+    ) -> List[Dict[Text, Any]]:
+        """Honest answer when the documents say nothing about `asked` for `platform`."""
+        info = knowledge.platforms[platform]
+        title = knowledge.goal_titles.get(asked) or knowledge.topics[asked]["title"]
+        dispatcher.utter_message(
+            text=knowledge.presentation["not_covered"].format(
+                platform_name=info["name"], platform_help=info["help"], topic_title=title
+            ),
+            buttons=topic_buttons(knowledge, info["menu"]),
+        )
+        return [SlotSet("platform", platform), SlotSet("pending_goal", None)]
+
+    def _ask_platform(self, dispatcher: CollectingDispatcher, knowledge: Knowledge) -> None:
+        dispatcher.utter_message(
+            text=knowledge.presentation["ask_platform"],
+            buttons=ask_platform_buttons(knowledge),
+        )
+
+    def _other_platform(
+        self, dispatcher: CollectingDispatcher, knowledge: Knowledge, other_platform: Text
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            text=knowledge.presentation["other_platform"].format(other_platform=other_platform),
+            buttons=[capabilities_button(knowledge)],
+        )
+        return [SlotSet("pending_goal", None)]

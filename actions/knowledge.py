@@ -1,0 +1,85 @@
+"""Loads data/knowledge/ — the one place where the bot's facts live — and answers look-ups on it.
+
+Nothing is read at import time: `load_knowledge()` reads the YAML files on first use and caches them.
+"""
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import yaml
+
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
+DEFAULT_ROUTE = "default"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A generic intent (logout, deregister) answered for one platform and device."""
+
+    goal: Text
+    platform: Text
+    device: Text
+
+
+class Knowledge:
+    def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
+        self.sources: Dict[Text, Dict[Text, Any]] = files["sources"]["sources"]
+        self.citation: Text = files["sources"]["citation"]
+        self.platforms: Dict[Text, Dict[Text, Any]] = files["platforms"]["platforms"]
+        self.procedures: Dict[Text, Dict[Text, Any]] = files["procedures"]["procedures"]
+        self.misconceptions: Dict[Text, Dict[Text, Any]] = files["misconceptions"][
+            "misconceptions"
+        ]
+        self.topics: Dict[Text, Dict[Text, Any]] = files["topics"]["topics"]
+        self.routes: Dict[Text, Dict[Text, Dict[Text, Text]]] = files["topics"]["routes"]
+        self.goal_titles: Dict[Text, Text] = files["topics"]["goals"]
+        self.presentation: Dict[Text, Any] = files["presentation"]
+
+    def is_routed(self, intent: Text) -> bool:
+        """True for generic intents whose topic depends on platform and device."""
+        return intent in self.routes
+
+    def route(
+        self, goal: Text, platform: Text, device: Optional[Text]
+    ) -> Optional[Text]:
+        """The topic answering `goal` on `platform`, or None when the documents do not cover it."""
+        by_device = self.routes.get(goal, {}).get(platform)
+        if not by_device:
+            return None
+        return by_device.get(device or DEFAULT_ROUTE, by_device[DEFAULT_ROUTE])
+
+    def route_to(self, topic_id: Text) -> Optional[Route]:
+        """The route that leads to a topic, preferring the default device."""
+        found = [
+            Route(goal, platform, device)
+            for goal, by_platform in self.routes.items()
+            for platform, by_device in by_platform.items()
+            for device, target in by_device.items()
+            if target == topic_id
+        ]
+        found.sort(key=lambda r: r.device != DEFAULT_ROUTE)
+        return found[0] if found else None
+
+    def goal_of(self, topic_id: Text) -> Optional[Text]:
+        route = self.route_to(topic_id)
+        return route.goal if route else None
+
+    def topics_of(self, platform: Text) -> List[Text]:
+        return [tid for tid, t in self.topics.items() if t["platform"] == platform]
+
+
+def knowledge_dir() -> Path:
+    return Path(os.environ.get("KNOWLEDGE_DIR", DEFAULT_KNOWLEDGE_DIR))
+
+
+@functools.lru_cache(maxsize=1)
+def load_knowledge(directory: Optional[Text] = None) -> Knowledge:
+    folder = Path(directory) if directory else knowledge_dir()
+    files = {
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.yml"))
+    }
+    return Knowledge(files)

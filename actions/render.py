@@ -1,0 +1,90 @@
+"""Turns a knowledge topic into the text and buttons a user sees.
+
+Layout strings come from data/knowledge/presentation.yml; facts from the other knowledge files.
+"""
+
+import json
+from typing import Any, Dict, List, Text
+
+from actions.knowledge import DEFAULT_ROUTE, Knowledge
+
+
+def render_steps(knowledge: Knowledge, procedure_id: Text) -> List[Text]:
+    layout = knowledge.presentation
+    procedure = knowledge.procedures[procedure_id]
+    lines = [layout["steps_heading"].format(title=procedure["title"])]
+    for number, step in enumerate(procedure["steps"], start=1):
+        template = layout["step_see"] if step.get("see") else layout["step"]
+        lines.append(template.format(number=number, do=step["do"], see=step.get("see")))
+    return lines
+
+
+def render_point(knowledge: Knowledge, point: Text) -> Text:
+    layout = knowledge.presentation
+    if point.startswith(tuple(layout["marked_point_prefixes"])):
+        return point
+    return layout["point"].format(text=point)
+
+
+def citation(knowledge: Knowledge, source_id: Text) -> Text:
+    return knowledge.citation.format(**knowledge.sources[source_id])
+
+
+def topic_source(knowledge: Knowledge, topic: Dict[Text, Any]) -> Text:
+    """A topic cites the source of its procedure or misconception, else its platform's document."""
+    if "source" in topic:
+        return topic["source"]
+    if "procedure" in topic:
+        return knowledge.procedures[topic["procedure"]]["source"]
+    if "misconception" in topic:
+        return knowledge.misconceptions[topic["misconception"]]["source"]
+    return f"{topic['platform']}_doc"
+
+
+def render_answer(knowledge: Knowledge, topic_id: Text) -> Text:
+    layout = knowledge.presentation
+    topic = knowledge.topics[topic_id]
+    lines: List[Text] = []
+    if topic.get("answer"):
+        lines.append(topic["answer"].strip())
+    if topic.get("misconception"):
+        correction = knowledge.misconceptions[topic["misconception"]]["correction"]
+        lines.append(layout["misconception"].format(correction=correction))
+    lines.extend(render_point(knowledge, p) for p in topic.get("points", []))
+    if topic.get("procedure"):
+        lines.extend(render_steps(knowledge, topic["procedure"]))
+    lines.extend(layout["warning"].format(text=w) for w in topic.get("warnings", []))
+    lines.append(citation(knowledge, topic_source(knowledge, topic)))
+    return "\n".join(lines)
+
+
+def payload_for(knowledge: Knowledge, topic_id: Text) -> Text:
+    """The message a button sends to reach a topic: its own intent, or a routed generic intent."""
+    route = knowledge.route_to(topic_id)
+    if route is None:
+        return f"/{topic_id}"
+    entities = {"platform": route.platform}
+    if route.device != DEFAULT_ROUTE:
+        entities["device"] = route.device
+    return f"/{route.goal}{json.dumps(entities, ensure_ascii=False)}"
+
+
+def topic_buttons(knowledge: Knowledge, topic_ids: List[Text]) -> List[Dict[Text, Text]]:
+    return [
+        {"title": knowledge.topics[tid]["title"], "payload": payload_for(knowledge, tid)}
+        for tid in topic_ids
+    ]
+
+
+def ask_platform_buttons(knowledge: Knowledge) -> List[Dict[Text, Text]]:
+    """One button per platform the bot knows, and one for "another platform" (out of scope)."""
+    buttons = [
+        {"title": info["name"], "payload": f'/inform_platform{{"platform": "{pid}"}}'}
+        for pid, info in knowledge.platforms.items()
+    ]
+    buttons.append({"title": knowledge.presentation["ask_platform_other"], "payload": "/out_of_scope"})
+    return buttons
+
+
+def capabilities_button(knowledge: Knowledge) -> Dict[Text, Text]:
+    return {"title": knowledge.presentation["capabilities_button"], "payload": "/bot_capabilities"}

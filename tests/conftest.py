@@ -1,0 +1,65 @@
+"""Shared fixtures: the knowledge, the domain, Rasa SDK trackers and dispatchers, and the trained model."""
+
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "helpdesk.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def knowledge():
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def make_tracker(
+    intent: str,
+    entities: Iterable[Dict[str, str]] = (),
+    slots: Optional[Dict[str, Any]] = None,
+    text: str = "",
+) -> Tracker:
+    """A tracker whose latest message has `intent` and `entities` ({"entity":…, "value":…})."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": [dict(e) for e in entities],
+    }
+    return Tracker(
+        sender_id="test-user",
+        slots={"platform": None, "pending_goal": None, "last_goal": None, **(slots or {})},
+        latest_message=latest,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make test`, which trains it first")
+    return MODEL
+
+
+@pytest.fixture
+def tracker_for():
+    return make_tracker

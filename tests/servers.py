@@ -1,0 +1,77 @@
+"""Starts the real action server and Rasa server on free loopback ports for end-to-end tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA = str(Path(sys.executable).parent / "rasa")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+START_TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up in {START_TIMEOUT_S}s; see {log}")
+
+
+@contextmanager
+def running_bot(model: Path, workdir: Path) -> Iterator[str]:
+    """Yields the REST webhook URL of a bot whose tracker store is a fresh SQLite file in workdir."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    processes = []
+    try:
+        action_log = ARTIFACTS / "action_server.log"
+        action_server = subprocess.Popen(
+            [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+            cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+        )
+        processes.append(action_server)
+        rasa_log = ARTIFACTS / "rasa_server.log"
+        rasa_server = subprocess.Popen(
+            [RASA, "run", "--model", str(model), "--port", str(rasa_port),
+             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
+            cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        )
+        processes.append(rasa_server)
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", action_server, action_log)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa_server, rasa_log)
+        yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

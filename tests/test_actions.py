@@ -1,0 +1,154 @@
+"""action_answer with Rasa SDK Tracker / CollectingDispatcher: the events it returns and what it says."""
+
+import json
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.answer import ActionAnswer
+
+ICVE = {"entity": "platform", "value": "icve"}
+CHSI = {"entity": "platform", "value": "chsi"}
+WEB = {"entity": "device", "value": "web"}
+PUBLIC = {"entity": "device", "value": "public"}
+
+
+def run(dispatcher, domain, tracker):
+    return ActionAnswer().run(dispatcher, tracker, domain)
+
+
+def only_message(dispatcher):
+    assert len(dispatcher.messages) == 1, dispatcher.messages
+    return dispatcher.messages[0]
+
+
+def test_logout_without_platform_asks_which_platform(dispatcher, domain, tracker_for):
+    events = run(dispatcher, domain, tracker_for("logout"))
+    message = only_message(dispatcher)
+    assert "哪个平台" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/inform_platform{"platform": "icve"}',
+        '/inform_platform{"platform": "chsi"}',
+        "/out_of_scope",
+    ]
+    assert events == [SlotSet("pending_goal", "logout")]
+
+
+def test_platform_answer_completes_the_pending_question(dispatcher, domain, tracker_for):
+    tracker = tracker_for("inform_platform", [ICVE], {"pending_goal": "logout"})
+    events = run(dispatcher, domain, tracker)
+    text = only_message(dispatcher)["text"]
+    assert "“账户与安全”→“退出登录”" in text
+    assert "72小时" in text
+    assert SlotSet("pending_goal", None) in events
+    assert SlotSet("last_goal", "logout") in events
+    assert SlotSet("platform", "icve") in events
+
+
+def test_logout_on_the_web_clears_cookies(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("logout", [ICVE, WEB]))
+    text = only_message(dispatcher)["text"]
+    assert "Ctrl+Shift+Delete" in text and "Cookies" in text
+
+
+def test_public_computer_wins_over_web_when_both_are_named(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("logout", [ICVE, PUBLIC, WEB]))
+    assert "访客模式" in only_message(dispatcher)["text"]
+
+
+def test_device_followup_keeps_goal_and_platform(dispatcher, domain, tracker_for):
+    tracker = tracker_for("followup_device", [WEB], {"platform": "icve", "last_goal": "logout"})
+    events = run(dispatcher, domain, tracker)
+    assert "Ctrl+Shift+Delete" in only_message(dispatcher)["text"]
+    assert SlotSet("last_goal", "logout") in events
+
+
+def test_device_followup_after_deregistration_stays_on_deregistration(dispatcher, domain, tracker_for):
+    tracker = tracker_for("followup_device", [WEB], {"platform": "icve", "last_goal": "deregister"})
+    run(dispatcher, domain, tracker)
+    text = only_message(dispatcher)["text"]
+    assert "“隐私设置”提交注销申请" in text and "3个工作日" in text
+
+
+def test_named_platform_without_that_procedure_is_not_covered(dispatcher, domain, tracker_for):
+    events = run(dispatcher, domain, tracker_for("logout", [CHSI]))
+    message = only_message(dispatcher)
+    assert "资料里没有学信网“退出登录”的说明" in message["text"]
+    assert "学信网客服" in message["text"]
+    assert message["buttons"], "offers what it can answer about 学信网"
+    assert SlotSet("platform", "chsi") in events
+
+
+def test_remembered_platform_that_does_not_fit_leads_to_a_question(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("deregister", [], {"platform": "chsi"}))
+    assert "哪个平台" in only_message(dispatcher)["text"]
+
+
+def test_remembered_platform_is_used_for_a_generic_question(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("deregister", [], {"platform": "icve"}))
+    assert "180天" in only_message(dispatcher)["text"]
+
+
+def test_other_platform_is_out_of_scope(dispatcher, domain, tracker_for):
+    tracker = tracker_for("logout", [{"entity": "other_platform", "value": "雨课堂"}])
+    run(dispatcher, domain, tracker)
+    message = only_message(dispatcher)
+    assert message["text"].startswith("抱歉，雨课堂的问题不在我能回答的范围内")
+    assert message["buttons"] == [{"title": "我能做什么", "payload": "/bot_capabilities"}]
+
+
+def test_other_platform_that_belongs_to_the_topic_is_answered(dispatcher, domain, tracker_for):
+    tracker = tracker_for("icve_third_party_unbind", [{"entity": "other_platform", "value": "微信"}])
+    run(dispatcher, domain, tracker)
+    assert "“账号安全”-“关联设备”" in only_message(dispatcher)["text"]
+
+
+def test_other_platform_beside_a_known_platform_is_answered(dispatcher, domain, tracker_for):
+    tracker = tracker_for("icve_compare_tencent", [ICVE, {"entity": "other_platform", "value": "腾讯课堂"}])
+    run(dispatcher, domain, tracker)
+    assert "即时删除" in only_message(dispatcher)["text"]
+
+
+def test_topic_asked_about_the_wrong_platform_is_not_covered(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("icve_close_app", [CHSI]))
+    assert "学信网“关掉APP算退出吗”" in only_message(dispatcher)["text"]
+
+
+def test_misconception_is_corrected_with_the_procedure(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("icve_close_app"))
+    text = only_message(dispatcher)["text"]
+    assert text.startswith("不算。")
+    assert "⚠️ 常见误区" in text and "72小时" in text
+    assert "1. 打开智慧职教APP" in text
+    assert "平台界面可能已更新" in text
+
+
+def test_chsi_answer_cites_the_chsi_document(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("chsi_account_share"))
+    text = only_message(dispatcher)["text"]
+    assert text.startswith("不可以")
+    assert "《学信网账号可以多人共用吗_学信网个人账户使用规范》" in text
+
+
+def test_platform_named_alone_shows_its_menu(dispatcher, domain, tracker_for):
+    events = run(dispatcher, domain, tracker_for("inform_platform", [CHSI]))
+    message = only_message(dispatcher)
+    assert message["text"].startswith("关于学信网")
+    assert [b["payload"] for b in message["buttons"]][0] == "/chsi_account_share"
+    assert events == [SlotSet("platform", "chsi")]
+
+
+def test_unknown_intent_gets_the_fallback_not_a_crash(dispatcher, domain, tracker_for):
+    assert run(dispatcher, domain, tracker_for("no_such_intent")) == []
+    assert only_message(dispatcher)["response"] == "utter_fallback"
+
+
+@pytest.mark.parametrize("intent", ["logout", "deregister"])
+def test_answer_buttons_lead_to_known_intents_and_entities(dispatcher, domain, tracker_for, intent):
+    run(dispatcher, domain, tracker_for(intent, [ICVE]))
+    for button in only_message(dispatcher)["buttons"]:
+        name, _, entities = button["payload"].lstrip("/").partition("{")
+        assert name in domain["intents"], button
+        if entities:
+            for entity in json.loads("{" + entities):
+                assert entity in domain["entities"], button

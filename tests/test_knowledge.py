@@ -1,0 +1,69 @@
+"""The knowledge base: complete, consistent with the domain, and free of the articles' marketing numbers."""
+
+import re
+
+import pytest
+
+from actions.render import payload_for, render_answer
+
+# Operational facts from the documents that the bot must be able to state (../shared/GUIDE.md).
+REQUIRED_FACTS = ["72小时", "2小时", "3个工作日", "90天", "180天", "3个常用设备",
+                  "“账户与安全”→“退出登录”", "Ctrl+Shift+Delete", "“强制下线所有设备”", "访客模式",
+                  "“账号安全”-“关联设备”", "验证短信和人脸识别", "“隐私设置”", "信息化办公室",
+                  "《个人信息保护法》第47条", "三阶确认法", "学期末", "证件号码已被注册",
+                  "主子账号", "教务处", "实名验证", "查设备→退登录→清缓存→验状态→改密码"]
+
+
+def all_answers(knowledge):
+    return {tid: render_answer(knowledge, tid) for tid in knowledge.topics}
+
+
+def test_every_knowledge_intent_has_a_topic(knowledge, domain):
+    topic_intents = [i for i in domain["intents"] if i.startswith(("icve_", "chsi_"))]
+    missing = [i for i in topic_intents if i not in knowledge.topics]
+    assert not missing
+
+
+def test_every_topic_can_be_reached(knowledge, domain):
+    for topic_id in knowledge.topics:
+        intent = payload_for(knowledge, topic_id).lstrip("/").split("{")[0]
+        assert intent in domain["intents"], topic_id
+
+
+def test_references_between_knowledge_files_resolve(knowledge):
+    for topic_id, topic in knowledge.topics.items():
+        assert topic["platform"] in knowledge.platforms, topic_id
+        assert topic.get("procedure", next(iter(knowledge.procedures))) in knowledge.procedures
+        assert topic.get("misconception", next(iter(knowledge.misconceptions))) in knowledge.misconceptions
+        assert set(topic.get("related", [])) <= set(knowledge.topics), topic_id
+    for platform in knowledge.platforms.values():
+        assert set(platform["menu"]) <= set(knowledge.topics)
+    for by_platform in knowledge.routes.values():
+        for by_device in by_platform.values():
+            assert "default" in by_device and set(by_device.values()) <= set(knowledge.topics)
+    assert set(knowledge.routes) == set(knowledge.goal_titles)
+
+
+@pytest.mark.parametrize("fact", REQUIRED_FACTS)
+def test_operational_fact_is_stated_somewhere(knowledge, fact):
+    assert any(fact in text for text in all_answers(knowledge).values()), fact
+
+
+def test_no_marketing_statistics_are_repeated(knowledge):
+    for topic_id, text in all_answers(knowledge).items():
+        assert not re.search(r"\d+(\.\d+)?%", text), topic_id
+        for phrase in ("白皮书", "报告显示", "Flesch", "艾瑞咨询", "成功率提升至"):
+            assert phrase not in text, (topic_id, phrase)
+
+
+def test_every_answer_names_its_source_and_that_the_ui_may_change(knowledge):
+    titles = [s["title"] for s in knowledge.sources.values()]
+    for topic_id, text in all_answers(knowledge).items():
+        assert any(f"《{t}》" in text for t in titles), topic_id
+        assert "平台界面可能已更新" in text, topic_id
+
+
+def test_steps_are_numbered_in_order(knowledge):
+    text = render_answer(knowledge, "icve_deregister")
+    numbers = [int(n) for n in re.findall(r"^(\d)\. ", text, flags=re.M)]
+    assert numbers == [1, 2, 3, 4, 5]

@@ -1,0 +1,77 @@
+"""Intent accuracy on the held-out set (tests/nlu/heldout.yml), written apart from the training data.
+
+Every mistake is listed in tests/artifacts/nlu_heldout.md and in the failure message.
+"""
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+HELDOUT = Path(__file__).parent / "nlu" / "heldout.yml"
+REPORT = Path(__file__).parent / "artifacts" / "nlu_heldout.md"
+TARGET_ACCURACY = 0.95
+# An out-of-scope question is handled honestly whether it is classified as out_of_scope or
+# falls below the FallbackClassifier's threshold.
+OUT_OF_SCOPE_ANSWERS = {"out_of_scope", "nlu_fallback"}
+
+
+def is_correct(expected: str, predicted: str) -> bool:
+    if expected == "out_of_scope":
+        return predicted in OUT_OF_SCOPE_ANSWERS
+    return predicted == expected
+
+
+@pytest.fixture(scope="module")
+def predictions(trained_model):
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    agent = Agent.load(str(trained_model))
+    examples = [(m.get("text"), m.get("intent")) for m in load_data(str(HELDOUT)).intent_examples]
+
+    async def parse_all():
+        return [await agent.parse_message(text) for text, _ in examples]
+
+    parsed = asyncio.run(parse_all())
+    return [
+        (text, expected, p["intent"]["name"], p["intent"]["confidence"])
+        for (text, expected), p in zip(examples, parsed)
+    ]
+
+
+def write_report(predictions, accuracy, mistakes) -> None:
+    per_intent = Counter(expected for _, expected, _, _ in predictions)
+    wrong_per_intent = Counter(expected for _, expected, _, _ in mistakes)
+    lines = [
+        "# Held-out NLU evaluation",
+        "",
+        f"{len(predictions)} examples, intent accuracy **{accuracy:.1%}** "
+        f"({len(predictions) - len(mistakes)} correct, {len(mistakes)} wrong).",
+        "",
+        "| intent | examples | wrong |",
+        "|---|---|---|",
+        *[f"| {i} | {n} | {wrong_per_intent[i]} |" for i, n in sorted(per_intent.items())],
+        "",
+        "## Mistakes",
+        "",
+        "| text | expected | predicted | confidence |",
+        "|---|---|---|---|",
+        *[f"| {t} | {e} | {p} | {c:.2f} |" for t, e, p, c in mistakes],
+    ]
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_heldout_intent_accuracy(predictions):
+    mistakes = [row for row in predictions if not is_correct(row[1], row[2])]
+    accuracy = 1 - len(mistakes) / len(predictions)
+    write_report(predictions, accuracy, mistakes)
+    listing = "\n".join(f"{t!r}: expected {e}, got {p} ({c:.2f})" for t, e, p, c in mistakes)
+    assert accuracy >= TARGET_ACCURACY, f"accuracy {accuracy:.1%}; mistakes:\n{listing}"
+
+
+def test_heldout_set_covers_every_intent(predictions, domain):
+    covered = {expected for _, expected, _, _ in predictions}
+    assert covered == set(domain["intents"])

@@ -1,0 +1,97 @@
+"""End to end over the REST channel: a real Rasa server and action server, Chinese as students write it.
+
+Each case is a conversation; every bot turn must contain the expected phrases (the facts a user needs).
+"""
+
+import uuid
+
+import pytest
+import requests
+
+from tests.servers import running_bot
+
+ASK_PLATFORM = "哪个平台"
+APP_STEPS = "“账户与安全”→“退出登录”"
+WEB_STEPS = "Ctrl+Shift+Delete"
+DEREGISTER_STEPS = "“隐私设置”提交注销申请"
+CANNOT_ANSWER = "回答不了"
+NOT_UNDERSTOOD = "没看懂"
+OTHER_PLATFORM = "不在我能回答的范围内"
+SOURCE = "📄 来源"
+
+CONVERSATIONS = {
+    "icve logout": [("智慧职教怎么退出账号", [APP_STEPS, "72小时", SOURCE])],
+    "colloquial alias": [("职教云app咋登出", [APP_STEPS])],
+    "typo": [("智慧职叫怎么推出登录啊", [APP_STEPS])],
+    "english alias": [("icve的app怎么logout", [APP_STEPS])],
+    "traditional": [("學信網帳號可以多人共用嗎", ["不可以", "学信网"])],
+    "chsi share": [("学信网账号可以共用吗", ["不可以", "身份"])],
+    "chsi typo": [("学信王账号能借给室友用吗", ["不可以"])],
+    "lost phone": [("手机丢了上面登着智慧职教怎么办", ["强制下线所有设备", "2小时"])],
+    "misconception": [("我直接把职教云app关了，应该算退出了吧", ["不算", "72小时", APP_STEPS])],
+    "teacher collects passwords": [("辅导员让我们把学信网密码交给他统一弄", ["代管", "本人"])],
+    "clarify logout": [
+        ("怎么退出账号", [ASK_PLATFORM]),
+        ("智慧职教", [APP_STEPS]),
+        ("那网页版呢", [WEB_STEPS, "Cookies"]),
+    ],
+    "clarify with button": [
+        ("我想注销", [ASK_PLATFORM]),
+        ('/inform_platform{"platform": "icve"}', [DEREGISTER_STEPS, "3个工作日"]),
+        ("注销以后手机号还能用吗", ["180天"]),
+    ],
+    "chsi has no deregistration in the documents": [
+        ("学信网账号怎么注销", ["没有", "学信网客服"]),
+    ],
+    "near miss other platform": [("雨课堂怎么退出登录", [OTHER_PLATFORM, "雨课堂"])],
+    "near miss alipay": [("支付宝账号怎么注销", [OTHER_PLATFORM])],
+    "other school matter": [("食堂几点开门", [CANNOT_ANSWER, "信息化办公室"])],
+    "greeting and capabilities": [
+        ("你好", ["智慧职教", "学信网"]),
+        ("你能做什么", ["退出登录", "注销"]),
+        ("谢谢", ["不客气"]),
+        ("拜拜", ["再见"]),
+    ],
+    "who are you": [("你是真人吗", ["机器人"])],
+}
+
+GIBBERISH = ["asdfghjkl", "😂😂😂", "？？？"]
+
+
+@pytest.fixture(scope="module")
+def webhook(trained_model, tmp_path_factory):
+    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as url:
+        yield url
+
+
+def say(webhook, sender, text):
+    reply = requests.post(webhook, json={"sender": sender, "message": text}, timeout=60)
+    reply.raise_for_status()
+    return reply.json()
+
+
+@pytest.mark.parametrize("name", CONVERSATIONS)
+def test_conversation(webhook, name):
+    sender = f"test-{uuid.uuid4().hex}"
+    for text, expected in CONVERSATIONS[name]:
+        messages = say(webhook, sender, text)
+        answer = "\n".join(m.get("text", "") for m in messages)
+        missing = [phrase for phrase in expected if phrase not in answer]
+        assert not missing, f"{text!r} -> {answer!r} lacks {missing}"
+
+
+@pytest.mark.parametrize("text", GIBBERISH)
+def test_gibberish_gets_an_honest_answer(webhook, text):
+    answer = "\n".join(m.get("text", "") for m in say(webhook, f"test-{uuid.uuid4().hex}", text))
+    assert CANNOT_ANSWER in answer or NOT_UNDERSTOOD in answer, answer
+
+
+def test_buttons_come_with_the_answer(webhook):
+    messages = say(webhook, f"test-{uuid.uuid4().hex}", "怎么退出账号")
+    payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert '/inform_platform{"platform": "icve"}' in payloads
+
+
+def test_an_empty_message_is_not_a_crash(webhook):
+    messages = say(webhook, f"test-{uuid.uuid4().hex}", " ")
+    assert isinstance(messages, list)
