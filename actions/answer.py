@@ -19,6 +19,7 @@ from actions.render import (
     topic_buttons,
 )
 
+OUT_OF_SCOPE = "out_of_scope"
 INFORM_PLATFORM = "inform_platform"
 FOLLOWUP_DEVICE = "followup_device"
 # When a message names several devices ("机房电脑"), the most specific one decides.
@@ -67,6 +68,10 @@ class ActionAnswer(Action):
             mentions = knowledge.topics.get(intent, {}).get("mentions", [])
             if not set(other_platforms) & set(mentions):
                 return self._other_platform(dispatcher, knowledge, other_platforms[0])
+
+        if intent == OUT_OF_SCOPE:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [SlotSet("pending_goal", None)]
 
         if intent == INFORM_PLATFORM:
             goal = tracker.get_slot("pending_goal")

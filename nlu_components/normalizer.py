@@ -13,7 +13,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_VALUE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -61,6 +61,12 @@ class ChineseTextNormalizer(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:
             self._normalize_message(message)
+            # Annotated values must change with the text, or EntitySynonymMapper would learn
+            # "智慧职教 -> 智慧职叫" from an example annotated [智慧职叫](platform).
+            for entity in message.get(ENTITIES) or []:
+                value = entity.get(ENTITY_ATTRIBUTE_VALUE)
+                if isinstance(value, str):
+                    entity[ENTITY_ATTRIBUTE_VALUE] = normalize(value, self._replacements)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -152,3 +152,14 @@ def test_answer_buttons_lead_to_known_intents_and_entities(dispatcher, domain, t
         if entities:
             for entity in json.loads("{" + entities):
                 assert entity in domain["entities"], button
+
+
+def test_out_of_scope_naming_another_platform_points_to_its_support(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("out_of_scope", [{"entity": "other_platform", "value": "支付宝"}]))
+    assert "请联系支付宝的官方客服" in only_message(dispatcher)["text"]
+
+
+def test_out_of_scope_without_a_platform_is_the_honest_refusal(dispatcher, domain, tracker_for):
+    events = run(dispatcher, domain, tracker_for("out_of_scope"))
+    assert only_message(dispatcher)["response"] == "utter_out_of_scope"
+    assert events == [SlotSet("pending_goal", None)]
