@@ -1,8 +1,8 @@
-"""action_answer: answers every knowledge question from data/knowledge.
+"""action_answer: answers every knowledge question (and out-of-scope ones) from data/knowledge.
 
-Decides, in order: is the question about a platform we do not cover (out of scope)? which platform
-is meant (ask with buttons when unknown)? do the documents cover it for that platform (else say so
-honestly)? — and then renders the topic.
+Decides, in order: is the question about a platform we do not cover (point to its support)? is it
+out of scope? which platform is meant (ask with buttons when unknown)? do the documents cover it for
+that platform (else say so honestly)? — and then renders the topic.
 """
 
 from typing import Any, Dict, List, Optional, Text
@@ -91,7 +91,7 @@ class ActionAnswer(Action):
             )
 
         if intent not in knowledge.topics:
-            dispatcher.utter_message(response="utter_fallback")
+            dispatcher.utter_message(response="utter_default")
             return []
         if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)

@@ -18,6 +18,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
+# A blank message has no features at all, which makes the intent classifier raise; this stand-in
+# has features the model knows nothing about, so the message ends in the fallback ("没看懂").
+BLANK_MESSAGE = "。"
+
+
 def normalize(text: Text, replacements: Dict[Text, Text]) -> Text:
     """Full-width -> half-width, traditional -> simplified, then known typos -> correct words."""
     text = unicodedata.normalize("NFKC", text)
@@ -55,8 +60,9 @@ class ChineseTextNormalizer(GraphComponent):
 
     def _normalize_message(self, message: Message) -> None:
         text = message.get(TEXT)
-        if text:
-            message.set(TEXT, normalize(text, self._replacements))
+        if text is None:  # not a user message (e.g. an action name during core featurisation)
+            return
+        message.set(TEXT, normalize(text, self._replacements) or BLANK_MESSAGE)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:

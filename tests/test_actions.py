@@ -140,7 +140,7 @@ def test_platform_named_alone_shows_its_menu(dispatcher, domain, tracker_for):
 
 def test_unknown_intent_gets_the_fallback_not_a_crash(dispatcher, domain, tracker_for):
     assert run(dispatcher, domain, tracker_for("no_such_intent")) == []
-    assert only_message(dispatcher)["response"] == "utter_fallback"
+    assert only_message(dispatcher)["response"] == "utter_default"
 
 
 @pytest.mark.parametrize("intent", ["logout", "deregister"])

@@ -41,14 +41,23 @@ def predictions(trained_model):
     ]
 
 
+def out_of_scope_precision_recall(predictions):
+    flagged = [e for _, e, p, _ in predictions if p in OUT_OF_SCOPE_ANSWERS]
+    actual = [p for _, e, p, _ in predictions if e == "out_of_scope"]
+    hits = flagged.count("out_of_scope")
+    return hits / max(len(flagged), 1), hits / max(len(actual), 1)
+
+
 def write_report(predictions, accuracy, mistakes) -> None:
     per_intent = Counter(expected for _, expected, _, _ in predictions)
     wrong_per_intent = Counter(expected for _, expected, _, _ in mistakes)
+    precision, recall = out_of_scope_precision_recall(predictions)
     lines = [
         "# Held-out NLU evaluation",
         "",
         f"{len(predictions)} examples, intent accuracy **{accuracy:.1%}** "
         f"({len(predictions) - len(mistakes)} correct, {len(mistakes)} wrong).",
+        f"Out of scope (out_of_scope or nlu_fallback): precision {precision:.1%}, recall {recall:.1%}.",
         "",
         "| intent | examples | wrong |",
         "|---|---|---|",

@@ -92,6 +92,7 @@ def test_buttons_come_with_the_answer(webhook):
     assert '/inform_platform{"platform": "icve"}' in payloads
 
 
-def test_an_empty_message_is_not_a_crash(webhook):
-    messages = say(webhook, f"test-{uuid.uuid4().hex}", " ")
-    assert isinstance(messages, list)
+@pytest.mark.parametrize("text", ["", " ", "\u3000", "。"])
+def test_an_empty_message_gets_a_polite_answer(webhook, text):
+    answer = "\n".join(m.get("text", "") for m in say(webhook, f"test-{uuid.uuid4().hex}", text))
+    assert NOT_UNDERSTOOD in answer or CANNOT_ANSWER in answer, answer
