@@ -55,6 +55,34 @@ CONVERSATIONS = {
     "who are you": [("你是真人吗", ["机器人"])],
 }
 
+# One question per topic, each with the fact from the documents that the answer must carry.
+TOPIC_FACTS = [
+    ("网页版老是自动登录咋办", "Cookies"),
+    ("手机和电脑都登着，只退一个行不行", "逐个"),
+    ("退出之前要检查些啥", "3个常用设备"),
+    ("怎么开启新设备登录的短信验证", "设备验证"),
+    ("改了密码，别的手机上还登着吗", "2小时"),
+    ("学校机房的电脑怎么用才安全", "访客模式"),
+    ("网页端和app退出有啥不一样", "课程进度缓存"),
+    ("有没有退出账号的口诀", "查设备→退登录→清缓存→验状态→改密码"),
+    ("注销前要准备点啥", ".zip"),
+    ("智慧职教和腾讯课堂注销有什么不同", "即时删除"),
+    ("把app卸了是不是就注销了", "不算"),
+    ("怎么解除QQ授权", "“账号安全”-“关联设备”"),
+    ("我的子账号也要单独注销吗", "单独"),
+    ("暂停使用算注销吗", "不算"),
+    ("学校统一分配的账号能自己注销吗", "信息化办公室"),
+    ("平台不肯删我的个人信息怎么办", "第47条"),
+    ("三阶确认法是啥", "邮件补充说明"),
+    ("注销提交了要多久生效", "3个工作日"),
+    ("注销了学习记录还能找回吗", "无法恢复"),
+    ("啥时候注销比较好", "学期末"),
+    ("一个身份证能注册几个学信网账号", "证件号码已被注册"),
+    ("我们全班都查不到学籍", "教务处"),
+    ("学信网上的手机号怎么改", "实名验证"),
+    ("学籍显示异常了怎么办", "教务部门"),
+]
+
 GIBBERISH = ["asdfghjkl", "😂😂😂", "？？？"]
 
 
@@ -64,35 +92,49 @@ def webhook(trained_model, tmp_path_factory):
         yield url
 
 
+def new_sender():
+    return f"test-{uuid.uuid4().hex}"
+
+
 def say(webhook, sender, text):
     reply = requests.post(webhook, json={"sender": sender, "message": text}, timeout=60)
     reply.raise_for_status()
     return reply.json()
 
 
+def answer_text(webhook, sender, text):
+    """Everything the bot says in reply to `text`, as one string."""
+    return "\n".join(m.get("text", "") for m in say(webhook, sender, text))
+
+
 @pytest.mark.parametrize("name", CONVERSATIONS)
 def test_conversation(webhook, name):
-    sender = f"test-{uuid.uuid4().hex}"
+    sender = new_sender()
     for text, expected in CONVERSATIONS[name]:
-        messages = say(webhook, sender, text)
-        answer = "\n".join(m.get("text", "") for m in messages)
+        answer = answer_text(webhook, sender, text)
         missing = [phrase for phrase in expected if phrase not in answer]
         assert not missing, f"{text!r} -> {answer!r} lacks {missing}"
 
 
+@pytest.mark.parametrize("text, fact", TOPIC_FACTS)
+def test_topic_answer_states_the_fact(webhook, text, fact):
+    answer = answer_text(webhook, new_sender(), text)
+    assert fact in answer, f"{text!r} -> {answer!r}"
+
+
 @pytest.mark.parametrize("text", GIBBERISH)
 def test_gibberish_gets_an_honest_answer(webhook, text):
-    answer = "\n".join(m.get("text", "") for m in say(webhook, f"test-{uuid.uuid4().hex}", text))
+    answer = answer_text(webhook, new_sender(), text)
     assert CANNOT_ANSWER in answer or NOT_UNDERSTOOD in answer, answer
 
 
 def test_buttons_come_with_the_answer(webhook):
-    messages = say(webhook, f"test-{uuid.uuid4().hex}", "怎么退出账号")
+    messages = say(webhook, new_sender(), "怎么退出账号")
     payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
     assert '/inform_platform{"platform": "icve"}' in payloads
 
 
 @pytest.mark.parametrize("text", ["", " ", "\u3000", "。"])
 def test_an_empty_message_gets_a_polite_answer(webhook, text):
-    answer = "\n".join(m.get("text", "") for m in say(webhook, f"test-{uuid.uuid4().hex}", text))
+    answer = answer_text(webhook, new_sender(), text)
     assert NOT_UNDERSTOOD in answer or CANNOT_ANSWER in answer, answer
