@@ -26,6 +26,11 @@ def render_point(knowledge: Knowledge, point: Text) -> Text:
     return layout["point"].format(text=point)
 
 
+def render_misconception(knowledge: Knowledge, misconception_id: Text) -> Text:
+    correction = knowledge.misconceptions[misconception_id]["correction"]
+    return knowledge.presentation["misconception"].format(correction=correction)
+
+
 def citation(knowledge: Knowledge, source_id: Text) -> Text:
     return knowledge.citation.format(**knowledge.sources[source_id])
 
@@ -48,12 +53,12 @@ def render_answer(knowledge: Knowledge, topic_id: Text) -> Text:
     if topic.get("answer"):
         lines.append(topic["answer"].strip())
     if topic.get("misconception"):
-        correction = knowledge.misconceptions[topic["misconception"]]["correction"]
-        lines.append(layout["misconception"].format(correction=correction))
+        lines.append(render_misconception(knowledge, topic["misconception"]))
     lines.extend(render_point(knowledge, p) for p in topic.get("points", []))
     if topic.get("procedure"):
         lines.extend(render_steps(knowledge, topic["procedure"]))
     lines.extend(layout["warning"].format(text=w) for w in topic.get("warnings", []))
+    lines.extend(render_misconception(knowledge, m) for m in topic.get("warn_misconceptions", []))
     lines.append(citation(knowledge, topic_source(knowledge, topic)))
     return "\n".join(lines)
 

@@ -34,7 +34,8 @@ def test_references_between_knowledge_files_resolve(knowledge):
     for topic_id, topic in knowledge.topics.items():
         assert topic["platform"] in knowledge.platforms, topic_id
         assert topic.get("procedure", next(iter(knowledge.procedures))) in knowledge.procedures
-        assert topic.get("misconception", next(iter(knowledge.misconceptions))) in knowledge.misconceptions
+        beliefs = [topic["misconception"]] if "misconception" in topic else []
+        assert set(beliefs + topic.get("warn_misconceptions", [])) <= set(knowledge.misconceptions)
         assert set(topic.get("related", [])) <= set(knowledge.topics), topic_id
     for platform in knowledge.platforms.values():
         assert set(platform["menu"]) <= set(knowledge.topics)
