@@ -12,7 +12,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train validate run shell test clean
+.PHONY: help install train validate run shell test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,9 +40,12 @@ run: $(MODEL) ## start the action server (5055) and Rasa with the REST channel (
 shell: $(MODEL) ## chat with the bot in the terminal
 	scripts/run.sh shell
 
-test: $(MODEL) ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations)
+test: $(MODEL) ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations, bench smoke run)
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/pytest
+
+bench: $(MODEL) ## measure accuracy (with baselines), latency, throughput and footprint into docs/benchmarks.md
+	$(BIN)/python -m bench.run
 
 clean: ## remove the trained model and test output (keeps the virtual environment)
 	rm -rf models results tests/artifacts

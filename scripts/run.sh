@@ -11,8 +11,8 @@ actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT INT TERM
 
 if [ "$mode" = shell ]; then
-  .venv/bin/rasa shell --model models/helpdesk.tar.gz --endpoints endpoints.yml
+  .venv/bin/python -m server shell --model models/helpdesk.tar.gz --endpoints endpoints.yml
 else
-  .venv/bin/rasa run --model models/helpdesk.tar.gz --port 5005 \
+  .venv/bin/python -m server run --model models/helpdesk.tar.gz --port 5005 \
     --credentials credentials.yml --endpoints endpoints.yml
 fi

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -37,9 +38,16 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not come up in {START_TIMEOUT_S}s; see {log}")
 
 
+@dataclass(frozen=True)
+class RunningBot:
+    webhook: str
+    rasa_pid: int
+    action_pid: int
+
+
 @contextmanager
-def running_bot(model: Path, workdir: Path) -> Iterator[str]:
-    """Yields the REST webhook URL of a bot whose tracker store is a fresh SQLite file in workdir."""
+def running_bot(model: Path, workdir: Path) -> Iterator[RunningBot]:
+    """A started bot (REST channel) whose tracker store is a fresh SQLite file in workdir."""
     ARTIFACTS.mkdir(exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
@@ -59,14 +67,18 @@ def running_bot(model: Path, workdir: Path) -> Iterator[str]:
         processes.append(action_server)
         rasa_log = ARTIFACTS / "rasa_server.log"
         rasa_server = subprocess.Popen(
-            [RASA, "run", "--model", str(model), "--port", str(rasa_port),
+            [sys.executable, "-m", "server", "run", "--model", str(model), "--port", str(rasa_port),
              "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
             cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
         )
         processes.append(rasa_server)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", action_server, action_log)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa_server, rasa_log)
-        yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+        yield RunningBot(
+            webhook=f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+            rasa_pid=rasa_server.pid,
+            action_pid=action_server.pid,
+        )
     finally:
         for process in processes:
             process.terminate()

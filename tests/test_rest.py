@@ -88,8 +88,8 @@ GIBBERISH = ["asdfghjkl", "😂😂😂", "？？？"]
 
 @pytest.fixture(scope="module")
 def webhook(trained_model, tmp_path_factory):
-    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as url:
-        yield url
+    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as bot:
+        yield bot.webhook
 
 
 def new_sender():
@@ -126,6 +126,12 @@ def test_topic_answer_states_the_fact(webhook, text, fact):
 def test_gibberish_gets_an_honest_answer(webhook, text):
     answer = answer_text(webhook, new_sender(), text)
     assert CANNOT_ANSWER in answer or NOT_UNDERSTOOD in answer, answer
+
+
+def test_greeting_buttons_carry_literal_payloads(webhook):
+    messages = say(webhook, new_sender(), "你好")
+    payloads = [b["payload"] for m in messages for b in m.get("buttons", [])]
+    assert '/logout{"platform": "icve"}' in payloads, payloads
 
 
 def test_buttons_come_with_the_answer(webhook):

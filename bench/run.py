@@ -1,0 +1,208 @@
+"""`make bench`: measures understanding, speed and footprint in one run and writes
+docs/benchmarks.md with PNG plots beside it.
+
+    python -m bench.run [--smoke] [--out DIR]
+
+--smoke is the fast check that runs inside `make test`: no cross-validation, no stock-pipeline
+baseline, no training-time measurement, and a light load.
+"""
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+
+from bench import speed, understanding  # noqa: E402
+from tests.servers import running_bot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "helpdesk.tar.gz"
+# (concurrent conversations, messages each)
+FULL_LOAD = [(1, 20), (10, 20), (50, 20)]
+SMOKE_LOAD = [(1, 3), (5, 3)]
+TARGETS = {  # name: (target, higher is better)
+    "held-out intent accuracy": (0.97, True),
+    "out-of-scope F1": (0.90, True),
+    "p99 latency at 50 concurrent (ms)": (150, False),
+    "messages per second at 50 concurrent": (100, True),
+    "training time (s)": (120, False),
+    "cold start to first answer (s)": (25, False),
+    "RSS, largest process (MB)": (1200, False),
+}
+
+
+def load_questions(count: int):
+    texts = [m.get("text") for m in understanding.load_examples(understanding.HELDOUT).intent_examples]
+    step = max(1, len(texts) // count)
+    return texts[::step][:count]
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, Python {platform.python_version()}, {platform.platform()}"
+
+
+def plot_confusion(gold, predicted, path: Path) -> None:
+    labels = sorted(set(gold))
+    predicted = [understanding.as_refusal(p) for p in predicted]
+    fig, ax = plt.subplots(figsize=(14, 14))
+    ConfusionMatrixDisplay.from_predictions(gold, predicted, labels=labels, ax=ax,
+                                            xticks_rotation="vertical", colorbar=False)
+    ax.set_title("Held-out set: this bot (out_of_scope includes nlu_fallback)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def plot_latency(loads, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.boxplot([r.latencies_ms for r in loads], labels=[str(r.concurrency) for r in loads],
+               showfliers=False)
+    ax.plot(range(1, len(loads) + 1), [r.percentile(99) for r in loads], "r^", label="p99")
+    ax.set_xlabel("concurrent conversations")
+    ax.set_ylabel("latency over REST (ms)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_accuracy(results, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    metrics = ["accuracy", "macro_f1", "oos_f1", "answer_share"]
+    width = 0.8 / len(results)
+    for i, r in enumerate(results):
+        ax.bar([m + i * width for m in range(len(metrics))], [getattr(r, m) for m in metrics],
+               width, label=r.name)
+    ax.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))])
+    ax.set_xticklabels(["intent accuracy", "macro F1", "out-of-scope F1", "right answer"])
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def verdict(name: str, value: float) -> str:
+    target, higher_is_better = TARGETS[name]
+    met = value >= target if higher_is_better else value <= target
+    if met:
+        return "met"
+    gap = (target - value) if higher_is_better else (value - target)
+    return f"**missed** by {gap:.3g} ({gap / target:.0%})"
+
+
+def write_report(out: Path, smoke: bool, measured: dict) -> Path:
+    u = measured["understanding"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `{'python -m bench.run --smoke' if smoke else 'make bench'}` on "
+        f"{time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
+        "Reproduce: `make bench` (trains if needed, starts the bot on free loopback ports, writes this "
+        "file and the PNGs beside it).",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | measured | verdict |",
+        "|---|---|---|---|",
+    ]
+    for name, value in measured["headline"].items():
+        goal, higher = TARGETS[name]
+        lines.append(f"| {name} | {'≥' if higher else '≤'} {goal} | {value:.3g} | {verdict(name, value)} |")
+    lines += [
+        "",
+        "## Understanding (held-out set, tests/nlu/heldout.yml)",
+        "",
+        "Out-of-scope answers count as right when the intent is `out_of_scope` or `nlu_fallback`. "
+        "\"Right answer\" compares the reply the bot would give for the predicted intent with the "
+        "reply for the true intent (same entities), so two intents routed to the same answer both "
+        "count, and every honest refusal counts as one.",
+        "",
+        "| system | intent accuracy | macro F1 | out-of-scope precision | recall | F1 | right answer |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in u["results"]:
+        lines.append(f"| {r.name} | {r.accuracy:.1%} | {r.macro_f1:.3f} | {r.oos_precision:.1%} | "
+                     f"{r.oos_recall:.1%} | {r.oos_f1:.3f} | {r.answer_share:.1%} |")
+    if "cv" in measured:
+        acc, f1 = measured["cv"]
+        lines += ["", f"5-fold cross-validation of this bot's pipeline on the training data: "
+                      f"accuracy {acc:.1%}, macro F1 {f1:.3f}."]
+    lines += ["", "Confusions of this bot (true → predicted, count):", ""]
+    lines += [f"- {g} → {p}: {n}" for (g, p), n in u["mistakes"].most_common()]
+    lines += ["", "![accuracy](bench_accuracy.png)", "", "![confusion matrix](bench_confusion.png)", "",
+              "## Speed (REST, custom actions in the path, SQLite tracker store)", "",
+              "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
+              "|---|---|---|---|---|---|---|"]
+    for r in measured["loads"]:
+        lines.append(f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
+                     f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |")
+    lines += ["", "![latency](bench_latency.png)", "", "## Footprint", ""]
+    for name, value in measured["footprint"].items():
+        lines.append(f"- {name}: {value}")
+    report = out / "benchmarks.md"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="fast check: a subset of the measurements")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the report and plots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    measured: dict = {"footprint": {}}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        u = understanding.evaluate(MODEL, with_stock_baseline=not args.smoke, stock_dir=Path(tmp))
+    measured["understanding"] = u
+    bot_scores = u["results"][0]
+    if not args.smoke:
+        measured["cv"] = understanding.cross_validate(folds=5)
+        seconds, size_mb = speed.training_time_s()
+        measured["footprint"]["training time"] = f"{seconds:.0f} s"
+        measured["footprint"]["model size"] = f"{size_mb:.1f} MB"
+
+    plan = SMOKE_LOAD if args.smoke else FULL_LOAD
+    questions = load_questions(max(n for _, n in plan))
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        with running_bot(MODEL, Path(tmp)) as bot:
+            cold_start = speed.first_answer_s(bot.webhook, started)
+            measured["loads"] = [speed.load_test(bot.webhook, c, questions[:n]) for c, n in plan]
+            rss = speed.bot_rss_mb(bot)
+    measured["footprint"]["cold start to first answer (both servers)"] = f"{cold_start:.1f} s"
+    for process, mb in rss.items():
+        measured["footprint"][f"RSS of the {process} after the load"] = f"{mb:.0f} MB"
+
+    measured["headline"] = {
+        "held-out intent accuracy": bot_scores.accuracy,
+        "out-of-scope F1": bot_scores.oos_f1,
+        "cold start to first answer (s)": cold_start,
+        "RSS, largest process (MB)": max(rss.values()),
+    }
+    if not args.smoke:  # the smoke run's light load says nothing about 50 conversations
+        heaviest = measured["loads"][-1]
+        measured["headline"]["p99 latency at 50 concurrent (ms)"] = heaviest.percentile(99)
+        measured["headline"]["messages per second at 50 concurrent"] = heaviest.messages_per_s
+        measured["headline"]["training time (s)"] = seconds
+
+    plot_confusion(u["gold"], bot_scores.predictions, args.out / "bench_confusion.png")
+    plot_latency(measured["loads"], args.out / "bench_latency.png")
+    plot_accuracy(u["results"], args.out / "bench_accuracy.png")
+    print(write_report(args.out, args.smoke, measured))
+
+
+if __name__ == "__main__":
+    main()
