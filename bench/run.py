@@ -25,6 +25,7 @@ from tests.servers import running_bot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"
+ANALYSIS = ROOT / "bench" / "analysis.md"
 # (concurrent conversations, messages each)
 FULL_LOAD = [(1, 20), (10, 20), (50, 20)]
 SMOKE_LOAD = [(1, 3), (5, 3)]
@@ -151,6 +152,7 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
     lines += ["", "![latency](bench_latency.png)", "", "## Footprint", ""]
     for name, value in measured["footprint"].items():
         lines.append(f"- {name}: {value}")
+    lines += ["", ANALYSIS.read_text(encoding="utf-8").strip()]
     report = out / "benchmarks.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report

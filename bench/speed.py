@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Sequence
 
-
 import aiohttp
 import requests
 
