@@ -11,6 +11,8 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data nlu_components -type 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# No usage or crash reports to Rasa's servers: conversations stay on this machine.
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install train validate run shell test bench clean
 

@@ -1,5 +1,7 @@
 """action_answer: answers every knowledge question (and out-of-scope ones) from data/knowledge.
 
+A message that carried personal data first gets a warning never to send such data to anyone.
+
 Decides, in order: is the question about a platform we do not cover (point to its support)? is it
 out of scope? which platform is meant (ask with buttons when unknown)? do the documents cover it for
 that platform (else say so honestly)? — and then renders the topic.
@@ -54,6 +56,9 @@ class ActionAnswer(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         knowledge = load_knowledge()
+        if entity_values(tracker, "personal_data"):
+            # Masked before NLU (nlu_components/privacy.py); warn, never repeat it.
+            dispatcher.utter_message(text=knowledge.presentation["personal_data_warning"])
         intent = tracker.latest_message.get("intent", {}).get("name")
         said_platforms = [
             p for p in entity_values(tracker, "platform") if p in knowledge.platforms
@@ -70,7 +75,7 @@ class ActionAnswer(Action):
                 return self._other_platform(dispatcher, knowledge, other_platforms[0])
 
         if intent == OUT_OF_SCOPE:
-            dispatcher.utter_message(response="utter_out_of_scope")
+            self._refuse(dispatcher, knowledge, "out_of_scope")
             return [SlotSet("pending_goal", None)]
 
         if intent == INFORM_PLATFORM:
@@ -90,8 +95,8 @@ class ActionAnswer(Action):
                 dispatcher, knowledge, intent, platform, device, bool(said_platforms)
             )
 
-        if intent not in knowledge.topics:
-            dispatcher.utter_message(response="utter_default")
+        if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
+            self._refuse(dispatcher, knowledge, "not_understood")
             return []
         if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
@@ -171,6 +176,11 @@ class ActionAnswer(Action):
         dispatcher.utter_message(
             text=knowledge.presentation["ask_platform"],
             buttons=ask_platform_buttons(knowledge),
+        )
+
+    def _refuse(self, dispatcher: CollectingDispatcher, knowledge: Knowledge, message: Text) -> None:
+        dispatcher.utter_message(
+            text=knowledge.presentation[message], buttons=[capabilities_button(knowledge)]
         )
 
     def _other_platform(

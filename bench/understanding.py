@@ -163,8 +163,9 @@ class AnswerOracle:
         dispatcher = CollectingDispatcher()
         ActionAnswer().run(dispatcher, tracker, self.domain)
         text = "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
-        refusals = {"utter_out_of_scope"} | {
-            self.knowledge.presentation["other_platform"].format(other_platform=e["value"])
+        presentation = self.knowledge.presentation
+        refusals = {presentation["out_of_scope"], presentation["not_understood"]} | {
+            presentation["other_platform"].format(other_platform=e["value"])
             for e in entities
             if e["entity"] == "other_platform"
         }

@@ -140,7 +140,7 @@ def test_platform_named_alone_shows_its_menu(dispatcher, domain, tracker_for):
 
 def test_unknown_intent_gets_the_fallback_not_a_crash(dispatcher, domain, tracker_for):
     assert run(dispatcher, domain, tracker_for("no_such_intent")) == []
-    assert only_message(dispatcher)["response"] == "utter_default"
+    assert "没看懂" in only_message(dispatcher)["text"]
 
 
 @pytest.mark.parametrize("intent", ["logout", "deregister"])
@@ -161,5 +161,21 @@ def test_out_of_scope_naming_another_platform_points_to_its_support(dispatcher, 
 
 def test_out_of_scope_without_a_platform_is_the_honest_refusal(dispatcher, domain, tracker_for):
     events = run(dispatcher, domain, tracker_for("out_of_scope"))
-    assert only_message(dispatcher)["response"] == "utter_out_of_scope"
+    message = only_message(dispatcher)
+    assert "回答不了" in message["text"] and "信息化办公室" in message["text"]
+    assert message["buttons"] == [{"title": "我能做什么", "payload": "/bot_capabilities"}]
     assert events == [SlotSet("pending_goal", None)]
+
+
+def test_personal_data_gets_a_warning_before_the_answer(dispatcher, domain, tracker_for):
+    tracker = tracker_for("icve_lost_device", [{"entity": "personal_data", "value": "phone"}])
+    run(dispatcher, domain, tracker)
+    warning, answer = dispatcher.messages
+    assert warning["text"].startswith("⚠️ 请不要把身份证号、手机号、密码发给任何人")
+    assert "强制下线所有设备" in answer["text"]
+
+
+def test_personal_data_in_a_message_not_understood_is_still_warned_about(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("nlu_fallback", [{"entity": "personal_data", "value": "id_number"}]))
+    warning, reply = dispatcher.messages
+    assert "请不要把身份证号" in warning["text"] and "没看懂" in reply["text"]

@@ -122,6 +122,20 @@ def test_topic_answer_states_the_fact(webhook, text, fact):
     assert fact in answer, f"{text!r} -> {answer!r}"
 
 
+PERSONAL_DATA = {
+    "我身份证号11010519491231002X，学信网注册提示证件号码已被注册": "11010519491231002X",
+    "我手机号13812345678，手机丢了上面登着职教云怎么办": "13812345678",
+    "老师我的密码是abc12345，你帮我退出一下": "abc12345",
+}
+
+
+@pytest.mark.parametrize("text", PERSONAL_DATA)
+def test_personal_data_is_warned_about_and_never_repeated(webhook, text):
+    answer = answer_text(webhook, new_sender(), text)
+    assert "请不要把身份证号、手机号、密码发给任何人" in answer
+    assert PERSONAL_DATA[text] not in answer
+
+
 @pytest.mark.parametrize("text", GIBBERISH)
 def test_gibberish_gets_an_honest_answer(webhook, text):
     answer = answer_text(webhook, new_sender(), text)
