@@ -1,10 +1,9 @@
 """action_answer: answers every knowledge question (and out-of-scope ones) from data/knowledge.
 
-A message that carried personal data first gets a warning never to send such data to anyone.
-
 Decides, in order: is the question about a platform we do not cover (point to its support)? is it
 out of scope? which platform is meant (ask with buttons when unknown)? do the documents cover it for
-that platform (else say so honestly)? — and then renders the topic.
+that platform (else say so honestly)? — and then renders the topic. A message that carried
+personal data first gets a warning never to send such data to anyone.
 """
 
 from typing import Any, Dict, List, Optional, Text
@@ -75,7 +74,7 @@ class ActionAnswer(Action):
                 return self._other_platform(dispatcher, knowledge, other_platforms[0])
 
         if intent == OUT_OF_SCOPE:
-            self._refuse(dispatcher, knowledge, "out_of_scope")
+            self._refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return [SlotSet("pending_goal", None)]
 
         if intent == INFORM_PLATFORM:
@@ -96,7 +95,7 @@ class ActionAnswer(Action):
             )
 
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
-            self._refuse(dispatcher, knowledge, "not_understood")
+            self._refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
             return []
         if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
@@ -178,16 +177,13 @@ class ActionAnswer(Action):
             buttons=ask_platform_buttons(knowledge),
         )
 
-    def _refuse(self, dispatcher: CollectingDispatcher, knowledge: Knowledge, message: Text) -> None:
-        dispatcher.utter_message(
-            text=knowledge.presentation[message], buttons=[capabilities_button(knowledge)]
-        )
+    def _refuse(self, dispatcher: CollectingDispatcher, knowledge: Knowledge, text: Text) -> None:
+        """An honest "I cannot answer this", with a button to what the bot can do."""
+        dispatcher.utter_message(text=text, buttons=[capabilities_button(knowledge)])
 
     def _other_platform(
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, other_platform: Text
     ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            text=knowledge.presentation["other_platform"].format(other_platform=other_platform),
-            buttons=[capabilities_button(knowledge)],
-        )
+        template = knowledge.presentation["other_platform"]
+        self._refuse(dispatcher, knowledge, template.format(other_platform=other_platform))
         return [SlotSet("pending_goal", None)]
