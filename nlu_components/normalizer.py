@@ -9,13 +9,12 @@ import unicodedata
 from typing import Any, Dict, List, Text
 
 import zhconv
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_VALUE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu_components import ConfiguredComponent
 
 
 # A blank message has no features at all, which makes the intent classifier raise; this stand-in
@@ -35,7 +34,7 @@ def normalize(text: Text, replacements: Dict[Text, Text]) -> Text:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
-class ChineseTextNormalizer(GraphComponent):
+class ChineseTextNormalizer(ConfiguredComponent):
     """Rewrites the message text in place; must come first in the pipeline."""
 
     @staticmethod
@@ -43,20 +42,11 @@ class ChineseTextNormalizer(GraphComponent):
         return {"replacements": {}}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
         # Longest first, so a long typo is not half-replaced by a shorter one it contains.
         self._replacements = dict(
             sorted(config["replacements"].items(), key=lambda kv: -len(kv[0]))
         )
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ChineseTextNormalizer":
-        return cls(config)
 
     def _normalize_message(self, message: Message) -> None:
         text = message.get(TEXT)

@@ -7,15 +7,14 @@ action_answer can warn the user without repeating what they sent.
 """
 
 import re
-from typing import Any, Dict, List, Text, Tuple
+from typing import List, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu_components import ConfiguredComponent
 
 ENTITY = "personal_data"
 ID_NUMBER, PHONE, PASSWORD = "id_number", "phone", "password"
@@ -64,17 +63,7 @@ def mask(text: Text) -> Tuple[Text, List[Text]]:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
-class PersonalDataFilter(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PersonalDataFilter":
-        return cls()
-
+class PersonalDataFilter(ConfiguredComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)

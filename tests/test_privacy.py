@@ -41,7 +41,7 @@ def test_check_character():
 
 def test_component_masks_text_and_adds_kind_only_entities():
     message = Message(data={"text": f"我身份证{VALID_ID}，密码是abc12345"})
-    PersonalDataFilter().process([message])
+    PersonalDataFilter({}).process([message])
     assert message.get("text") == "我身份证【身份证号】，密码是【密码】"
     assert [e["value"] for e in message.get("entities")] == ["id_number", "password"]
     assert VALID_ID not in str(message.as_dict())
