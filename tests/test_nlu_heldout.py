@@ -9,18 +9,13 @@ from pathlib import Path
 
 import pytest
 
+# One definition of "right" (out_of_scope and nlu_fallback are both an honest refusal) for the
+# test and the benchmark.
+from bench.understanding import as_refusal, score
+
 HELDOUT = Path(__file__).parent / "nlu" / "heldout.yml"
 REPORT = Path(__file__).parent / "artifacts" / "nlu_heldout.md"
 TARGET_ACCURACY = 0.95
-# An out-of-scope question is handled honestly whether it is classified as out_of_scope or
-# falls below the FallbackClassifier's threshold.
-OUT_OF_SCOPE_ANSWERS = {"out_of_scope", "nlu_fallback"}
-
-
-def is_correct(expected: str, predicted: str) -> bool:
-    if expected == "out_of_scope":
-        return predicted in OUT_OF_SCOPE_ANSWERS
-    return predicted == expected
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +36,11 @@ def predictions(trained_model):
     ]
 
 
-def out_of_scope_precision_recall(predictions):
-    flagged = [e for _, e, p, _ in predictions if p in OUT_OF_SCOPE_ANSWERS]
-    actual = [p for _, e, p, _ in predictions if e == "out_of_scope"]
-    hits = flagged.count("out_of_scope")
-    return hits / max(len(flagged), 1), hits / max(len(actual), 1)
-
-
 def write_report(predictions, accuracy, mistakes) -> None:
     per_intent = Counter(expected for _, expected, _, _ in predictions)
     wrong_per_intent = Counter(expected for _, expected, _, _ in mistakes)
-    precision, recall = out_of_scope_precision_recall(predictions)
+    scores = score("this bot", [e for _, e, _, _ in predictions], [p for _, _, p, _ in predictions])
+    precision, recall = scores.oos_precision, scores.oos_recall
     lines = [
         "# Held-out NLU evaluation",
         "",
@@ -74,7 +63,7 @@ def write_report(predictions, accuracy, mistakes) -> None:
 
 
 def test_heldout_intent_accuracy(predictions):
-    mistakes = [row for row in predictions if not is_correct(row[1], row[2])]
+    mistakes = [row for row in predictions if as_refusal(row[2]) != row[1]]
     accuracy = 1 - len(mistakes) / len(predictions)
     write_report(predictions, accuracy, mistakes)
     listing = "\n".join(f"{t!r}: expected {e}, got {p} ({c:.2f})" for t, e, p, c in mistakes)
