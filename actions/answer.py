@@ -1,24 +1,30 @@
 """action_answer: answers every knowledge question (and out-of-scope ones) from data/knowledge.
 
 Decides, in order: is the question about a platform we do not cover (point to its support)? is it
-out of scope? which platform is meant (ask with buttons when unknown)? do the documents cover it for
-that platform (else say so honestly)? — and then renders the topic. A message that carried
-personal data first gets a warning never to send such data to anyone.
+out of scope? does the user state a false belief (correct it, then the right procedure)? which
+platform is meant (ask with buttons when unknown)? do the documents cover it for that platform (else
+say so honestly)? — and then renders the topic. A message that carried personal data first gets a
+warning never to send such data to anyone. During a walkthrough, an answer to its pending question
+goes to the walkthrough; any other question is answered and the walkthrough resumes.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import Knowledge, load_knowledge
+from actions.misconceptions import load_recogniser, warm_up
+from actions.privacy import warn_about_personal_data
 from actions.render import (
     ask_platform_buttons,
     capabilities_button,
     render_answer,
     topic_buttons,
+    walkthrough_offer,
 )
+from actions.walkthrough import Walkthrough, said_answers
 
 OUT_OF_SCOPE = "out_of_scope"
 INFORM_PLATFORM = "inform_platform"
@@ -45,6 +51,10 @@ def most_specific_device(devices: List[Text]) -> Optional[Text]:
 
 
 class ActionAnswer(Action):
+    def __init__(self) -> None:
+        # The action server registers (instantiates) its actions at start: build spaCy then.
+        warm_up()
+
     def name(self) -> Text:
         return "action_answer"
 
@@ -55,9 +65,19 @@ class ActionAnswer(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         knowledge = load_knowledge()
-        if entity_values(tracker, "personal_data"):
-            # Masked before NLU (nlu_components/privacy.py); warn, never repeat it.
-            dispatcher.utter_message(text=knowledge.presentation["personal_data_warning"])
+        warn_about_personal_data(dispatcher, knowledge, tracker)
+        walkthrough = Walkthrough(knowledge, tracker, dispatcher)
+        answers = said_answers(knowledge, tracker)
+        if walkthrough.takes(answers):
+            return walkthrough.start(answers)
+        events = self._answer(dispatcher, knowledge, tracker)
+        if walkthrough.active:
+            events += walkthrough.resume()
+        return events
+
+    def _answer(
+        self, dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
+    ) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         said_platforms = [
             p for p in entity_values(tracker, "platform") if p in knowledge.platforms
@@ -76,6 +96,12 @@ class ActionAnswer(Action):
         if intent == OUT_OF_SCOPE:
             self._refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return [SlotSet("pending_goal", None)]
+
+        stated = load_recogniser().beliefs(tracker.latest_message.get("text", ""), intent)
+        if stated:
+            # Correct the belief first, with the topic that holds the right procedure.
+            topic_id = knowledge.misconceptions[stated[0]]["topic"]
+            return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 
         if intent == INFORM_PLATFORM:
             goal = tracker.get_slot("pending_goal")
@@ -125,11 +151,13 @@ class ActionAnswer(Action):
         knowledge: Knowledge,
         topic_id: Text,
         goal: Optional[Text] = None,
+        stated: Sequence[Text] = (),
     ) -> List[Dict[Text, Any]]:
         topic = knowledge.topics[topic_id]
         dispatcher.utter_message(
-            text=render_answer(knowledge, topic_id),
-            buttons=topic_buttons(knowledge, topic.get("related", [])),
+            text=render_answer(knowledge, topic_id, stated),
+            buttons=walkthrough_offer(knowledge, topic_id)
+            + topic_buttons(knowledge, topic.get("related", [])),
         )
         events = [SlotSet("platform", topic["platform"]), SlotSet("pending_goal", None)]
         goal = goal or knowledge.goal_of(topic_id)

@@ -33,6 +33,8 @@ class Knowledge:
         self.misconceptions: Dict[Text, Dict[Text, Any]] = files["misconceptions"][
             "misconceptions"
         ]
+        self.recognition: Dict[Text, Any] = files["misconceptions"]["recognition"]
+        self.walkthroughs: Dict[Text, Any] = files["walkthroughs"]
         self.topics: Dict[Text, Dict[Text, Any]] = files["topics"]["topics"]
         self.routes: Dict[Text, Dict[Text, Dict[Text, Text]]] = files["topics"]["routes"]
         self.goal_titles: Dict[Text, Text] = files["topics"]["goals"]
@@ -69,6 +71,27 @@ class Knowledge:
 
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.topics.items() if t["platform"] == platform]
+
+    def steps_of(self, procedure_id: Text) -> List[Dict[Text, Text]]:
+        """The steps of a procedure, with `include`d procedures expanded in place."""
+        steps: List[Dict[Text, Text]] = []
+        for step in self.procedures[procedure_id]["steps"]:
+            if "include" in step:
+                steps.extend(self.steps_of(step["include"]))
+            else:
+                steps.append(step)
+        return steps
+
+    def walkthrough_choices(self, procedure_id: Text) -> Optional[Dict[Text, Text]]:
+        """The walkthrough answers (goal, device/account) that lead to a procedure."""
+        for goal, choice in self.walkthroughs["choose"].items():
+            if choice == procedure_id:
+                return {"goal": goal}
+            if isinstance(choice, dict):
+                for option, target in choice.items():
+                    if target == procedure_id and option != "by":
+                        return {"goal": goal, choice["by"]: option}
+        return None
 
 
 def knowledge_dir() -> Path:

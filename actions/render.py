@@ -4,7 +4,7 @@ Layout strings come from data/knowledge/presentation.yml; facts from the other k
 """
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from actions.knowledge import DEFAULT_ROUTE, Knowledge
 
@@ -13,7 +13,7 @@ def render_steps(knowledge: Knowledge, procedure_id: Text) -> List[Text]:
     layout = knowledge.presentation
     procedure = knowledge.procedures[procedure_id]
     lines = [layout["steps_heading"].format(title=procedure["title"])]
-    for number, step in enumerate(procedure["steps"], start=1):
+    for number, step in enumerate(knowledge.steps_of(procedure_id), start=1):
         template = layout["step_see"] if step.get("see") else layout["step"]
         lines.append(template.format(number=number, do=step["do"], see=step.get("see")))
     return lines
@@ -46,19 +46,27 @@ def topic_source(knowledge: Knowledge, topic: Dict[Text, Any]) -> Text:
     return f"{topic['platform']}_doc"
 
 
-def render_answer(knowledge: Knowledge, topic_id: Text) -> Text:
+def render_answer(
+    knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()
+) -> Text:
+    """A topic's answer. Beliefs the user `stated` come first, as "⚠️ 常见误区" corrections;
+    the topic's own corrections are otherwise given plainly, without lecturing."""
     layout = knowledge.presentation
     topic = knowledge.topics[topic_id]
-    lines: List[Text] = []
+    lines = [render_misconception(knowledge, m) for m in stated]
     if topic.get("answer"):
         lines.append(topic["answer"].strip())
-    if topic.get("misconception"):
-        lines.append(render_misconception(knowledge, topic["misconception"]))
+    if topic.get("misconception") and topic["misconception"] not in stated:
+        lines.append(knowledge.misconceptions[topic["misconception"]]["correction"])
     lines.extend(render_point(knowledge, p) for p in topic.get("points", []))
     if topic.get("procedure"):
         lines.extend(render_steps(knowledge, topic["procedure"]))
     lines.extend(layout["warning"].format(text=w) for w in topic.get("warnings", []))
-    lines.extend(render_misconception(knowledge, m) for m in topic.get("warn_misconceptions", []))
+    lines.extend(
+        layout["warning"].format(text=knowledge.misconceptions[m]["correction"])
+        for m in topic.get("warn_misconceptions", [])
+        if m not in stated
+    )
     lines.append(citation(knowledge, topic_source(knowledge, topic)))
     return "\n".join(lines)
 
@@ -93,3 +101,20 @@ def ask_platform_buttons(knowledge: Knowledge) -> List[Dict[Text, Text]]:
 
 def capabilities_button(knowledge: Knowledge) -> Dict[Text, Text]:
     return {"title": knowledge.presentation["capabilities_button"], "payload": "/bot_capabilities"}
+
+
+def walkthrough_payload(knowledge: Knowledge, procedure_id: Text) -> Optional[Text]:
+    """The message a button sends to start the walkthrough of a procedure (None: no walkthrough)."""
+    choices = knowledge.walkthrough_choices(procedure_id)
+    if choices is None:
+        return None
+    entities = {"platform": knowledge.procedures[procedure_id]["platform"], **choices}
+    return f"/walkthrough_start{json.dumps(entities, ensure_ascii=False)}"
+
+
+def walkthrough_offer(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, Text]]:
+    """The "需要我一步一步带你操作吗？" button of a topic that has a procedure."""
+    payload = walkthrough_payload(knowledge, knowledge.topics[topic_id].get("procedure", ""))
+    if payload is None:
+        return []
+    return [{"title": knowledge.walkthroughs["messages"]["offer_button"], "payload": payload}]

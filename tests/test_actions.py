@@ -114,13 +114,47 @@ def test_topic_asked_about_the_wrong_platform_is_not_covered(dispatcher, domain,
     assert "学信网“关掉APP算退出吗”" in only_message(dispatcher)["text"]
 
 
-def test_misconception_is_corrected_with_the_procedure(dispatcher, domain, tracker_for):
-    run(dispatcher, domain, tracker_for("icve_close_app"))
+def test_question_about_a_misconception_is_answered_without_a_lecture(
+    dispatcher, domain, tracker_for
+):
+    run(dispatcher, domain, tracker_for("icve_close_app", text="关掉APP算退出吗"))
     text = only_message(dispatcher)["text"]
     assert text.startswith("不算。")
-    assert "⚠️ 常见误区" in text and "72小时" in text
-    assert "1. 打开智慧职教APP" in text
+    assert "72小时" in text and "1. 打开智慧职教APP" in text
+    assert "常见误区" not in text
     assert "平台界面可能已更新" in text
+
+
+def test_stated_misconception_is_corrected_first_then_the_procedure(
+    dispatcher, domain, tracker_for
+):
+    said = "我每次用完直接把APP关了，这样就算退出了吧"
+    run(dispatcher, domain, tracker_for("icve_close_app", text=said))
+    message = only_message(dispatcher)
+    assert message["text"].startswith("⚠️ 常见误区：直接关掉APP")
+    assert message["text"].count("72小时") == 1
+    assert "1. 打开智慧职教APP" in message["text"]
+    offer = message["buttons"][0]
+    assert offer["title"] == "需要我一步一步带你操作吗？"
+    assert json.loads(offer["payload"].removeprefix("/walkthrough_start")) == {
+        "platform": "icve", "goal": "logout", "device": "app"
+    }
+
+
+def test_stated_misconception_about_another_topic_answers_that_topic(
+    dispatcher, domain, tracker_for
+):
+    said = "卸载了APP账号应该就注销了吧"
+    run(dispatcher, domain, tracker_for("deregister", [ICVE], text=said))
+    text = only_message(dispatcher)["text"]
+    assert text.startswith("⚠️ 常见误区：卸载APP和退出、注销有本质区别")
+    assert "提交注销申请" in text
+
+
+def test_belief_of_another_platform_is_not_lectured(dispatcher, domain, tracker_for):
+    said = "学校发的账号我交给老师统一管理了"
+    run(dispatcher, domain, tracker_for("icve_school_account", text=said))
+    assert "学信网" not in only_message(dispatcher)["text"]
 
 
 def test_chsi_answer_cites_the_chsi_document(dispatcher, domain, tracker_for):

@@ -64,7 +64,9 @@ def test_every_answer_names_its_source_and_that_the_ui_may_change(knowledge):
         assert "平台界面可能已更新" in text, topic_id
 
 
-def test_steps_are_numbered_in_order(knowledge):
+def test_steps_are_numbered_in_order_with_included_procedures_expanded(knowledge):
     text = render_answer(knowledge, "icve_deregister")
     numbers = [int(n) for n in re.findall(r"^(\d)\. ", text, flags=re.M)]
-    assert numbers == [1, 2, 3, 4, 5]
+    assert numbers == [1, 2, 3, 4, 5, 6, 7]  # 4 unbinding steps, then export, apply, confirm
+    unbind, deregister = text.index("解除所有绑定"), text.index("提交注销申请")
+    assert unbind < deregister

@@ -1,0 +1,131 @@
+"""Recognises false beliefs a user states or acts on ("我关了APP就算退出了吧"), with spaCy.
+
+A blank Chinese spaCy pipeline with the jieba segmenter (no model to download) and one Matcher
+built from data/knowledge/misconceptions.yml. A belief counts only when its pattern matches, the
+clause the match ends in neither negates it ("关了APP不等于退出") nor asks about it ("关掉APP算退出
+吗"), and the NLU intent is about the belief's platform: questions get an answer, not a lecture.
+
+Building the pipeline takes seconds (spaCy imports thinc): `load_recogniser()` builds it once per
+process, and `warm_up()` does so in the background when the action server registers the actions.
+"""
+
+import functools
+import threading
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Text, Tuple
+
+from actions.knowledge import Knowledge, load_knowledge
+
+USER_DICTIONARY = Path(__file__).resolve().parent.parent / "data" / "dict" / "userdict.txt"
+# Intents about no single topic, after which a stated belief is still worth correcting.
+OPEN_INTENTS = {"logout", "deregister", "followup_device", "walkthrough_start", "nlu_fallback"}
+
+
+def _any_word(words: List[Text]) -> Dict[Text, Any]:
+    return {"LOWER": {"IN": [w.lower() for w in words]}}
+
+
+class Recogniser:
+    def __init__(self, knowledge: Knowledge) -> None:
+        import jieba
+        import spacy
+        from spacy.matcher import Matcher
+
+        jieba.setLogLevel(jieba.logging.WARNING)
+        jieba.load_userdict(str(USER_DICTIONARY))
+        self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        self.knowledge = knowledge
+        recognition = knowledge.recognition
+        self.words = {c: [w.lower() for w in ws] for c, ws in recognition["words"].items()}
+        # One matcher key per pattern, so that a match tells which word classes it went through.
+        self.patterns: Dict[Text, Tuple[Text, List[Text]]] = {}
+        self.matcher = Matcher(self.nlp.vocab)
+        for belief_id, belief in knowledge.misconceptions.items():
+            for number, sequence in enumerate(belief["patterns"]):
+                key = f"{belief_id}#{number}"
+                self.patterns[key] = (belief_id, sequence)
+                self.matcher.add(key, [self._token_pattern(sequence)])
+        self.negations: List[Text] = recognition["negations"]
+        self.question_words: Set[Text] = {w.lower() for w in recognition["question_words"]}
+        self.agreement_words: Set[Text] = {w.lower() for w in recognition["agreement_words"]}
+
+    def _token_pattern(self, sequence: List[Text]) -> List[Dict[Text, Any]]:
+        """Word, any tokens, word, ...: words at even positions, gaps at odd ones."""
+        pattern: List[Dict[Text, Any]] = []
+        for word_class in sequence:
+            if pattern:
+                pattern.append({"OP": "*"})
+            pattern.append({"LOWER": {"IN": self.words[word_class]}})
+        return pattern
+
+    def beliefs(self, text: Text, intent: Optional[Text]) -> List[Text]:
+        """The beliefs `text` states, in the order of data/knowledge/misconceptions.yml."""
+        if not text:
+            return []
+        doc = self.nlp(text)
+        found = set()
+        for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
+            belief_id, sequence = self.patterns[self.nlp.vocab.strings[match_id]]
+            if belief_id in found or not self._fits_intent(belief_id, intent):
+                continue
+            if self._negated(doc[start:end], sequence, alignment):
+                continue
+            if not self._is_question(self._clause_around(doc, end - 1)):
+                found.add(belief_id)
+        return [b for b in self.knowledge.misconceptions if b in found]
+
+    def _fits_intent(self, belief_id: Text, intent: Optional[Text]) -> bool:
+        if intent in OPEN_INTENTS:
+            return True
+        topic = self.knowledge.topics.get(intent or "")
+        source = self.knowledge.misconceptions[belief_id]["source"]
+        return topic is not None and source == f"{topic['platform']}_doc"
+
+    def _negated(self, span: Any, sequence: List[Text], alignment: List[int]) -> bool:
+        """True when a negation between two words of the pattern is followed, in its clause, by
+        a word the pattern still needs: "关了APP不等于退出", but not "我不想用了，自己注销就行"."""
+        for i, token in enumerate(span):
+            is_gap = alignment[i] % 2 == 1  # patterns alternate word, gap, word, ...
+            if not is_gap or not any(n in token.text for n in self.negations):
+                continue
+            later_words = {w for c in sequence[alignment[i] // 2 + 1:] for w in self.words[c]}
+            for following in span[i + 1:]:
+                if following.is_punct:
+                    break
+                if following.lower_ in later_words:
+                    return True
+        return False
+
+    @staticmethod
+    def _clause_around(doc: Any, index: int) -> List[Text]:
+        """The tokens of the clause holding token `index`, with the punctuation that ends it."""
+        start = index
+        while start > 0 and not doc[start - 1].is_punct:
+            start -= 1
+        end = index + 1
+        while end < len(doc) and not doc[end - 1].is_punct:
+            end += 1
+        return [t.lower_ for t in doc[start:end]]
+
+    def _is_question(self, clause: List[Text]) -> bool:
+        if any(t in self.agreement_words or t.startswith("吧") for t in clause):
+            return False
+        return any(q in t for t in clause for q in self.question_words)
+
+
+_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _build(knowledge: Knowledge) -> Recogniser:
+    return Recogniser(knowledge)
+
+
+def load_recogniser() -> Recogniser:
+    with _lock:
+        return _build(load_knowledge())
+
+
+def warm_up() -> None:
+    """Build the recogniser in the background, so the first user does not wait for spaCy."""
+    threading.Thread(target=load_recogniser, name="misconceptions-warm-up", daemon=True).start()

@@ -1,0 +1,282 @@
+"""Guided walkthroughs: asks what it does not know yet, then one step at a time.
+
+The questions and the goal -> procedure table live in data/knowledge/walkthroughs.yml, the steps in
+data/knowledge/procedures.yml (the same steps the FAQ answers list). The state of a walkthrough is
+one slot, `walkthrough`: {"answers": {...}, "asking": question or None, "procedure": id or None,
+"step": index}. `action_walkthrough` handles the walkthrough intents; `action_answer` hands over
+answers to a pending question and resumes the walkthrough after answering an interruption.
+"""
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import Knowledge, load_knowledge
+from actions.privacy import warn_about_personal_data
+from actions.render import (
+    citation,
+    render_misconception,
+    topic_buttons,
+    walkthrough_payload,
+)
+
+STATE_SLOT = "walkthrough"
+START = "walkthrough_start"
+NAVIGATION = {
+    "walkthrough_next": "next",
+    "walkthrough_back": "back",
+    "walkthrough_stuck": "stuck",
+    "walkthrough_done": "done",
+    "walkthrough_exit": "exit",
+}
+# When a message names several values for one question, the most specific one wins
+# ("强制下线" also contains "下线"; "学校分配的子账号" is a sub-account).
+PRIORITY = {
+    "goal": ["force_offline", "unbind", "deregister", "logout"],
+    "device": ["public", "web", "app"],
+    "account": ["sub", "school", "personal"],
+}
+
+
+def said_answers(knowledge: Knowledge, tracker: Tracker) -> Dict[Text, Text]:
+    """Answers to walkthrough questions carried by the latest message (its entities)."""
+    values: Dict[Text, List[Text]] = {}
+    for entity in tracker.latest_message.get("entities", []):
+        values.setdefault(entity.get("entity"), []).append(entity.get("value"))
+    answers = {}
+    for question in knowledge.walkthroughs["questions"]:
+        options = PRIORITY.get(question) or list(knowledge.platforms)
+        chosen = [o for o in options if o in values.get(question, [])]
+        if chosen:
+            answers[question] = chosen[0]
+    return answers
+
+
+class Walkthrough:
+    """One user's walkthrough: reads the state slot, says what comes next, returns the events."""
+
+    def __init__(
+        self, knowledge: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> None:
+        self.knowledge = knowledge
+        self.config = knowledge.walkthroughs
+        self.messages = knowledge.walkthroughs["messages"]
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.state: Optional[Dict[Text, Any]] = tracker.get_slot(STATE_SLOT) or None
+
+    # ---- what the conversation is in ----
+    @property
+    def collecting(self) -> bool:
+        return bool(self.state and self.state.get("asking"))
+
+    @property
+    def guiding(self) -> bool:
+        return bool(self.state and self.state.get("procedure"))
+
+    @property
+    def active(self) -> bool:
+        return self.collecting or self.guiding
+
+    def takes(self, answers: Dict[Text, Text]) -> bool:
+        """True when the message answers the question the walkthrough is waiting for."""
+        return self.collecting and self.state["asking"] in answers
+
+    # ---- entry points ----
+    def start(self, answers: Dict[Text, Text]) -> List[Dict[Text, Any]]:
+        """A new walkthrough, or more answers to the one being set up."""
+        known = dict(self.state["answers"]) if self.collecting else {}
+        known.update(answers)
+        return self._collect(known)
+
+    def navigate(self, move: Text) -> List[Dict[Text, Any]]:
+        if move == "exit":
+            return self._exit()
+        if not self.guiding:
+            if self.collecting:
+                return self.resume()
+            return self._offer_goals(self.messages["none_active"])
+        step = self.state["step"]
+        last = len(self._steps()) - 1
+        if move == "back":
+            if step == 0:
+                self.dispatcher.utter_message(text=self.messages["first_step"])
+            return self._show_step(max(step - 1, 0))
+        if move == "stuck":
+            return self._hint()
+        if step >= last:  # "下一步" or "完成了" on the last step
+            return self._finish()
+        return self._show_step(step + 1)
+
+    def resume(self) -> List[Dict[Text, Any]]:
+        """After an interruption: the pending question or the current step again."""
+        self.dispatcher.utter_message(text=self.messages["resume"])
+        if self.guiding:
+            return self._show_step(self.state["step"])
+        return self._collect(self.state["answers"])
+
+    # ---- setting up ----
+    def _collect(self, answers: Dict[Text, Text]) -> List[Dict[Text, Any]]:
+        platform = answers.get("platform")
+        if not platform:
+            # A platform remembered from earlier is used only if it has procedures; else ask.
+            remembered = self.tracker.get_slot("platform")
+            if not remembered or not self._has_procedures(remembered):
+                return self._ask("platform", answers, self._platform_buttons(answers))
+            platform = answers["platform"] = remembered
+        if not self._has_procedures(platform):
+            return self._not_covered(platform)
+        if "goal" not in answers:
+            return self._ask("goal", answers, self._option_buttons("goal", answers))
+        choice = self.config["choose"][answers["goal"]]
+        if isinstance(choice, dict):
+            question = choice["by"]
+            if question not in answers:
+                return self._ask(question, answers, self._option_buttons(question, answers))
+            choice = choice[answers[question]]
+        return self._begin(choice, answers)
+
+    def _ask(
+        self, question: Text, answers: Dict[Text, Text], buttons: List[Dict[Text, Text]]
+    ) -> List[Dict[Text, Any]]:
+        self.dispatcher.utter_message(
+            text=self.config["questions"][question]["ask"], buttons=buttons + [self._exit_button()]
+        )
+        return self._save({"answers": answers, "asking": question, "procedure": None, "step": 0})
+
+    def _option_buttons(self, question: Text, answers: Dict[Text, Text]) -> List[Dict[Text, Text]]:
+        options = self.config["questions"][question]["options"]
+        return [
+            {"title": title, "payload": self._start_payload({**answers, question: option})}
+            for option, title in options.items()
+        ]
+
+    def _platform_buttons(self, answers: Dict[Text, Text]) -> List[Dict[Text, Text]]:
+        return [
+            {"title": info["name"], "payload": self._start_payload({**answers, "platform": pid})}
+            for pid, info in self.knowledge.platforms.items()
+        ]
+
+    @staticmethod
+    def _start_payload(answers: Dict[Text, Text]) -> Text:
+        return f"/{START}{json.dumps(answers, ensure_ascii=False)}"
+
+    def _has_procedures(self, platform: Text) -> bool:
+        return any(p["platform"] == platform for p in self.knowledge.procedures.values())
+
+    def _not_covered(self, platform: Text) -> List[Dict[Text, Any]]:
+        info = self.knowledge.platforms[platform]
+        self.dispatcher.utter_message(
+            text=self.messages["not_covered"].format(
+                platform_name=info["name"], platform_help=info["help"]
+            ),
+            buttons=topic_buttons(self.knowledge, info["menu"]),
+        )
+        return [SlotSet(STATE_SLOT, None), SlotSet("platform", platform)]
+
+    def _begin(self, procedure_id: Text, answers: Dict[Text, Text]) -> List[Dict[Text, Any]]:
+        procedure = self.knowledge.procedures[procedure_id]
+        lines = [
+            self.messages["intro"].format(
+                title=procedure["title"], total=len(self.knowledge.steps_of(procedure_id))
+            )
+        ]
+        if procedure.get("misconception"):  # mentioned once, when the walkthrough starts
+            lines.append(render_misconception(self.knowledge, procedure["misconception"]))
+        self.dispatcher.utter_message(text="\n".join(lines))
+        self.state = {"answers": answers, "asking": None, "procedure": procedure_id, "step": 0}
+        return self._show_step(0) + [SlotSet("platform", procedure["platform"])]
+
+    # ---- guiding ----
+    def _steps(self) -> List[Dict[Text, Text]]:
+        return self.knowledge.steps_of(self.state["procedure"])
+
+    def _show_step(self, index: int) -> List[Dict[Text, Any]]:
+        steps = self._steps()
+        step = steps[index]
+        lines = [self.messages["step"].format(number=index + 1, total=len(steps), do=step["do"])]
+        if step.get("see"):
+            lines.append(self.messages["step_see"].format(see=step["see"]))
+        self.dispatcher.utter_message(text="\n".join(lines), buttons=self._step_buttons(index))
+        return self._save({**self.state, "step": index})
+
+    def _step_buttons(self, index: int) -> List[Dict[Text, Text]]:
+        labels = self.messages["buttons"]
+        moves = ["back"] if index > 0 else []
+        moves.append("done" if index == len(self._steps()) - 1 else "next")
+        moves += ["stuck", "exit"]
+        intents = {move: intent for intent, move in NAVIGATION.items()}
+        return [{"title": labels[m], "payload": f"/{intents[m]}"} for m in moves]
+
+    def _hint(self) -> List[Dict[Text, Any]]:
+        step = self._steps()[self.state["step"]]
+        if step.get("hint"):
+            text = self.messages["hint"].format(hint=step["hint"])
+        else:
+            platform = self.knowledge.procedures[self.state["procedure"]]["platform"]
+            text = self.messages["no_hint"].format(
+                platform_help=self.knowledge.platforms[platform]["help"]
+            )
+        self.dispatcher.utter_message(text=text, buttons=self._step_buttons(self.state["step"]))
+        return []
+
+    def _finish(self) -> List[Dict[Text, Any]]:
+        procedure = self.knowledge.procedures[self.state["procedure"]]
+        self.dispatcher.utter_message(
+            text="\n".join([
+                self.messages["done"].format(title=procedure["title"], check=procedure["check"]),
+                citation(self.knowledge, procedure["source"]),
+            ])
+        )
+        offers = [
+            {
+                "title": self.messages["start_button"].format(
+                    title=self.knowledge.procedures[p]["title"]
+                ),
+                "payload": walkthrough_payload(self.knowledge, p),
+            }
+            for p in procedure.get("next_walkthroughs", [])
+        ] + topic_buttons(self.knowledge, procedure.get("next_topics", []))
+        if offers:
+            self.dispatcher.utter_message(text=self.messages["next_offer"], buttons=offers)
+        return [SlotSet(STATE_SLOT, None)]
+
+    # ---- leaving ----
+    def _exit(self) -> List[Dict[Text, Any]]:
+        if not self.active:
+            return self._offer_goals(self.messages["none_active"])
+        self.dispatcher.utter_message(text=self.messages["exited"])
+        return [SlotSet(STATE_SLOT, None)]
+
+    def _offer_goals(self, text: Text) -> List[Dict[Text, Any]]:
+        self.dispatcher.utter_message(text=text, buttons=self._option_buttons("goal", {}))
+        return []
+
+    def _exit_button(self) -> Dict[Text, Text]:
+        return {"title": self.messages["buttons"]["exit"], "payload": "/walkthrough_exit"}
+
+    def _save(self, state: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        self.state = state
+        return [SlotSet(STATE_SLOT, state)]
+
+
+class ActionWalkthrough(Action):
+    def name(self) -> Text:
+        return "action_walkthrough"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[Dict[Text, Any]]:
+        knowledge = load_knowledge()
+        warn_about_personal_data(dispatcher, knowledge, tracker)
+        walkthrough = Walkthrough(knowledge, tracker, dispatcher)
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        if intent in NAVIGATION:
+            return walkthrough.navigate(NAVIGATION[intent])
+        return walkthrough.start(said_answers(knowledge, tracker))
