@@ -45,7 +45,8 @@ class Recogniser:
                 key = f"{belief_id}#{number}"
                 self.patterns[key] = (belief_id, sequence)
                 self.matcher.add(key, [self._token_pattern(sequence)])
-        self.negations: List[Text] = recognition["negations"]
+        self.negations: Set[Text] = set(recognition["negations"])
+        self.negation_prefixes = tuple(recognition["negation_prefixes"])
         self.question_words: Set[Text] = {w.lower() for w in recognition["question_words"]}
         self.agreement_words: Set[Text] = {w.lower() for w in recognition["agreement_words"]}
 
@@ -86,7 +87,7 @@ class Recogniser:
         a word the pattern still needs: "关了APP不等于退出", but not "我不想用了，自己注销就行"."""
         for i, token in enumerate(span):
             is_gap = alignment[i] % 2 == 1  # patterns alternate word, gap, word, ...
-            if not is_gap or not any(n in token.text for n in self.negations):
+            if not is_gap or not self._is_negation(token.text):
                 continue
             later_words = {w for c in sequence[alignment[i] // 2 + 1:] for w in self.words[c]}
             for following in span[i + 1:]:
@@ -95,6 +96,9 @@ class Recogniser:
                 if following.lower_ in later_words:
                     return True
         return False
+
+    def _is_negation(self, word: Text) -> bool:
+        return word in self.negations or word.startswith(self.negation_prefixes)
 
     @staticmethod
     def _clause_around(doc: Any, index: int) -> List[Text]:

@@ -17,7 +17,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parent.parent
-HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+HELDOUT = ROOT / "tests" / "nlu"  # heldout.yml (questions) + heldout_walkthrough.yml
 TRAINING = ROOT / "data" / "nlu"
 OUT_OF_SCOPE = "out_of_scope"
 # Both mean "this bot will not answer it": the honest outcome for an out-of-scope question.

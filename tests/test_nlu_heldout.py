@@ -1,4 +1,5 @@
-"""Intent accuracy on the held-out set (tests/nlu/heldout.yml), written apart from the training data.
+"""Intent accuracy on the held-out set (tests/nlu/: questions and walkthrough commands), written apart
+from the training data.
 
 Every mistake is listed in tests/artifacts/nlu_heldout.md and in the failure message.
 """
@@ -11,9 +12,8 @@ import pytest
 
 # One definition of "right" (out_of_scope and nlu_fallback are both an honest refusal) for the
 # test and the benchmark.
-from bench.understanding import as_refusal, score
+from bench.understanding import HELDOUT, as_refusal, score
 
-HELDOUT = Path(__file__).parent / "nlu" / "heldout.yml"
 REPORT = Path(__file__).parent / "artifacts" / "nlu_heldout.md"
 TARGET_ACCURACY = 0.95
 

@@ -1,0 +1,86 @@
+"""spaCy misconception recognition (actions/misconceptions.py): every pattern, with sentences that
+state a belief and sentences that only ask about it; and the independent sentence set."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.knowledge import load_knowledge
+from actions.misconceptions import load_recogniser
+from nlu_components.normalizer import normalize
+
+HERE = Path(__file__).resolve().parent
+OWN = yaml.safe_load((HERE / "misconceptions" / "patterns.yml").read_text(encoding="utf-8"))
+INDEPENDENT = yaml.safe_load(
+    (HERE / "misconceptions" / "sentences.yml").read_text(encoding="utf-8")
+)
+REPORT = HERE / "artifacts" / "misconceptions.md"
+
+
+def cases(sentences, kind):
+    return [(b, s) for b, kinds in sentences["beliefs"].items() for s in kinds[kind]]
+
+
+def topic_intent(belief_id):
+    """The NLU intent a message about this belief gets: the belief's topic."""
+    return load_knowledge().misconceptions[belief_id]["topic"]
+
+
+@pytest.fixture(scope="module")
+def recogniser():
+    return load_recogniser()
+
+
+def test_every_pattern_has_a_sentence_that_states_its_belief(recogniser):
+    used = set()
+    for _, sentence in cases(OWN, "states"):
+        used |= {recogniser.nlp.vocab.strings[m] for m, _, _ in recogniser.matcher(recogniser.nlp(sentence))}
+    assert set(recogniser.patterns) - used == set()
+
+
+@pytest.mark.parametrize("belief,sentence", cases(OWN, "states"))
+def test_stated_belief_is_recognised(recogniser, belief, sentence):
+    assert belief in recogniser.beliefs(sentence, topic_intent(belief))
+
+
+@pytest.mark.parametrize("belief,sentence", cases(OWN, "asks"))
+def test_question_negation_or_truth_is_not_a_belief(recogniser, belief, sentence):
+    assert recogniser.beliefs(sentence, topic_intent(belief)) == []
+
+
+def test_belief_needs_an_intent_about_its_platform(recogniser):
+    sentence = "我关掉APP就算退出了吧"
+    assert recogniser.beliefs(sentence, "logout") == ["close_app_is_logout"]
+    assert recogniser.beliefs(sentence, "chsi_account_share") == []
+    assert recogniser.beliefs(sentence, "out_of_scope") == []
+    assert recogniser.beliefs(sentence, "greet") == []
+
+
+def test_blank_text_states_nothing(recogniser):
+    assert recogniser.beliefs("", "logout") == []
+
+
+def test_independent_sentences(recogniser):
+    """Sentences by a separate author, who never saw the patterns (recall >= 85%, <= 2 false)."""
+    missed, false_alarms = [], []
+    for belief, sentence in cases(INDEPENDENT, "states"):
+        if belief not in recogniser.beliefs(normalize(sentence, {}), topic_intent(belief)):
+            missed.append((belief, sentence))
+    for belief, sentence in cases(INDEPENDENT, "asks"):
+        found = recogniser.beliefs(normalize(sentence, {}), topic_intent(belief))
+        if found:
+            false_alarms.append((belief, sentence, found))
+    stated = len(cases(INDEPENDENT, "states"))
+    recall = 1 - len(missed) / stated
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(
+        f"# Misconception recognition on tests/misconceptions/sentences.yml\n\n"
+        f"recall {recall:.1%} ({stated - len(missed)}/{stated}), "
+        f"false alarms {len(false_alarms)}/{len(cases(INDEPENDENT, 'asks'))}\n\n"
+        + "".join(f"- missed {b}: {s}\n" for b, s in missed)
+        + "".join(f"- false alarm {b}: {s} -> {f}\n" for b, s, f in false_alarms),
+        encoding="utf-8",
+    )
+    assert recall >= 0.85, missed
+    assert len(false_alarms) <= 2, false_alarms
