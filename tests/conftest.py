@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import load_knowledge
+from tests.servers import running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"
@@ -66,3 +67,10 @@ def trained_model() -> Path:
 @pytest.fixture
 def tracker_for():
     return make_tracker
+
+
+@pytest.fixture(scope="session")
+def webhook(trained_model, tmp_path_factory):
+    """The REST webhook of a real Rasa server with its action server, shared by the REST tests."""
+    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as bot:
+        yield bot.webhook

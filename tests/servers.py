@@ -5,10 +5,11 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Dict, Iterator, List
 
 import requests
 
@@ -87,3 +88,19 @@ def running_bot(model: Path, workdir: Path) -> Iterator[RunningBot]:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+def say(webhook: str, sender: str, text: str) -> List[Dict[str, Any]]:
+    """The bot's messages in reply to `text` (a typed message or a button payload)."""
+    reply = requests.post(webhook, json={"sender": sender, "message": text}, timeout=60)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def answer_text(webhook: str, sender: str, text: str) -> str:
+    """Everything the bot says in reply to `text`, as one string."""
+    return "\n".join(m.get("text", "") for m in say(webhook, sender, text))

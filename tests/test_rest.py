@@ -3,12 +3,9 @@
 Each case is a conversation; every bot turn must contain the expected phrases (the facts a user needs).
 """
 
-import uuid
-
 import pytest
-import requests
 
-from tests.servers import running_bot
+from tests.servers import answer_text, new_sender, say
 
 ASK_PLATFORM = "哪个平台"
 APP_STEPS = "“账户与安全”→“退出登录”"
@@ -28,7 +25,9 @@ CONVERSATIONS = {
     "chsi share": [("学信网账号可以共用吗", ["不可以", "身份"])],
     "chsi typo": [("学信王账号能借给室友用吗", ["不可以"])],
     "lost phone": [("手机丢了上面登着智慧职教怎么办", ["强制下线所有设备", "2小时"])],
-    "misconception": [("我直接把职教云app关了，应该算退出了吧", ["不算", "72小时", APP_STEPS])],
+    "stated misconception is corrected": [
+        ("我直接把职教云app关了，应该算退出了吧", ["⚠️ 常见误区", "72小时", APP_STEPS]),
+    ],
     "teacher collects passwords": [("辅导员让我们把学信网密码交给他统一弄", ["代管", "本人"])],
     "clarify logout": [
         ("怎么退出账号", [ASK_PLATFORM]),
@@ -71,7 +70,7 @@ TOPIC_FACTS = [
     ("智慧职教和腾讯课堂注销有什么不同", "即时删除"),
     ("把app卸了是不是就注销了", "不算"),
     ("怎么解除QQ授权", "“账号安全”-“关联设备”"),
-    ("我的子账号也要单独注销吗", "单独"),
+    ("我的子账号也要单独注销吗", "独立的注销需求"),
     ("暂停使用算注销吗", "不算"),
     ("学校统一分配的账号能自己注销吗", "信息化办公室"),
     ("平台不肯删我的个人信息怎么办", "第47条"),
@@ -88,27 +87,6 @@ TOPIC_FACTS = [
 GIBBERISH = ["asdfghjkl", "😂😂😂", "？？？"]
 
 
-@pytest.fixture(scope="module")
-def webhook(trained_model, tmp_path_factory):
-    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as bot:
-        yield bot.webhook
-
-
-def new_sender():
-    return f"test-{uuid.uuid4().hex}"
-
-
-def say(webhook, sender, text):
-    reply = requests.post(webhook, json={"sender": sender, "message": text}, timeout=60)
-    reply.raise_for_status()
-    return reply.json()
-
-
-def answer_text(webhook, sender, text):
-    """Everything the bot says in reply to `text`, as one string."""
-    return "\n".join(m.get("text", "") for m in say(webhook, sender, text))
-
-
 @pytest.mark.parametrize("name", CONVERSATIONS)
 def test_conversation(webhook, name):
     sender = new_sender()
@@ -116,6 +94,25 @@ def test_conversation(webhook, name):
         answer = answer_text(webhook, sender, text)
         missing = [phrase for phrase in expected if phrase not in answer]
         assert not missing, f"{text!r} -> {answer!r} lacks {missing}"
+
+
+@pytest.mark.parametrize("text", ["关掉APP之前要先退出吗", "卸载APP算注销吗", "学信网账号能借给同学吗"])
+def test_question_about_a_misconception_is_answered_without_a_lecture(webhook, text):
+    answer = answer_text(webhook, new_sender(), text)
+    assert "不算" in answer or "不可以" in answer, answer
+    assert "常见误区" not in answer, answer
+
+
+@pytest.mark.parametrize("text", [
+    "我每次都直接把职教云APP划掉，就等于退出了",
+    "我把APP卸载了，账号应该就注销了吧",
+    "我已经把学信网账号借给室友了",
+    "辅导员让我们把学信网密码交给他统一管理",
+    "主账号注销了子账号就不用管了",
+])
+def test_stated_misconception_is_corrected_with_the_right_procedure(webhook, text):
+    answer = answer_text(webhook, new_sender(), text)
+    assert answer.startswith("⚠️ 常见误区："), answer
 
 
 @pytest.mark.parametrize("text, fact", TOPIC_FACTS)
