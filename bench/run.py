@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
-from bench import speed, understanding  # noqa: E402
+from bench import misconceptions, speed, understanding  # noqa: E402
 from tests.servers import running_bot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,8 @@ SMOKE_LOAD = [(1, 3), (5, 3)]
 TARGETS = {  # name: (target, higher is better)
     "held-out intent accuracy": (0.97, True),
     "out-of-scope F1": (0.90, True),
+    "misconception recall (unseen sentences)": (0.80, True),
+    "misconception false alarms (unseen sentences)": (0.05, False),
     "p99 latency at 50 concurrent (ms)": (150, False),
     "messages per second at 50 concurrent": (100, True),
     "training time (s)": (120, False),
@@ -142,6 +144,14 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
                       f"accuracy {acc:.1%}, macro F1 {f1:.3f}."]
     lines += ["", "Confusions of this bot (true → predicted, count):", ""]
     lines += [f"- {g} → {p}: {n}" for (g, p), n in u["mistakes"].most_common()]
+    m = measured["misconceptions"]
+    lines += ["", "## Misconception recognition (bench/data/misconceptions_unseen.yml)", "",
+              f"{m['stated']} sentences that state or act on one of the 11 false beliefs and "
+              f"{m['asked']} that only ask about them, by an author who saw neither the patterns "
+              "nor the other sentence sets; each goes through the trained NLU, then the spaCy "
+              f"recogniser. Recall {m['recall']:.1%}, false alarms {m['false alarm rate']:.1%}.", "",
+              "| belief | recognised |", "|---|---|"]
+    lines += [f"| {b} | {n}/{m['per belief total'][b]} |" for b, n in m["per belief"].items()]
     lines += ["", "![accuracy](bench_accuracy.png)", "", "![confusion matrix](bench_confusion.png)", "",
               "## Speed (REST, custom actions in the path, SQLite tracker store)", "",
               "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
@@ -169,6 +179,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         u = understanding.evaluate(MODEL, with_stock_baseline=not args.smoke, stock_dir=Path(tmp))
     measured["understanding"] = u
+    measured["misconceptions"] = m = misconceptions.evaluate(MODEL)
     bot_scores = u["results"][0]
     if not args.smoke:
         measured["cv"] = understanding.cross_validate(folds=5)
@@ -191,6 +202,8 @@ def main() -> None:
     measured["headline"] = {
         "held-out intent accuracy": bot_scores.accuracy,
         "out-of-scope F1": bot_scores.oos_f1,
+        "misconception recall (unseen sentences)": m["recall"],
+        "misconception false alarms (unseen sentences)": m["false alarm rate"],
         "cold start to first answer (s)": cold_start,
         "RSS, largest process (MB)": max(rss.values()),
     }

@@ -1,0 +1,43 @@
+"""Misconception recognition on sentences no pattern author saw (bench/data/misconceptions_unseen.yml).
+
+Each sentence goes through the trained NLU (normalised, masked, classified) and then through the
+spaCy recogniser with the intent the NLU gave it, as in a real conversation.
+"""
+
+from pathlib import Path
+from typing import Any, Dict
+
+import yaml
+
+from bench.understanding import parse_with_model
+
+UNSEEN = Path(__file__).resolve().parent / "data" / "misconceptions_unseen.yml"
+
+
+def evaluate(model: Path) -> Dict[str, Any]:
+    from actions.misconceptions import load_recogniser
+
+    beliefs = yaml.safe_load(UNSEEN.read_text(encoding="utf-8"))["beliefs"]
+    cases = [(b, kind, s) for b, kinds in beliefs.items() for kind in ("states", "asks")
+             for s in kinds[kind]]
+    parses = parse_with_model(model, [s for _, _, s in cases])
+    recogniser = load_recogniser()
+    hits = {"states": 0, "asks": 0}
+    total = {"states": 0, "asks": 0}
+    per_belief: Dict[str, int] = {b: 0 for b in beliefs}
+    for (belief, kind, _), parse in zip(cases, parses):
+        found = recogniser.beliefs(parse["text"], parse["intent"]["name"])
+        total[kind] += 1
+        if kind == "states" and belief in found:
+            hits["states"] += 1
+            per_belief[belief] += 1
+        if kind == "asks" and found:
+            hits["asks"] += 1
+    return {
+        "recall": hits["states"] / total["states"],
+        "false alarm rate": hits["asks"] / total["asks"],
+        "stated": total["states"],
+        "asked": total["asks"],
+        "per belief": per_belief,
+        "per belief total": {b: len(k["states"]) for b, k in beliefs.items()},
+    }
