@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/helpdesk.tar.gz
 INSTALLED := $(VENV)/.installed
+# The chat widget: web/src plus socket.io-client (npm, package-lock.json) bundled into one file.
+WIDGET := web/dist/helpdesk-widget.js
+NODE_MODULES := node_modules/.package-lock.json
 # Everything the model is trained from: retrain when any of it changes, otherwise reuse the model.
 # data/knowledge is read by the action server at run time, so editing an answer needs no training.
 TRAINING_INPUTS := config.yml domain.yml $(shell find data nlu_components -type f -not -path 'data/knowledge/*' -not -path '*/__pycache__/*' 2>/dev/null)
@@ -14,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate run shell test bench clean
+.PHONY: help install train validate widget browser run shell test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,23 +34,45 @@ validate: $(INSTALLED) ## check the training data and domain for mistakes
 
 train: $(MODEL) ## train the model (only when data, config or domain changed)
 
-$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+# Order-only: reinstalling the pinned packages (a new test tool) does not make a new model.
+$(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/rasa train --fixed-model-name helpdesk --out models
 	@touch $@
 
-run: $(MODEL) ## start the action server (5055) and Rasa with the REST channel (5005); Ctrl-C stops both
+# Node.js and npm are on the machines this project runs on; where they are not, Debian's are installed.
+$(NODE_MODULES): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: installing Debian's nodejs and npm"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+widget: $(WIDGET) ## build the chat widget into web/dist/helpdesk-widget.js
+
+$(WIDGET): $(NODE_MODULES) scripts/build-widget.js web/src/widget.js web/src/widget.css
+	node scripts/build-widget.js
+
+# Debian's Chromium (and Chinese and emoji fonts, as on students' phones) for the widget's tests.
+browser: ## install headless Chromium for the widget tests, unless it is there
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q . \
+	    || ! fc-list 2>/dev/null | grep -qi 'color emoji'; then \
+	  echo "installing Debian's chromium, fonts-wqy-microhei and fonts-noto-color-emoji (needs root)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    chromium fonts-wqy-microhei fonts-noto-color-emoji; \
+	fi
+
+run: $(MODEL) $(WIDGET) ## start the action server (5055), Rasa (REST + socket.io, 5005) and the demo page with the chat widget (http://localhost:8000/); Ctrl-C stops all
 	scripts/run.sh
 
 shell: $(MODEL) ## chat with the bot in the terminal
 	scripts/run.sh shell
 
-test: $(MODEL) ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations, bench smoke run)
+test: $(MODEL) $(WIDGET) browser ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations, chat widget in Chromium, bench smoke run)
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/pytest
 
 bench: $(MODEL) ## measure accuracy (with baselines), latency, throughput and footprint into docs/benchmarks.md
 	$(BIN)/python -m bench.run
 
-clean: ## remove the trained model and test output (keeps the virtual environment)
-	rm -rf models results tests/artifacts
+clean: ## remove the trained model, the built widget and test output (keeps the virtual environment)
+	rm -rf models results tests/artifacts web/dist

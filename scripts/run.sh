@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# Starts the action server and then the Rasa server (REST channel on port 5005) or, with "shell",
-# a chat in the terminal. Ctrl-C stops both.
+# Starts the action server and then the Rasa server (REST and socket.io channels on port 5005) with
+# the demo page of the chat widget on http://localhost:8000/, or, with "shell", a chat in the
+# terminal. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-server}"
 mkdir -p var
 
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT INT TERM
+
 .venv/bin/rasa run actions --actions actions --port 5055 &
-actions_pid=$!
-trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT INT TERM
+pids+=($!)
 
 if [ "$mode" = shell ]; then
   .venv/bin/python -m server shell --model models/helpdesk.tar.gz --endpoints endpoints.yml
 else
+  # The demo helpdesk page with the widget (web/, built by `make`); its requests go to var/web.log.
+  .venv/bin/python -m http.server 8000 --directory web >var/web.log 2>&1 &
+  pids+=($!)
+  echo "Demo page with the chat widget: http://localhost:8000/ (Rasa on port 5005, origins allowed:" \
+       "${HELPDESK_ALLOWED_ORIGINS:-credentials.yml})"
   .venv/bin/python -m server run --model models/helpdesk.tar.gz --port 5005 \
     --credentials credentials.yml --endpoints endpoints.yml
 fi

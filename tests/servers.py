@@ -9,7 +9,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import requests
 
@@ -44,29 +44,45 @@ class RunningBot:
     webhook: str
     rasa_pid: int
     action_pid: int
+    url: str = ""  # the Rasa server's base URL: the socket.io channel (chat widget) is at url + /socket.io/
 
 
 @contextmanager
-def running_bot(model: Path, workdir: Path) -> Iterator[RunningBot]:
-    """A started bot (REST channel) whose tracker store is a fresh SQLite file in workdir."""
+def running_bot(
+    model: Path,
+    workdir: Path,
+    allowed_origins: Sequence[str] = (),
+    log_prefix: str = "",
+    env: Optional[Dict[str, str]] = None,
+    action_url_for: Optional[Callable[[str], str]] = None,
+) -> Iterator[RunningBot]:
+    """A started bot (REST, socket.io and WeChat channels) whose tracker store is a fresh SQLite
+    file in workdir. `allowed_origins`: the web pages the socket.io channel accepts
+    (HELPDESK_ALLOWED_ORIGINS), instead of those in credentials.yml. `log_prefix`: for the log files
+    in tests/artifacts, so that two bots running at once do not write into the same file. `env`:
+    more environment variables for both servers (the WeChat settings). `action_url_for`: given the
+    action server's webhook, the URL Rasa should call instead (a slow proxy in front of it)."""
     ARTIFACTS.mkdir(exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
+    action_url = f"http://127.0.0.1:{action_port}/webhook"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
+        f"action_endpoint:\n  url: {action_url_for(action_url) if action_url_for else action_url}\n"
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    if allowed_origins:
+        env["HELPDESK_ALLOWED_ORIGINS"] = ",".join(allowed_origins)
     processes = []
     try:
-        action_log = ARTIFACTS / "action_server.log"
+        action_log = ARTIFACTS / f"{log_prefix}action_server.log"
         action_server = subprocess.Popen(
             [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
             cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )
         processes.append(action_server)
-        rasa_log = ARTIFACTS / "rasa_server.log"
+        rasa_log = ARTIFACTS / f"{log_prefix}rasa_server.log"
         rasa_server = subprocess.Popen(
             [sys.executable, "-m", "server", "run", "--model", str(model), "--port", str(rasa_port),
              "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
@@ -79,6 +95,7 @@ def running_bot(model: Path, workdir: Path) -> Iterator[RunningBot]:
             webhook=f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
             rasa_pid=rasa_server.pid,
             action_pid=action_server.pid,
+            url=f"http://127.0.0.1:{rasa_port}",
         )
     finally:
         for process in processes:

@@ -1,0 +1,351 @@
+"""WeChat Official Account (公众号) input channel, on wechatpy, at /webhooks/wechat/webhook.
+
+Configuration comes from the environment: WECHAT_TOKEN (required; without it every request gets
+503), WECHAT_APPID, WECHAT_ENCODING_AES_KEY (safe mode), WECHAT_APPSECRET (customer-service
+messages: the rest of a long answer, and answers that took longer than WeChat waits),
+WECHAT_REPLY_SECONDS (how long a passive reply may take, default 4.5; WeChat waits 5 s),
+WECHAT_REPLY_MAX_BYTES (longer answers are split at line breaks, default 1800; WeChat shows 2048).
+
+Order of work for a POST: the query signature is checked before the body is read as XML; bodies
+that are too large or declare a DOCTYPE/ENTITY are refused; safe-mode bodies are decrypted (which
+checks msg_signature); then each message is handled once (de-duplicated by MsgId, events by
+FromUserName + CreateTime), and a retry gets the same reply. Nothing a user wrote is logged.
+"""
+
+import asyncio
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import yaml
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+logger = logging.getLogger(__name__)
+
+PRESENTATION = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "presentation.yml"
+MAX_BODY_BYTES = 64 * 1024
+# WeChat shows at most 2048 bytes of a text reply; leave room for the "more" hint.
+DEFAULT_REPLY_MAX_BYTES = 1800
+REMEMBERED_MESSAGES = 10_000  # de-duplication memory; WeChat retries within 15 s
+HOSTILE_XML = (b"<!DOCTYPE", b"<!ENTITY")
+SUBSCRIBE_EVENTS = ("subscribe", "subscribe_scan")
+
+
+@dataclass
+class Settings:
+    token: Optional[Text]
+    appid: Text
+    aes_key: Optional[Text]
+    appsecret: Optional[Text]
+    reply_seconds: float
+    reply_max_bytes: int
+    api_base_url: Optional[Text]
+
+    @classmethod
+    def from_environment(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            token=env.get("WECHAT_TOKEN") or None,
+            appid=env.get("WECHAT_APPID", ""),
+            aes_key=env.get("WECHAT_ENCODING_AES_KEY") or None,
+            appsecret=env.get("WECHAT_APPSECRET") or None,
+            reply_seconds=float(env.get("WECHAT_REPLY_SECONDS", "4.5")),
+            reply_max_bytes=int(env.get("WECHAT_REPLY_MAX_BYTES", DEFAULT_REPLY_MAX_BYTES)),
+            # Only for tests against a local stand-in of WeChat's API.
+            api_base_url=env.get("WECHAT_API_BASE_URL") or None,
+        )
+
+
+def split_for_wechat(text: Text, limit: int = DEFAULT_REPLY_MAX_BYTES) -> List[Text]:
+    """Parts of at most `limit` UTF-8 bytes, cut at line breaks (or, inside a long line, after 。)."""
+    pieces: List[Text] = []
+    for line in text.split("\n"):
+        while len(line.encode("utf-8")) > limit:
+            cut = _cut_point(line, limit)
+            pieces.append(line[:cut])
+            line = line[cut:]
+        pieces.append(line)
+    parts, current = [], ""
+    for piece in pieces:
+        candidate = f"{current}\n{piece}" if current else piece
+        if current and len(candidate.encode("utf-8")) > limit:
+            parts.append(current)
+            candidate = piece
+        current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _cut_point(line: Text, limit: int) -> int:
+    fits = len(line.encode("utf-8")[:limit].decode("utf-8", errors="ignore"))
+    sentence_end = line.rfind("。", 0, fits)
+    return sentence_end + 1 if sentence_end > 0 else fits
+
+
+def customer_service_client(settings: Settings) -> Any:
+    """wechatpy's client for the customer-service API; at WECHAT_API_BASE_URL when that is set (a
+    proxy, or a stand-in of WeChat's API in tests), access token included."""
+    from wechatpy import WeChatClient
+
+    if not settings.api_base_url:
+        return WeChatClient(settings.appid, settings.appsecret)
+
+    class ClientAtBaseUrl(WeChatClient):
+        API_BASE_URL = settings.api_base_url
+
+        def fetch_access_token(self) -> Dict[Text, Any]:
+            return self._fetch_access_token(
+                url=f"{self.API_BASE_URL}token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            )
+
+    return ClientAtBaseUrl(settings.appid, settings.appsecret)
+
+
+class Conversations:
+    """What the channel remembers per user between messages: the last numbered menu, the part of a
+    long answer not sent yet, and an answer that came too late to be delivered. In memory and
+    bounded: one Rasa process per 公众号 for now."""
+
+    def __init__(self) -> None:
+        self.menus: "OrderedDict[Text, List[Text]]" = OrderedDict()
+        self.rest: "OrderedDict[Text, List[Text]]" = OrderedDict()
+        self.late: "OrderedDict[Text, List[Text]]" = OrderedDict()
+
+    @staticmethod
+    def remember(store: "OrderedDict[Text, List[Text]]", user: Text, value: List[Text]) -> None:
+        store[user] = value
+        store.move_to_end(user)
+        while len(store) > REMEMBERED_MESSAGES:
+            store.popitem(last=False)
+
+
+class WeChatInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls(Settings.from_environment())
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.texts = yaml.safe_load(PRESENTATION.read_text(encoding="utf-8"))["wechat"]
+        self.crypto = (
+            WeChatCrypto(settings.token, settings.aes_key, settings.appid)
+            if settings.token and settings.aes_key
+            else None
+        )
+        self.conversations = Conversations()
+        # Message key -> the task computing its reply text, so that a retry gets the same reply.
+        self.replies: "OrderedDict[Text, asyncio.Task]" = OrderedDict()
+        self._client: Any = None
+
+    # ---- HTTP ----
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("wechat_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "configured": bool(self.settings.token)})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            refused = self._refuse_unsigned(request)
+            if refused:
+                return refused
+            return response.text(request.args.get("echostr", ""))
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            refused = self._refuse_unsigned(request)
+            if refused:
+                return refused
+            body = request.body or b""
+            if len(body) > MAX_BODY_BYTES:
+                return response.text("request too large", status=413)
+            if any(marker in body for marker in HOSTILE_XML):
+                return response.text("DOCTYPE and ENTITY declarations are not accepted", status=400)
+            encrypted = request.args.get("encrypt_type") == "aes"
+            try:
+                xml = self._decrypt(request, body) if encrypted else body.decode("utf-8")
+                message = parse_message(xml)
+            except (InvalidSignatureException, InvalidAppIdException):
+                return response.text("invalid msg_signature", status=403)
+            except ValueError as error:  # no AES key configured for a safe-mode request
+                return response.text(str(error), status=400)
+            except Exception:  # malformed XML, missing fields: the sender's fault, not a crash
+                return response.text("malformed message", status=400)
+            if message is None:
+                return response.text("empty message", status=400)
+            text = await self._reply_text(message, on_new_message)
+            if not text:
+                return response.text("success")
+            reply = TextReply(message=message, content=text).render()
+            if encrypted:
+                reply = self.crypto.encrypt_message(
+                    reply, request.args.get("nonce"), request.args.get("timestamp")
+                )
+            return response.text(reply, content_type="application/xml")
+
+        return webhook
+
+    def _refuse_unsigned(self, request: Request) -> Optional[HTTPResponse]:
+        if not self.settings.token:
+            return response.text("WeChat channel not configured (WECHAT_TOKEN)", status=503)
+        args = request.args
+        try:
+            check_signature(
+                self.settings.token,
+                args.get("signature", ""),
+                args.get("timestamp", ""),
+                args.get("nonce", ""),
+            )
+        except InvalidSignatureException:
+            return response.text("invalid signature", status=403)
+        return None
+
+    def _decrypt(self, request: Request, body: bytes) -> Text:
+        if self.crypto is None:
+            raise ValueError("safe mode needs WECHAT_ENCODING_AES_KEY")
+        args = request.args
+        return self.crypto.decrypt_message(
+            body, args.get("msg_signature", ""), args.get("timestamp", ""), args.get("nonce", "")
+        )
+
+    # ---- one message, once ----
+    async def _reply_text(
+        self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Optional[Text]:
+        key = self._message_key(message)
+        task = self.replies.get(key)
+        first_time = task is None
+        if first_time:
+            task = asyncio.ensure_future(self._answer(message, on_new_message))
+            self.replies[key] = task
+            while len(self.replies) > REMEMBERED_MESSAGES:
+                self.replies.popitem(last=False)
+        try:
+            parts = await asyncio.wait_for(asyncio.shield(task), self.settings.reply_seconds)
+        except asyncio.TimeoutError:
+            if first_time:
+                task.add_done_callback(lambda done: self._deliver_late(message.source, done))
+            return None  # "success": WeChat stops waiting; the answer follows later
+        return self._passive_part(message.source, parts, send_rest=first_time)
+
+    @staticmethod
+    def _message_key(message: Any) -> Text:
+        if message.type == "event" or not message.id:
+            return f"{message.source}:{message.create_time}"
+        return f"msg:{message.id}"
+
+    async def _answer(
+        self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> List[Text]:
+        """The reply to one message, split into parts WeChat can show; an answer that came too
+        late for an earlier message (and could not be sent) comes first."""
+        user = message.source
+        late = self.conversations.late.pop(user, [])
+        return late + await self._answer_message(message, on_new_message)
+
+    async def _answer_message(
+        self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> List[Text]:
+        user = message.source
+        if message.type == "event":
+            if message.event not in SUBSCRIBE_EVENTS:
+                return []  # unsubscribe, menu clicks, location reports: nothing to say
+            return await self._ask_bot(user, self.texts["subscribe_message"], on_new_message)
+        text = message.content if message.type == "text" else None
+        if message.type == "voice":
+            text = message.recognition  # WeChat's speech recognition, when switched on
+        if not text or not text.strip():
+            return [self.texts["unsupported_message"]]
+        text = text.strip()
+        if text == self.texts["more_keyword"] and self.conversations.rest.get(user):
+            return self.conversations.rest.pop(user)
+        menu = self.conversations.menus.get(user, [])
+        if text.isdigit() and 1 <= int(text) <= len(menu):
+            text = menu[int(text) - 1]  # "1" chooses the first button of the last answer
+        return await self._ask_bot(user, text, on_new_message)
+
+    async def _ask_bot(
+        self, user: Text, text: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> List[Text]:
+        collector = CollectingOutputChannel()
+        await on_new_message(
+            UserMessage(text, collector, sender_id=user, input_channel=self.name())
+        )
+        lines: List[Text] = []
+        payloads: List[Text] = []
+        for bot_message in collector.messages:
+            if bot_message.get("text"):
+                lines.append(bot_message["text"])
+            for button in bot_message.get("buttons") or []:
+                payloads.append(button["payload"])
+                lines.append(
+                    self.texts["menu_item"].format(number=len(payloads), title=button["title"])
+                )
+        Conversations.remember(self.conversations.menus, user, payloads)
+        return split_for_wechat("\n".join(lines), self.settings.reply_max_bytes) if lines else []
+
+    # ---- delivery ----
+    def _passive_part(self, user: Text, parts: List[Text], send_rest: bool) -> Optional[Text]:
+        """The first part goes in the passive reply; the rest by customer-service messages when
+        configured, otherwise when the user replies with the "more" keyword."""
+        if not parts:
+            return None
+        first, rest = parts[0], parts[1:]
+        if not rest:
+            return first
+        if self._customer_service() is not None:
+            if send_rest:  # not again for a retry of the same message
+                asyncio.ensure_future(self._send_service_messages(user, rest))
+            return first
+        Conversations.remember(self.conversations.rest, user, rest)
+        return f"{first}\n{self.texts['more_hint']}"
+
+    def _deliver_late(self, user: Text, done: "asyncio.Future") -> None:
+        if done.cancelled() or done.exception() is not None:
+            logger.error("WeChat: answering a message failed", exc_info=done.exception())
+            return
+        parts = done.result()
+        if not parts:
+            return
+        if self._customer_service() is None:
+            # Without the customer-service API the answer goes with the user's next reply.
+            late = [f"{self.texts['late_answer']}\n{parts[0]}"] + parts[1:]
+            Conversations.remember(self.conversations.late, user, late)
+            return
+        asyncio.ensure_future(self._send_service_messages(user, parts))
+
+    def _customer_service(self) -> Any:
+        if not (self.settings.appid and self.settings.appsecret):
+            return None
+        if self._client is None:
+            self._client = customer_service_client(self.settings)
+        return self._client
+
+    async def _send_service_messages(self, user: Text, parts: List[Text]) -> None:
+        client = self._customer_service()
+        for part in parts:
+            try:  # wechatpy's client is synchronous: keep it off the event loop
+                await asyncio.to_thread(client.message.send_text, user, part)
+            except Exception:
+                logger.exception("WeChat: a customer-service message could not be sent")
+                return

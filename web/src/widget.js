@@ -1,0 +1,442 @@
+// The helpdesk chat widget: a launcher button and a chat panel on any web page, talking to the
+// bot over Rasa's socket.io channel. scripts/build-widget.js wraps this file with `io`
+// (socket.io-client) and `WIDGET_CSS` into web/dist/helpdesk-widget.js; a page embeds it with
+//
+//   <script src="https://…/helpdesk-widget.js" defer
+//           data-server-url="https://bot.example.edu.cn" data-title="…" data-greeting="…"
+//           data-primary-color="#0b5cad"></script>
+//
+// Bot and user text is only ever put into the page as text (textContent), never as HTML.
+
+var script = document.currentScript;
+
+if (!window.HelpdeskWidget && script) {
+  window.HelpdeskWidget = createWidget(readSettings(script.dataset || {}));
+}
+
+function readSettings(data) {
+  var color = (data.primaryColor || '').trim();
+  return {
+    // Default: the Rasa server on port 5005 of the host that serves the page.
+    serverUrl: (data.serverUrl || location.protocol + '//' + location.hostname + ':5005').replace(/\/+$/, ''),
+    socketPath: data.socketPath || '/socket.io/',
+    title: data.title || '学校服务台',
+    greeting: data.greeting || '你好！我是服务台机器人，有什么可以帮你？',
+    primaryColor: color && window.CSS && CSS.supports('color', color) ? color : '#0b5cad',
+    launcherLabel: data.launcherLabel || '在线咨询',
+    placeholder: data.placeholder || '请输入你的问题',
+  };
+}
+
+function createWidget(settings) {
+  var TEXT = {
+    close: '关闭对话',
+    send: '发送',
+    connecting: '正在连接…',
+    online: '在线',
+    offline: '未连接',
+    disconnected: '连接已断开，正在重新连接…',
+    unreachable: '暂时连不上服务台，正在重试…请稍后再试，或联系学校信息化办公室。',
+    typing: '正在输入',
+    quickReplies: '快捷回复',
+    image: '图片',
+  };
+  var TYPING_TIMEOUT_MS = 30000;
+  var HISTORY_LIMIT = 200;
+
+  // ---- storage: the session id and the rendered history survive a reload or a later visit ----
+  var storagePrefix = 'helpdesk-widget:' + settings.serverUrl + ':';
+
+  function load(key, store) {
+    try {
+      return JSON.parse((store || localStorage).getItem(storagePrefix + key));
+    } catch (e) {
+      return null; // storage disabled (private mode) or damaged: start afresh
+    }
+  }
+
+  function save(key, value, store) {
+    try {
+      (store || localStorage).setItem(storagePrefix + key, JSON.stringify(value));
+    } catch (e) {
+      /* storage full or disabled: the conversation still works, it is just not kept */
+    }
+  }
+
+  var sessionId = typeof load('session') === 'string' ? load('session') : null;
+  var history = Array.isArray(load('history')) ? load('history') : [];
+
+  // ---- the DOM, in a shadow root so that the page's CSS and the widget's do not mix ----
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  var host = el('div');
+  host.id = 'helpdesk-widget';
+  host.style.setProperty('--hd-primary', settings.primaryColor);
+  var shadow = host.attachShadow({ mode: 'open' });
+  var style = el('style');
+  style.textContent = WIDGET_CSS;
+  shadow.appendChild(style);
+
+  var root = el('div', 'hd-root');
+  var launcher = el('button', 'hd-launcher');
+  launcher.type = 'button';
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.setAttribute('aria-label', settings.launcherLabel);
+  launcher.appendChild(el('span', 'hd-launcher-icon')).setAttribute('aria-hidden', 'true');
+  launcher.appendChild(el('span', 'hd-launcher-label', settings.launcherLabel));
+  var unread = launcher.appendChild(el('span', 'hd-unread'));
+  unread.hidden = true;
+  unread.setAttribute('aria-hidden', 'true');
+
+  var panel = el('section', 'hd-panel');
+  panel.hidden = true;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-label', settings.title);
+
+  var header = el('header', 'hd-header');
+  var heading = el('div', 'hd-heading');
+  heading.appendChild(el('h2', 'hd-title', settings.title));
+  var status = heading.appendChild(el('div', 'hd-status', TEXT.connecting));
+  header.appendChild(heading);
+  var closeButton = el('button', 'hd-close');
+  closeButton.type = 'button';
+  closeButton.setAttribute('aria-label', TEXT.close);
+  closeButton.title = TEXT.close;
+  closeButton.textContent = '×';
+  header.appendChild(closeButton);
+
+  var banner = el('div', 'hd-banner');
+  banner.setAttribute('role', 'alert');
+  banner.hidden = true;
+
+  var scroller = el('div', 'hd-scroller');
+  var list = el('ol', 'hd-messages');
+  list.setAttribute('role', 'log');
+  list.setAttribute('aria-live', 'polite');
+  var typing = el('div', 'hd-typing');
+  typing.setAttribute('role', 'status');
+  typing.setAttribute('aria-label', TEXT.typing);
+  typing.hidden = true;
+  typing.appendChild(el('span'));
+  typing.appendChild(el('span'));
+  typing.appendChild(el('span'));
+  scroller.appendChild(list);
+  scroller.appendChild(typing);
+
+  var form = el('form', 'hd-composer');
+  var input = el('textarea', 'hd-input');
+  input.rows = 1;
+  input.placeholder = settings.placeholder;
+  input.setAttribute('aria-label', settings.placeholder);
+  input.setAttribute('enterkeyhint', 'send');
+  input.maxLength = 500;
+  var sendButton = el('button', 'hd-send', TEXT.send);
+  sendButton.type = 'submit';
+  sendButton.disabled = true;
+  form.appendChild(input);
+  form.appendChild(sendButton);
+
+  panel.appendChild(header);
+  panel.appendChild(banner);
+  panel.appendChild(scroller);
+  panel.appendChild(form);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+  shadow.appendChild(root);
+
+  // ---- messages ----
+  function scrollToEnd() {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function safeUrl(url) {
+    try {
+      var parsed = new URL(String(url), location.href);
+      return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // A numbered step or a line that starts with a symbol or an emoji. Older browsers (some in-app
+  // browsers of messaging apps) lack \p{…} in regular expressions: they get the common symbols.
+  var ITEM_LINE = (function () {
+    try {
+      return new RegExp('^\\s*(\\d{1,2}[.．、)）]|[•·\\-–□]|\\p{Extended_Pictographic}\\uFE0F?)\\s*\\S', 'u');
+    } catch (e) {
+      return /^\s*(\d{1,2}[.．、)）]|[•·\-–□⚠💡📄])\s*\S/;
+    }
+  })();
+
+  // One line of text, its web addresses as links.
+  function lineNode(line) {
+    var span = el('span', 'hd-line');
+    // Numbered steps ("1. …") and marked points ("⚠ …") get a hanging indent: wrapped lines
+    // start under the text, not under the number.
+    var item = ITEM_LINE.exec(line);
+    if (item) {
+      span.className += /\d|□/.test(item[1]) ? ' hd-item hd-number' : /^[•·\-–]$/.test(item[1]) ? ' hd-item hd-bullet' : ' hd-item hd-symbol';
+    }
+    line.split(/(https?:\/\/[^\s，。；、！？）)”"'<>]+)/).forEach(function (part, i) {
+      if (i % 2 === 1 && safeUrl(part)) {
+        var link = el('a', null, part);
+        link.href = safeUrl(part);
+        link.target = '_blank';
+        link.rel = 'noopener noreferrer';
+        span.appendChild(link);
+      } else if (part) {
+        span.appendChild(document.createTextNode(part));
+      }
+    });
+    return span;
+  }
+
+  // Text line by line: every line break of the bot's answer is kept (also by CSS pre-wrap).
+  function textNode(text) {
+    var block = el('div', 'hd-text');
+    String(text).split('\n').forEach(function (line) {
+      block.appendChild(lineNode(line));
+    });
+    return block;
+  }
+
+  function quickReplies(buttons) {
+    var group = el('li', 'hd-quick-replies');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', TEXT.quickReplies);
+    buttons.forEach(function (button) {
+      var chip = el('button', 'hd-quick-reply', button.title);
+      chip.type = 'button';
+      chip.addEventListener('click', function () {
+        send(button.payload, button.title);
+      });
+      group.appendChild(chip);
+    });
+    return group;
+  }
+
+  function renderEntry(entry, withButtons) {
+    var item = el('li', 'hd-message hd-' + (entry.from === 'user' ? 'user' : 'bot'));
+    var bubble = item.appendChild(el('div', 'hd-bubble'));
+    if (entry.text) bubble.appendChild(textNode(entry.text));
+    if (entry.image && safeUrl(entry.image)) {
+      var image = el('img', 'hd-image');
+      image.src = safeUrl(entry.image);
+      image.alt = TEXT.image;
+      image.addEventListener('load', scrollToEnd);
+      bubble.appendChild(image);
+    }
+    list.appendChild(item);
+    if (withButtons && entry.buttons && entry.buttons.length) list.appendChild(quickReplies(entry.buttons));
+  }
+
+  // Quick replies answer the bot's latest question: they go once the user says anything.
+  function removeQuickReplies() {
+    Array.prototype.forEach.call(list.querySelectorAll('.hd-quick-replies'), function (group) {
+      group.remove();
+    });
+  }
+
+  function renderAll() {
+    list.textContent = '';
+    renderEntry({ from: 'bot', text: settings.greeting });
+    var lastUser = -1;
+    history.forEach(function (entry, i) {
+      if (entry.from === 'user') lastUser = i;
+    });
+    history.forEach(function (entry, i) {
+      renderEntry(entry, i > lastUser);
+    });
+    scrollToEnd();
+  }
+
+  function addEntry(entry) {
+    history.push(entry);
+    if (history.length > HISTORY_LIMIT) history = history.slice(-HISTORY_LIMIT);
+    save('history', history);
+    renderEntry(entry, true);
+    scrollToEnd();
+  }
+
+  // ---- typing indicator: from sending until the first reply, at most TYPING_TIMEOUT_MS ----
+  var typingTimer = null;
+
+  function showTyping() {
+    typing.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+    scrollToEnd();
+  }
+
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    typing.hidden = true;
+  }
+
+  // ---- connection ----
+  var socket = null;
+  var ready = false; // connected and the session confirmed: messages can be sent
+  var everConnected = false;
+
+  function setState(state) {
+    ready = state === 'ready';
+    root.setAttribute('data-state', state);
+    sendButton.disabled = !ready;
+    status.textContent = ready ? TEXT.online : state === 'connecting' ? TEXT.connecting : TEXT.offline;
+    var message = state === 'disconnected' ? TEXT.disconnected : state === 'unreachable' ? TEXT.unreachable : '';
+    banner.textContent = message;
+    banner.hidden = !message;
+    if (!ready) hideTyping();
+  }
+
+  function connectionLost() {
+    setState(everConnected ? 'disconnected' : 'unreachable');
+  }
+
+  function onBotMessage(message) {
+    if (!message || typeof message !== 'object') return;
+    var entry = { from: 'bot', time: Date.now() };
+    if (typeof message.text === 'string' && message.text) entry.text = message.text;
+    var buttons = message.quick_replies || message.buttons;
+    if (Array.isArray(buttons)) {
+      entry.buttons = buttons
+        .filter(function (b) {
+          return b && b.title && b.payload;
+        })
+        .map(function (b) {
+          return { title: String(b.title), payload: String(b.payload) };
+        });
+    }
+    var attachment = message.attachment;
+    if (attachment && attachment.type === 'image' && attachment.payload) entry.image = attachment.payload.src;
+    if (!entry.text && !entry.image && !(entry.buttons && entry.buttons.length)) return;
+    hideTyping();
+    addEntry(entry);
+    if (panel.hidden) unread.hidden = false;
+  }
+
+  function connect() {
+    if (socket) return;
+    setState('connecting');
+    socket = io(settings.serverUrl, {
+      path: settings.socketPath,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000,
+      timeout: 10000,
+    });
+    socket.on('connect', function () {
+      socket.emit('session_request', { session_id: sessionId });
+    });
+    socket.on('session_confirm', function (id) {
+      var confirmed = id && typeof id === 'object' ? id.session_id : id;
+      if (typeof confirmed === 'string' && confirmed) {
+        sessionId = confirmed;
+        save('session', sessionId);
+      }
+      everConnected = true;
+      setState('ready');
+    });
+    socket.on('bot_uttered', onBotMessage);
+    socket.on('disconnect', function (reason) {
+      connectionLost();
+      // socket.io reconnects by itself, except when the server closed the connection on purpose.
+      if (reason === 'io server disconnect') socket.connect();
+    });
+    socket.on('connect_error', function () {
+      connectionLost();
+      if (!socket.active) setTimeout(function () { socket.connect(); }, 5000);
+    });
+  }
+
+  function send(text, shownAs) {
+    text = String(text || '').trim();
+    if (!text || !ready) return false;
+    removeQuickReplies();
+    addEntry({ from: 'user', text: shownAs || text, time: Date.now() });
+    socket.emit('user_uttered', { message: text, session_id: sessionId });
+    showTyping();
+    return true;
+  }
+
+  // ---- input: Enter sends, Shift+Enter is a new line, Enter that picks an IME candidate is not ----
+  var composing = false;
+
+  function autosize() {
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+  }
+
+  function submit() {
+    if (send(input.value)) {
+      input.value = '';
+      autosize();
+    }
+  }
+
+  input.addEventListener('compositionstart', function () {
+    composing = true;
+  });
+  input.addEventListener('compositionend', function () {
+    composing = false;
+  });
+  input.addEventListener('input', autosize);
+  input.addEventListener('keydown', function (event) {
+    if (event.key !== 'Enter' || event.shiftKey) return;
+    // Chinese (and other) input methods: Enter confirms the candidate being composed. Safari
+    // reports it after compositionend, with keyCode 229, so all three signs are checked.
+    if (event.isComposing || composing || event.keyCode === 229) return;
+    event.preventDefault();
+    submit();
+  });
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    submit();
+  });
+
+  // ---- opening and closing ----
+  function open() {
+    panel.hidden = false;
+    root.classList.add('hd-open');
+    launcher.setAttribute('aria-expanded', 'true');
+    unread.hidden = true;
+    save('open', true, sessionStorage);
+    connect();
+    scrollToEnd();
+    // On a phone the keyboard would cover half the answer: focus only with a mouse/keyboard.
+    if (!(window.matchMedia && matchMedia('(pointer: coarse)').matches)) input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    root.classList.remove('hd-open');
+    launcher.setAttribute('aria-expanded', 'false');
+    save('open', false, sessionStorage);
+    launcher.focus();
+  }
+
+  launcher.addEventListener('click', function () {
+    if (panel.hidden) open();
+    else close();
+  });
+  closeButton.addEventListener('click', close);
+  panel.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && !event.isComposing && !composing) close();
+  });
+
+  renderAll();
+  setState('idle');
+  function mount() {
+    document.body.appendChild(host);
+    // A reload keeps the panel open (per tab); a later visit starts with only the launcher.
+    if (load('open', sessionStorage) === true) open();
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+
+  return { open: open, close: close, send: send };
+}
