@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser run shell test bench clean
+.PHONY: help install train validate widget browser run shell test bench forget clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,10 @@ test: $(MODEL) $(WIDGET) browser ## run every test: data validation, pytest (act
 
 bench: $(MODEL) ## measure accuracy (with baselines), latency, throughput and footprint into docs/benchmarks.md
 	$(BIN)/python -m bench.run
+
+forget: $(INSTALLED) ## delete one person's conversations from the tracker store: make forget SENDER=<sender id>
+	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }
+	$(BIN)/python -m stores.forget "$(SENDER)"
 
 clean: ## remove the trained model, the built widget and test output (keeps the virtual environment)
 	rm -rf models results tests/artifacts web/dist

@@ -14,7 +14,7 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-.venv/bin/rasa run actions --actions actions --port 5055 &
+.venv/bin/python -m server run actions --actions actions --port 5055 &
 pids+=($!)
 
 if [ "$mode" = shell ]; then

@@ -70,7 +70,13 @@ def tracker_for():
 
 
 @pytest.fixture(scope="session")
-def webhook(trained_model, tmp_path_factory):
-    """The REST webhook of a real Rasa server with its action server, shared by the REST tests."""
-    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as bot:
-        yield bot.webhook
+def bot(trained_model, tmp_path_factory):
+    """A real Rasa server with its action server, shared by the end-to-end tests."""
+    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def webhook(bot):
+    """The REST webhook of the shared bot."""
+    return bot.webhook

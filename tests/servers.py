@@ -14,7 +14,6 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA = str(Path(sys.executable).parent / "rasa")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 START_TIMEOUT_S = 240
 
@@ -45,6 +44,8 @@ class RunningBot:
     rasa_pid: int
     action_pid: int
     url: str = ""  # the Rasa server's base URL: the socket.io channel (chat widget) is at url + /socket.io/
+    endpoints: str = ""  # its endpoints.yml, whose tracker store is the SQLite file tracker_db
+    tracker_db: str = ""
 
 
 @contextmanager
@@ -68,7 +69,8 @@ def running_bot(
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: {action_url_for(action_url) if action_url_for else action_url}\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+        f"tracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: sqlite\n"
+        f"  db: {workdir / 'tracker.db'}\n",
         encoding="utf-8",
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
@@ -78,7 +80,8 @@ def running_bot(
     try:
         action_log = ARTIFACTS / f"{log_prefix}action_server.log"
         action_server = subprocess.Popen(
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+            [sys.executable, "-m", "server", "run", "actions", "--actions", "actions",
+             "--port", str(action_port)],
             cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
         )
         processes.append(action_server)
@@ -96,6 +99,8 @@ def running_bot(
             rasa_pid=rasa_server.pid,
             action_pid=action_server.pid,
             url=f"http://127.0.0.1:{rasa_port}",
+            endpoints=str(endpoints),
+            tracker_db=str(workdir / "tracker.db"),
         )
     finally:
         for process in processes:
