@@ -1,0 +1,126 @@
+"""Rasa's REST channel (same name and URL: /webhooks/rest/webhook) with the input checked first.
+
+Before Rasa sees a request: a body over `HELPDESK_MAX_BODY_BYTES` (16 KiB) gets 413; a body that is
+not a JSON object with a string `sender` and a string `message` gets 400 (Rasa would answer 500 or
+crash the request); control characters are removed from the message. A message longer than
+`HELPDESK_MAX_MESSAGE_CHARS` (500) is answered with a polite notice instead of being processed,
+and a sender that sends more than `HELPDESK_RATE_LIMIT` messages ("30/60": 30 per 60 s) gets 429
+with a polite notice. The notices live in data/knowledge/presentation.yml (`limits:`).
+"""
+
+import json
+import os
+import re
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Text
+
+import yaml
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+PRESENTATION = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "presentation.yml"
+# C0/C1 control characters except line breaks and tabs, which students do paste.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+TRACKED_SENDERS = 100_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int
+    max_message_chars: int
+    messages_per_window: int
+    window_seconds: float
+
+    @classmethod
+    def from_environment(cls) -> "Limits":
+        env = os.environ
+        count, seconds = env.get("HELPDESK_RATE_LIMIT", "30/60").split("/")
+        return cls(
+            max_body_bytes=int(env.get("HELPDESK_MAX_BODY_BYTES", 16 * 1024)),
+            max_message_chars=int(env.get("HELPDESK_MAX_MESSAGE_CHARS", 500)),
+            messages_per_window=int(count),
+            window_seconds=float(seconds),
+        )
+
+
+class RateLimiter:
+    """At most `count` messages per sender in any `seconds`-long window (in this process)."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self.count, self.seconds = count, seconds
+        self.recent: "OrderedDict[Text, Deque[float]]" = OrderedDict()
+
+    def allow(self, sender: Text, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        times = self.recent.setdefault(sender, deque())
+        self.recent.move_to_end(sender)
+        while times and now - times[0] >= self.seconds:
+            times.popleft()
+        if len(self.recent) > TRACKED_SENDERS:
+            self.recent.popitem(last=False)
+        if len(times) >= self.count:
+            return False
+        times.append(now)
+        return True
+
+
+def error(status: int, reason: Text) -> HTTPResponse:
+    return response.json({"error": reason}, status=status)
+
+
+class RestInput(RasaRestInput):
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls(Limits.from_environment())
+
+    def __init__(self, limits: Optional[Limits] = None) -> None:
+        self.limits = limits or Limits.from_environment()
+        self.rate_limiter = RateLimiter(self.limits.messages_per_window, self.limits.window_seconds)
+        self.notices = yaml.safe_load(PRESENTATION.read_text(encoding="utf-8"))["limits"]
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+
+        @webhook.middleware("request")
+        async def check_input(request: Request) -> Optional[HTTPResponse]:
+            if request.method == "POST" and request.path.endswith("/webhook"):
+                return self._refusal(request)
+            return None
+
+        return webhook
+
+    def _refusal(self, request: Request) -> Optional[HTTPResponse]:
+        """A response instead of Rasa's, or None to let Rasa answer the (cleaned) message."""
+        body = request.body or b""
+        if len(body) > self.limits.max_body_bytes:
+            return error(413, f"request body over {self.limits.max_body_bytes} bytes")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return error(400, "the body is not JSON")
+        if not isinstance(data, dict):
+            return error(400, 'the body must be a JSON object {"sender": ..., "message": ...}')
+        sender, message = data.get("sender"), data.get("message")
+        if not isinstance(sender, str) or not sender.strip():
+            return error(400, "`sender` must be a non-empty string")
+        if not isinstance(message, str):
+            return error(400, "`message` must be a string")
+        if not self.rate_limiter.allow(sender):
+            return self._notice(sender, "too_many_messages", status=429)
+        message = CONTROL_CHARACTERS.sub("", message)
+        if len(message) > self.limits.max_message_chars:
+            return self._notice(sender, "message_too_long")
+        request.parsed_json = {**data, "message": message}
+        return None
+
+    def _notice(self, sender: Text, key: Text, status: int = 200) -> HTTPResponse:
+        text = self.notices[key].format(max_chars=self.limits.max_message_chars)
+        return response.json([{"recipient_id": sender, "text": text}], status=status)
