@@ -1,4 +1,5 @@
-"""The Rasa server, with a performance fix and log redaction applied before Rasa's command line runs.
+"""The Rasa server, with a performance fix, log redaction and answers without the action server
+(server/fallback.py) applied before Rasa's command line runs.
 
 Log redaction: every log record's message goes through `redact()` when it is created, so no log
 line of the Rasa server (or of an action server started through here) carries an ID number, phone
@@ -35,7 +36,10 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 
 def apply_fixes() -> None:
+    from server.fallback import answer_without_the_action_server
+
     redact_log_records()
+    answer_without_the_action_server()
     if not hasattr(RemoteAction, "_rasa_validate_action_result"):
         RemoteAction._rasa_validate_action_result = RemoteAction._validate_action_result
         RemoteAction._validate_action_result = validate_action_result

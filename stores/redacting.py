@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterator, Optional, Text
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import SQLAlchemyError
 
 from nlu_components.privacy import redact
 
@@ -53,12 +54,21 @@ def redacted(event: Event) -> Event:
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, retention_days: Optional[int] = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         self.retention_days = int(
             os.environ.get(RETENTION_ENV) or retention_days or DEFAULT_RETENTION_DAYS
         )
         self._last_purge = 0.0
-        self.purge_old_events()
+        try:
+            super().__init__(*args, **kwargs)
+            self.purge_old_events()  # also the first use of the database: fails here if it is down
+        except SQLAlchemyError as error:
+            where = f"{kwargs.get('dialect', 'sqlite')} at {kwargs.get('host') or kwargs.get('db')}"
+            logger.error(
+                f"Cannot open the tracker database ({where}, port {kwargs.get('port')}): "
+                f"{str(getattr(error, 'orig', None) or error).splitlines()[0]}. Check "
+                "`tracker_store` in endpoints.yml and that the database server is running."
+            )
+            raise
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         return (redacted(event) for event in super()._additional_events(session, tracker))

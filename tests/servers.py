@@ -4,10 +4,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
@@ -38,6 +40,40 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not come up in {START_TIMEOUT_S}s; see {log}")
 
 
+class SlowProxy:
+    """Forwards the action server's webhook after a delay, like an overloaded action server."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.target = ""
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(delay_s)
+                try:
+                    answer = requests.post(proxy.target, data=body,
+                                           headers={"Content-Type": "application/json"}, timeout=60)
+                except requests.ConnectionError:  # the bot behind it has stopped meanwhile
+                    self.send_error(502)
+                    return
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def in_front_of(self, action_url: str) -> str:
+        self.target = action_url
+        return f"http://127.0.0.1:{self.server.server_port}/webhook"
+
+
 @dataclass(frozen=True)
 class RunningBot:
     webhook: str
@@ -56,19 +92,22 @@ def running_bot(
     log_prefix: str = "",
     env: Optional[Dict[str, str]] = None,
     action_url_for: Optional[Callable[[str], str]] = None,
+    action_deadline_s: float = 10,
 ) -> Iterator[RunningBot]:
     """A started bot (REST, socket.io and WeChat channels) whose tracker store is a fresh SQLite
     file in workdir. `allowed_origins`: the web pages the socket.io channel accepts
     (HELPDESK_ALLOWED_ORIGINS), instead of those in credentials.yml. `log_prefix`: for the log files
     in tests/artifacts, so that two bots running at once do not write into the same file. `env`:
     more environment variables for both servers (the WeChat settings). `action_url_for`: given the
-    action server's webhook, the URL Rasa should call instead (a slow proxy in front of it)."""
+    action server's webhook, the URL Rasa should call instead (a slow proxy in front of it).
+    `action_deadline_s`: after that the Rasa server answers without the action server."""
     ARTIFACTS.mkdir(exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
     action_url = f"http://127.0.0.1:{action_port}/webhook"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: {action_url_for(action_url) if action_url_for else action_url}\n"
+        f"  deadline_seconds: {action_deadline_s}\n"
         f"tracker_store:\n  type: stores.redacting.RedactingSQLTrackerStore\n  dialect: sqlite\n"
         f"  db: {workdir / 'tracker.db'}\n",
         encoding="utf-8",

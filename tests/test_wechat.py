@@ -22,7 +22,7 @@ import requests
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from channels.wechat import split_for_wechat
-from tests.servers import ARTIFACTS, free_port, running_bot
+from tests.servers import ARTIFACTS, SlowProxy, free_port, running_bot
 
 TOKEN = "helpdesk-test-token"
 APPID = "wx0123456789abcdef"
@@ -69,37 +69,6 @@ class WeChatApi:
                 return texts
             time.sleep(0.2)
         return [m["text"]["content"] for m in self.sent if m["touser"] == user]
-
-
-# ---- an action server that answers, but slower than WeChat waits ----
-class SlowProxy:
-    """Forwards the action server's webhook after a delay, like an overloaded action server."""
-
-    def __init__(self, delay_s: float) -> None:
-        self.target = ""
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                time.sleep(delay_s)
-                answer = requests.post(proxy.target, data=body,
-                                       headers={"Content-Type": "application/json"}, timeout=60)
-                self.send_response(answer.status_code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def in_front_of(self, action_url: str) -> str:
-        self.target = action_url
-        return f"http://127.0.0.1:{self.server.server_port}/webhook"
 
 
 def wechat_env(api):
