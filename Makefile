@@ -17,10 +17,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser run shell test bench forget clean
+.PHONY: help install train validate widget browser run shell test bench forget transcripts unanswered-report clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 install: $(INSTALLED) ## create the virtual environment and install the pinned packages
 
@@ -73,6 +73,12 @@ test: $(MODEL) $(WIDGET) browser ## run every test: data validation, pytest (act
 
 bench: $(MODEL) ## measure accuracy (with baselines), latency, throughput and footprint into docs/benchmarks.md
 	$(BIN)/python -m bench.run
+
+transcripts: $(MODEL) ## replay the conversation tests on the real bot into readable transcripts for onboarding (docs/transcripts/)
+	$(BIN)/python -m staff.transcripts --out docs/transcripts
+
+unanswered-report: $(INSTALLED) ## what students asked that the bot could not answer, from var/tracker.db (reports/unanswered.md and .csv; SINCE=YYYY-MM-DD)
+	$(BIN)/python -m staff.unanswered --tracker-db var/tracker.db --out reports/unanswered.md $(if $(SINCE),--since $(SINCE))
 
 forget: $(INSTALLED) ## delete one person's conversations from the tracker store: make forget SENDER=<sender id>
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }

@@ -38,7 +38,7 @@ def test_the_environment_variable_replaces_the_configured_origins():
 def test_the_channel_in_credentials_yml_allows_the_demo_page(monkeypatch):
     monkeypatch.delenv(ALLOWED_ORIGINS_ENV, raising=False)
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    assert "rest" in credentials
+    assert "channels.rest.RestInput" in credentials  # the REST channel stays
     channel = SocketIOInput.from_credentials(credentials["channels.socketio.SocketIOInput"])
     assert channel.allowed_origins == ["http://localhost:8000", "http://127.0.0.1:8000"]
     assert channel.session_persistence is True

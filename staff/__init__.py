@@ -1,0 +1,1 @@
+"""Tools for the helpdesk staff: training transcripts and the report of unanswered questions."""

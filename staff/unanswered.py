@@ -1,0 +1,394 @@
+"""`make unanswered-report`: what students asked that the bot could not answer.
+
+Reads Rasa's SQL tracker store (table `events`) directly and writes a Markdown report for the
+helpdesk staff, with a CSV beside it:
+- questions that ended in the NLU fallback (`nlu_fallback`) or were out of scope (`out_of_scope`),
+  grouped by similarity and counted, with the first and last date;
+- walkthroughs abandoned half-way: the procedure and the step the student stopped at.
+Every question is redacted before it is grouped or written: the project's own masking (ID numbers,
+mobile numbers, passwords) plus e-mail addresses, bank cards and other long numbers.
+
+    python -m staff.unanswered [--tracker-db var/tracker.db | --url postgresql://…]
+                               [--out reports/unanswered.md] [--since 2025-09-01]
+"""
+
+import argparse
+import csv
+import json
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from actions.knowledge import load_knowledge
+from nlu_components.normalizer import normalize
+from nlu_components.privacy import redact as privacy_redact
+
+# The intents that mean "not answered", as the staff call them.
+UNANSWERED = {"nlu_fallback": "没看懂", "out_of_scope": "超出范围"}
+WALKTHROUGH_SLOT = "walkthrough"
+# Events after which the walkthrough slot is gone (carry_over_slots_to_new_session is false).
+SLOTS_CLEARED = {"session_started", "restart", "reset_slots"}
+# Rasa starts a new session after 60 minutes of silence (domain.yml): only then is a walkthrough
+# surely abandoned rather than still going on.
+IDLE_MINUTES = 60
+SIMILARITY = 0.5
+MAX_EXAMPLES = 5
+
+# ---- personal data ----
+
+# Whatever long number is left (QQ号, 学号, a mistyped phone number) is no business of the report.
+LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def redact(text: str) -> str:
+    """The text with all personal data replaced by placeholders such as 【手机号】 or 【邮箱】:
+    the project's own redaction, and then any long number (the report needs none)."""
+    return LONG_NUMBER.sub("【号码】", privacy_redact(text))
+
+
+# ---- reading the tracker store ----
+
+@dataclass
+class Event:
+    sender: str
+    type: str
+    timestamp: float
+    data: dict
+
+
+def sqlite_url(path: Path) -> str:
+    # Read-only: the report must never change (or create) the bot's tracker store.
+    return f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true"
+
+
+def read_events(url: str, since: Optional[float] = None) -> Iterator[Event]:
+    """The events that matter here, per conversation in the order they happened."""
+    types = ["user", "slot", *sorted(SLOTS_CLEARED)]
+    query = sa.text(
+        "SELECT sender_id, type_name, timestamp, data FROM events "
+        "WHERE type_name IN :types AND timestamp >= :since ORDER BY sender_id, id"
+    ).bindparams(sa.bindparam("types", expanding=True))
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query, {"types": types, "since": since or 0})
+            for sender, type_name, timestamp, data in rows:
+                yield Event(sender, type_name, timestamp or 0.0, json.loads(data or "{}"))
+    finally:
+        engine.dispose()
+
+
+# ---- what went unanswered ----
+
+@dataclass
+class Question:
+    text: str  # redacted
+    kind: str  # 没看懂 / 超出范围
+    timestamp: float
+
+
+@dataclass
+class Abandoned:
+    procedure: str
+    step: int  # 0-based, the step shown last
+    timestamp: float
+
+
+@dataclass
+class Stats:
+    messages: int = 0  # typed by students (button payloads not counted)
+    conversations: int = 0
+    first: Optional[float] = None
+    last: Optional[float] = None
+
+
+def unanswered_questions(events: Iterable[Event]) -> List[Question]:
+    questions = []
+    for event in events:
+        if event.type != "user":
+            continue
+        intent = ((event.data.get("parse_data") or {}).get("intent") or {}).get("name")
+        text = (event.data.get("text") or "").strip()
+        if intent in UNANSWERED and text and not text.startswith("/"):
+            questions.append(Question(redact(text), UNANSWERED[intent], event.timestamp))
+    return questions
+
+
+def abandoned_walkthroughs(
+    events: Iterable[Event], now: float, idle_minutes: float = IDLE_MINUTES
+) -> List[Abandoned]:
+    """Walkthroughs whose slot never went back to null (done or exited): left at some step."""
+    running: Dict[str, Abandoned] = {}
+    last_seen: Dict[str, float] = {}
+    found = []
+    for event in events:
+        last_seen[event.sender] = event.timestamp
+        if event.type in SLOTS_CLEARED:
+            if event.sender in running:
+                found.append(running.pop(event.sender))
+        elif event.type == "slot" and event.data.get("name") == WALKTHROUGH_SLOT:
+            state = event.data.get("value") or {}
+            current = running.pop(event.sender, None)
+            if state.get("procedure"):
+                if current and current.procedure != state["procedure"]:
+                    found.append(current)  # left for another walkthrough
+                running[event.sender] = Abandoned(
+                    state["procedure"], int(state.get("step") or 0), event.timestamp
+                )
+            elif state and current:
+                found.append(current)  # left to set up a new walkthrough
+    # Still open at the end: abandoned once the conversation has been silent long enough.
+    found += [w for sender, w in running.items() if now - last_seen[sender] >= idle_minutes * 60]
+    return found
+
+
+def statistics(events: Iterable[Event]) -> Stats:
+    stats, senders = Stats(), set()
+    for event in events:
+        if event.type != "user" or (event.data.get("text") or "").startswith("/"):
+            continue
+        stats.messages += 1
+        senders.add(event.sender)
+        stats.first = min(stats.first or event.timestamp, event.timestamp)
+        stats.last = max(stats.last or event.timestamp, event.timestamp)
+    stats.conversations = len(senders)
+    return stats
+
+
+# ---- grouping ----
+
+# Question words and particles say little about the topic: "食堂几点开门" and "食堂什么时候开门"
+# are the same question. Placeholders are left out too, or all personal data would look alike.
+FILLER = re.compile(
+    r"【[^】]*】|什么时候|啥时候|几点钟|几点|多少|怎么样|怎么|怎样|咋样|咋|如何|为什么|为啥|什么|啥"
+    r"|请问|能不能|可不可以|可以|一下|我想|我要|我们|我的|吗|呢|吧|啊|呀|哦|了|的|[\W_]+"
+)
+
+
+def similarity_key(text: str) -> str:
+    normalized = normalize(text, {}).lower()
+    return FILLER.sub("", normalized) or normalized or text
+
+
+@dataclass
+class Group:
+    wordings: List[Tuple[str, List[Question]]] = field(default_factory=list)  # most asked first
+
+    @property
+    def questions(self) -> List[Question]:
+        return [q for _, qs in self.wordings for q in qs]
+
+    @property
+    def count(self) -> int:
+        return len(self.questions)
+
+    @property
+    def representative(self) -> str:
+        return self.wordings[0][0]
+
+    @property
+    def examples(self) -> List[str]:
+        return [text for text, _ in self.wordings[1:MAX_EXAMPLES + 1]]
+
+    @property
+    def kinds(self) -> str:
+        counts = Counter(q.kind for q in self.questions)
+        return "、".join(f"{kind} {n}" for kind, n in counts.most_common())
+
+    @property
+    def first(self) -> float:
+        return min(q.timestamp for q in self.questions)
+
+    @property
+    def last(self) -> float:
+        return max(q.timestamp for q in self.questions)
+
+
+def group_questions(questions: List[Question]) -> List[Group]:
+    """Similar questions together (character n-gram TF-IDF, cosine ≥ SIMILARITY to the group's
+    most asked wording), most asked group first."""
+    by_text: Dict[str, List[Question]] = {}
+    for question in questions:
+        by_text.setdefault(question.text, []).append(question)
+    wordings = sorted(by_text.items(), key=lambda item: (-len(item[1]), item[1][0].timestamp))
+    if not wordings:
+        return []
+    vectors = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)).fit_transform(
+        [similarity_key(text) for text, _ in wordings]
+    )  # rows are L2-normalised: a dot product is the cosine
+    groups: List[Group] = []
+    leaders: List[int] = []
+    for i, wording in enumerate(wordings):
+        if leaders:
+            similarities = (vectors[leaders] @ vectors[i].T).toarray().ravel()
+            best = int(similarities.argmax())
+            if similarities[best] >= SIMILARITY:
+                groups[best].wordings.append(wording)
+                continue
+        leaders.append(i)
+        groups.append(Group([wording]))
+    return sorted(groups, key=lambda g: (-g.count, g.first))
+
+
+@dataclass
+class StepGroup:
+    procedure: str
+    title: str
+    index: int  # 0-based step
+    step: str  # 第2/5步：…
+    walkthroughs: List[Abandoned]
+
+    @property
+    def count(self) -> int:
+        return len(self.walkthroughs)
+
+    @property
+    def first(self) -> float:
+        return min(w.timestamp for w in self.walkthroughs)
+
+    @property
+    def last(self) -> float:
+        return max(w.timestamp for w in self.walkthroughs)
+
+
+def group_walkthroughs(walkthroughs: List[Abandoned]) -> List[StepGroup]:
+    knowledge = load_knowledge()
+    by_step: Dict[Tuple[str, int], List[Abandoned]] = {}
+    for w in walkthroughs:
+        by_step.setdefault((w.procedure, w.step), []).append(w)
+    groups = []
+    for (procedure, step), items in by_step.items():
+        title = knowledge.procedures.get(procedure, {}).get("title", procedure)
+        steps = knowledge.steps_of(procedure) if procedure in knowledge.procedures else []
+        if step < len(steps):
+            label = f"第{step + 1}/{len(steps)}步：{steps[step]['do']}"
+        else:  # the procedure changed since
+            label = f"第{step + 1}步"
+        groups.append(StepGroup(procedure, title, step, label, items))
+    return sorted(groups, key=lambda g: (-g.count, g.procedure, g.index))
+
+
+# ---- the report ----
+
+def day(timestamp: Optional[float]) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d") if timestamp else "—"
+
+
+def cell(text: str) -> str:
+    """Text inside a Markdown table cell, shown as typed."""
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
+
+
+def render_markdown(
+    source: str, stats: Stats, groups: List[Group], steps: List[StepGroup], since: Optional[str]
+) -> str:
+    unanswered = sum(g.count for g in groups)
+    share = f"{unanswered / stats.messages:.1%}" if stats.messages else "—"
+    out = [
+        "# 未能回答的问题报告",
+        "",
+        f"- 统计时段：{since or day(stats.first)} 至 {day(stats.last)}",
+        f"- 生成时间：{datetime.now().strftime('%Y-%m-%d %H:%M')}（数据来源：{source}）",
+        f"- 学生发来的消息 {stats.messages} 条（不含点按钮），来自 {stats.conversations} 个对话",
+        f"- 未能回答 {unanswered} 条（占 {share}），归为 {len(groups)} 组；"
+        f"中途放弃的引导 {sum(s.count for s in steps)} 次",
+        "- 个人信息（身份证号、手机号、密码、邮箱、银行卡号等长数字）已替换为【…】占位符。",
+        "",
+        "## 未能回答的问题",
+        "",
+        "机器人没看懂（nlu_fallback）或超出了它的范围（out_of_scope）的提问。相似的问法归为一组，"
+        "按次数排序：次数多的是下一轮补充知识的首选。",
+        "",
+    ]
+    if groups:
+        out += ["| # | 次数 | 首次 | 最近 | 代表问题 | 类型 | 其他问法（最多5条） |",
+                "|---:|---:|---|---|---|---|---|"]
+        for n, g in enumerate(groups, 1):
+            examples = "；".join(cell(e) for e in g.examples) or "—"
+            out.append(f"| {n} | {g.count} | {day(g.first)} | {day(g.last)} | "
+                       f"{cell(g.representative)} | {g.kinds} | {examples} |")
+    else:
+        out.append("这段时间没有未能回答的问题。")
+    out += [
+        "",
+        "## 中途放弃的引导",
+        "",
+        "开始了一步一步的引导，却既没有完成也没有点“退出引导”就离开了：停在哪一步，说明那一步"
+        "可能说得不清楚，或者平台界面已经变了。",
+        "",
+    ]
+    if steps:
+        out += ["| # | 次数 | 首次 | 最近 | 引导 | 停在 |", "|---:|---:|---|---|---|---|"]
+        for n, s in enumerate(steps, 1):
+            out.append(f"| {n} | {s.count} | {day(s.first)} | {day(s.last)} | "
+                       f"{cell(s.title)}（{s.procedure}） | {cell(s.step)} |")
+    else:
+        out.append("这段时间没有中途放弃的引导。")
+    return "\n".join(out) + "\n"
+
+
+CSV_COLUMNS = ["类别", "次数", "首次日期", "最近日期", "代表问题或引导", "停在步骤", "类型", "其他问法"]
+
+
+def write_csv(path: Path, groups: List[Group], steps: List[StepGroup]) -> None:
+    # utf-8-sig: Excel, which the staff open it with, then reads the Chinese correctly.
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_COLUMNS)
+        for g in groups:
+            writer.writerow(["未能回答的问题", g.count, day(g.first), day(g.last),
+                             g.representative, "", g.kinds, " / ".join(g.examples)])
+        for s in steps:
+            writer.writerow(["中途放弃的引导", s.count, day(s.first), day(s.last),
+                             f"{s.title}（{s.procedure}）", s.step, "", ""])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tracker-db", type=Path, default=Path("var/tracker.db"),
+                        help="the SQLite tracker store")
+    parser.add_argument("--url", help="an SQLAlchemy URL of the tracker store instead "
+                        "(e.g. postgresql://user:password@host/rasa)")
+    parser.add_argument("--out", type=Path, default=Path("reports/unanswered.md"),
+                        help="the Markdown report; the CSV is written beside it")
+    parser.add_argument("--since", help="only from this day on (YYYY-MM-DD)")
+    parser.add_argument("--idle-minutes", type=float, default=IDLE_MINUTES,
+                        help="a walkthrough counts as abandoned once its conversation has been "
+                        "silent this long")
+    args = parser.parse_args(argv)
+
+    if args.url:
+        url = args.url
+        source = sa.engine.make_url(url).render_as_string(hide_password=True)
+    else:
+        if not args.tracker_db.exists():
+            sys.exit(f"no tracker store at {args.tracker_db}: the bot writes it when it runs")
+        url, source = sqlite_url(args.tracker_db), args.tracker_db.as_posix()
+    since = datetime.strptime(args.since, "%Y-%m-%d").timestamp() if args.since else None
+
+    events = list(read_events(url, since))
+    groups = group_questions(unanswered_questions(events))
+    steps = group_walkthroughs(abandoned_walkthroughs(events, time.time(), args.idle_minutes))
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        render_markdown(source, statistics(events), groups, steps, args.since), encoding="utf-8"
+    )
+    csv_path = args.out.with_suffix(".csv")
+    write_csv(csv_path, groups, steps)
+    print(f"wrote {args.out} and {csv_path}: {sum(g.count for g in groups)} unanswered questions "
+          f"in {len(groups)} groups, {sum(s.count for s in steps)} abandoned walkthroughs")
+
+
+if __name__ == "__main__":
+    main()
