@@ -1,6 +1,6 @@
 """The warning a message carrying personal data gets, before anything else is said.
 
-The data itself never reaches the actions: nlu_components/privacy.py masks it before NLU and
+The data itself never reaches the actions: nlu_components/privacy.py masks it before NLU (privacy/ defines it) and
 leaves only `personal_data` entities whose value is the kind of data (id_number, phone, password).
 """
 

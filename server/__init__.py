@@ -1,48 +1,17 @@
-"""The Rasa server, with a performance fix, log redaction and answers without the action server
-(server/fallback.py) applied before Rasa's command line runs.
+"""`python -m server ARGS` is `rasa ARGS` with these applied first:
 
-Log redaction: every log record's message goes through `redact()` when it is created, so no log
-line of the Rasa server (or of an action server started through here) carries an ID number, phone
-number, e-mail address, bank card number or password, whatever logged it and at whatever level.
-
-Rasa 3.6 validates every action-server response with `jsonschema.validate`, which first checks
-the schema itself against its meta-schema, on every call: under load that was 60% of the server's
-CPU (py-spy; docs/benchmarks.md). Here the validator is built once. Valid responses pass as
-before; an invalid one still goes through Rasa's own code, which raises its usual error.
+- Log redaction (every process, the action server too): each log record's message goes through
+  `redact()` when it is created, so no log line carries an ID number, phone number, e-mail address,
+  bank card number or password, whatever logged it and at whatever level.
+- For the Rasa server only (not imported by `run actions`, which stays light):
+  server/validation.py builds the action-response validator once (it was 60% of the CPU under
+  load), and server/fallback.py answers from the knowledge when the action server is down or slow.
 """
 
-import functools
 import logging
-from typing import Any, Dict, Text
+from typing import Any, Sequence
 
-from jsonschema import validators
-from rasa.core.actions.action import RemoteAction
-
-from nlu_components.privacy import redact
-
-
-@functools.lru_cache(maxsize=1)
-def action_response_validator():
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
-def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-    if action_response_validator().is_valid(result):
-        return True
-    return RemoteAction._rasa_validate_action_result(self, result)
-
-
-def apply_fixes() -> None:
-    from server.fallback import answer_without_the_action_server
-
-    redact_log_records()
-    answer_without_the_action_server()
-    if not hasattr(RemoteAction, "_rasa_validate_action_result"):
-        RemoteAction._rasa_validate_action_result = RemoteAction._validate_action_result
-        RemoteAction._validate_action_result = validate_action_result
+from privacy import redact
 
 
 def redact_log_records() -> None:
@@ -61,3 +30,14 @@ def redact_log_records() -> None:
 
     redacting_factory.redacting = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(redacting_factory)
+
+
+def apply_fixes(arguments: Sequence[str] = ()) -> None:
+    redact_log_records()
+    if list(arguments[:2]) == ["run", "actions"]:
+        return  # the action server needs neither fix, and importing Rasa's core costs 500 MB
+    from server.fallback import answer_without_the_action_server
+    from server.validation import validate_action_results_once
+
+    validate_action_results_once()
+    answer_without_the_action_server()

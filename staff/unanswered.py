@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from actions.knowledge import load_knowledge
 from nlu_components.normalizer import normalize
-from nlu_components.privacy import redact as privacy_redact
+from privacy import redact as privacy_redact
 
 # The intents that mean "not answered", as the staff call them.
 UNANSWERED = {"nlu_fallback": "没看懂", "out_of_scope": "超出范围"}

@@ -28,7 +28,7 @@ from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
-from nlu_components.privacy import redact
+from privacy import redact
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Nothing stored or logged carries personal data; one person's conversations can be deleted;
-old ones are deleted after the retention period (stores/, server/, nlu_components/privacy.py)."""
+old ones are deleted after the retention period (privacy/, stores/, server/)."""
 
 import asyncio
 import json
@@ -14,7 +14,7 @@ import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlu_components.privacy import redact
+from privacy import redact
 from server import redact_log_records
 from stores.redacting import RedactingSQLTrackerStore, redacted
 from tests.servers import ARTIFACTS, new_sender, say
