@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from bench import misconceptions, speed, understanding  # noqa: E402
-from tests.servers import running_bot  # noqa: E402
+from harness.bot import running_bot  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"

@@ -18,7 +18,7 @@ from typing import List, Sequence
 import aiohttp
 import requests
 
-from tests.servers import RunningBot
+from harness.bot import RunningBot
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUEST_TIMEOUT_S = 60

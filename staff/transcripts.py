@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from tests.servers import new_sender, running_bot, say
+from harness.bot import new_sender, running_bot, say
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import load_knowledge
-from tests.servers import running_bot
+from harness.bot import running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"

@@ -4,11 +4,10 @@ set in endpoints.yml, and says clearly when its tracker database cannot be opene
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.servers import ARTIFACTS, ROOT, SlowProxy, answer_text, free_port, new_sender, running_bot
+from harness.bot import ARTIFACTS, ROOT, SlowProxy, answer_text, free_port, new_sender, running_bot
 
 APP_STEPS = "“账户与安全”→“退出登录”"
 BUSY = "系统暂时有点忙"

@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from privacy import redact
 from server import redact_log_records
 from stores.redacting import RedactingSQLTrackerStore, redacted
-from tests.servers import ARTIFACTS, new_sender, say
+from harness.bot import ARTIFACTS, new_sender, say
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAL = {

@@ -5,7 +5,7 @@ Each case is a conversation; every bot turn must contain the expected phrases (t
 
 import pytest
 
-from tests.servers import answer_text, new_sender, say
+from harness.bot import answer_text, new_sender, say
 
 ASK_PLATFORM = "哪个平台"
 APP_STEPS = "“账户与安全”→“退出登录”"

@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from channels.rest import RateLimiter
-from tests.servers import answer_text, new_sender, say
+from harness.bot import answer_text, new_sender, say
 
 APP_STEPS = "“账户与安全”→“退出登录”"
 

@@ -10,7 +10,7 @@ from channels.socketio import (
     allowed_origins,
     parse_origins,
 )
-from tests.servers import ROOT
+from harness.bot import ROOT
 
 
 def test_origins_from_a_list_or_a_string():

@@ -9,7 +9,7 @@ import pytest
 
 from staff import unanswered
 from staff.unanswered import Event, abandoned_walkthroughs, redact
-from tests.servers import answer_text, new_sender, running_bot
+from harness.bot import answer_text, new_sender, running_bot
 
 PHONE, EMAIL = "13812345678", "zhang.san@example.com"
 ANSWERED = "智慧职教APP怎么退出登录"

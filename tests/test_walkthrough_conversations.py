@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.servers import new_sender, say
+from harness.bot import new_sender, say
 
 SCRIPT = Path(__file__).parent / "walkthroughs" / "conversations.yml"
 CONVERSATIONS = yaml.safe_load(SCRIPT.read_text(encoding="utf-8"))["conversations"]

@@ -22,7 +22,7 @@ import requests
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from channels.wechat import split_for_wechat
-from tests.servers import ARTIFACTS, SlowProxy, free_port, running_bot
+from harness.bot import ARTIFACTS, SlowProxy, free_port, running_bot
 
 TOKEN = "helpdesk-test-token"
 APPID = "wx0123456789abcdef"

@@ -19,7 +19,7 @@ import pytest
 import requests
 from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
 
-from tests.servers import ARTIFACTS, free_port, running_bot
+from harness.bot import ARTIFACTS, free_port, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"

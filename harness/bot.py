@@ -1,4 +1,4 @@
-"""Starts the real action server and Rasa server on free loopback ports for end-to-end tests."""
+"""Starts the real action server and Rasa server on free loopback ports (tests, bench, staff tools)."""
 
 import os
 import socket
