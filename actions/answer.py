@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Knowledge, load_knowledge
+from actions.knowledge import Knowledge, load_knowledge, most_specific_device
 from actions.misconceptions import load_recogniser, warm_up
 from actions.privacy import warn_about_personal_data
 from actions.render import (
@@ -29,8 +29,6 @@ from actions.walkthrough import Walkthrough, said_answers
 OUT_OF_SCOPE = "out_of_scope"
 INFORM_PLATFORM = "inform_platform"
 FOLLOWUP_DEVICE = "followup_device"
-# When a message names several devices ("机房电脑"), the most specific one decides.
-DEVICE_PRIORITY = ["public", "web", "app"]
 # A device follow-up without an earlier procedure in the conversation is about logging out.
 DEFAULT_GOAL = "logout"
 
@@ -41,13 +39,6 @@ def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
         for e in tracker.latest_message.get("entities", [])
         if e.get("entity") == entity
     ]
-
-
-def most_specific_device(devices: List[Text]) -> Optional[Text]:
-    for device in DEVICE_PRIORITY:
-        if device in devices:
-            return device
-    return None
 
 
 class ActionAnswer(Action):

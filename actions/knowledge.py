@@ -13,6 +13,15 @@ import yaml
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 DEFAULT_ROUTE = "default"
+# When a message names several devices ("机房电脑"), the most specific one decides.
+DEVICE_PRIORITY = ["public", "web", "app"]
+
+
+def most_specific_device(devices: List[Text]) -> Optional[Text]:
+    for device in DEVICE_PRIORITY:
+        if device in devices:
+            return device
+    return None
 
 
 @dataclass(frozen=True)

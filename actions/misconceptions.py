@@ -38,10 +38,6 @@ def _import_spacy_without_tensorflow() -> Any:
     return spacy
 
 
-def _any_word(words: List[Text]) -> Dict[Text, Any]:
-    return {"LOWER": {"IN": [w.lower() for w in words]}}
-
-
 class Recogniser:
     def __init__(self, knowledge: Knowledge) -> None:
         import jieba

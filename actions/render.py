@@ -103,13 +103,18 @@ def capabilities_button(knowledge: Knowledge) -> Dict[Text, Text]:
     return {"title": knowledge.presentation["capabilities_button"], "payload": "/bot_capabilities"}
 
 
+def walkthrough_start_payload(answers: Dict[Text, Text]) -> Text:
+    """The message that starts (or answers a question of) a walkthrough with these answers."""
+    return f"/walkthrough_start{json.dumps(answers, ensure_ascii=False)}"
+
+
 def walkthrough_payload(knowledge: Knowledge, procedure_id: Text) -> Optional[Text]:
     """The message a button sends to start the walkthrough of a procedure (None: no walkthrough)."""
     choices = knowledge.walkthrough_choices(procedure_id)
     if choices is None:
         return None
     entities = {"platform": knowledge.procedures[procedure_id]["platform"], **choices}
-    return f"/walkthrough_start{json.dumps(entities, ensure_ascii=False)}"
+    return walkthrough_start_payload(entities)
 
 
 def walkthrough_offer(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, Text]]:

@@ -7,24 +7,23 @@ one slot, `walkthrough`: {"answers": {...}, "asking": question or None, "procedu
 answers to a pending question and resumes the walkthrough after answering an interruption.
 """
 
-import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Knowledge, load_knowledge
+from actions.knowledge import DEVICE_PRIORITY, Knowledge, load_knowledge
 from actions.privacy import warn_about_personal_data
 from actions.render import (
     citation,
     render_misconception,
     topic_buttons,
     walkthrough_payload,
+    walkthrough_start_payload,
 )
 
 STATE_SLOT = "walkthrough"
-START = "walkthrough_start"
 NAVIGATION = {
     "walkthrough_next": "next",
     "walkthrough_back": "back",
@@ -36,7 +35,7 @@ NAVIGATION = {
 # ("强制下线" also contains "下线"; "学校分配的子账号" is a sub-account).
 PRIORITY = {
     "goal": ["force_offline", "unbind", "deregister", "logout"],
-    "device": ["public", "web", "app"],
+    "device": DEVICE_PRIORITY,
     "account": ["sub", "school", "personal"],
 }
 
@@ -150,19 +149,15 @@ class Walkthrough:
     def _option_buttons(self, question: Text, answers: Dict[Text, Text]) -> List[Dict[Text, Text]]:
         options = self.config["questions"][question]["options"]
         return [
-            {"title": title, "payload": self._start_payload({**answers, question: option})}
+            {"title": title, "payload": walkthrough_start_payload({**answers, question: option})}
             for option, title in options.items()
         ]
 
     def _platform_buttons(self, answers: Dict[Text, Text]) -> List[Dict[Text, Text]]:
         return [
-            {"title": info["name"], "payload": self._start_payload({**answers, "platform": pid})}
+            {"title": info["name"], "payload": walkthrough_start_payload({**answers, "platform": pid})}
             for pid, info in self.knowledge.platforms.items()
         ]
-
-    @staticmethod
-    def _start_payload(answers: Dict[Text, Text]) -> Text:
-        return f"/{START}{json.dumps(answers, ensure_ascii=False)}"
 
     def _has_procedures(self, platform: Text) -> bool:
         return any(p["platform"] == platform for p in self.knowledge.procedures.values())

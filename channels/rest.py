@@ -14,17 +14,16 @@ import re
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Text
 
-import yaml
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-PRESENTATION = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "presentation.yml"
+from actions.knowledge import load_knowledge
+
 # C0/C1 control characters except line breaks and tabs, which students do paste.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 TRACKED_SENDERS = 100_000
@@ -82,7 +81,7 @@ class RestInput(RasaRestInput):
     def __init__(self, limits: Optional[Limits] = None) -> None:
         self.limits = limits or Limits.from_environment()
         self.rate_limiter = RateLimiter(self.limits.messages_per_window, self.limits.window_seconds)
-        self.notices = yaml.safe_load(PRESENTATION.read_text(encoding="utf-8"))["limits"]
+        self.notices = load_knowledge().presentation["limits"]
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]

@@ -17,10 +17,8 @@ import logging
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-import yaml
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -31,9 +29,10 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
+from actions.knowledge import load_knowledge
+
 logger = logging.getLogger(__name__)
 
-PRESENTATION = Path(__file__).resolve().parent.parent / "data" / "knowledge" / "presentation.yml"
 MAX_BODY_BYTES = 64 * 1024
 # WeChat shows at most 2048 bytes of a text reply; leave room for the "more" hint.
 DEFAULT_REPLY_MAX_BYTES = 1800
@@ -143,7 +142,7 @@ class WeChatInput(InputChannel):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.texts = yaml.safe_load(PRESENTATION.read_text(encoding="utf-8"))["wechat"]
+        self.texts = load_knowledge().presentation["wechat"]
         self.crypto = (
             WeChatCrypto(settings.token, settings.aes_key, settings.appid)
             if settings.token and settings.aes_key

@@ -16,7 +16,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.exceptions import RasaException
 
-from actions.knowledge import Knowledge, load_knowledge
+from actions.knowledge import Knowledge, load_knowledge, most_specific_device
 from actions.render import render_answer
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def static_topic(knowledge: Knowledge, intent: Text, entities: List[Dict], platf
         devices = [e.get("value") for e in entities if e.get("entity") == "device"]
         chosen = said[0] if said else platform
         if chosen in knowledge.platforms:
-            return knowledge.route(intent, chosen, devices[0] if devices else None)
+            return knowledge.route(intent, chosen, most_specific_device(devices))
     return None
 
 
