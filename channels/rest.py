@@ -5,16 +5,15 @@ not a JSON object with a string `sender` and a string `message` gets 400 (Rasa w
 crash the request); control characters are removed from the message. A message longer than
 `HELPDESK_MAX_MESSAGE_CHARS` (500) is answered with a polite notice instead of being processed,
 and a sender that sends more than `HELPDESK_RATE_LIMIT` messages ("30/60": 30 per 60 s) gets 429
-with a polite notice. The notices live in data/knowledge/presentation.yml (`limits:`).
+with a polite notice (counted in Redis when the replicas share one: channels/shared_state.py).
+The notices live in data/knowledge/presentation.yml (`limits:`).
 """
 
 import json
 import os
 import re
-import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Deque, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -23,10 +22,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.knowledge import load_knowledge
+from channels.shared_state import shared_state
 
 # C0/C1 control characters except line breaks and tabs, which students do paste.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-TRACKED_SENDERS = 100_000
 
 
 @dataclass(frozen=True)
@@ -48,27 +47,6 @@ class Limits:
         )
 
 
-class RateLimiter:
-    """At most `count` messages per sender in any `seconds`-long window (in this process)."""
-
-    def __init__(self, count: int, seconds: float) -> None:
-        self.count, self.seconds = count, seconds
-        self.recent: "OrderedDict[Text, Deque[float]]" = OrderedDict()
-
-    def allow(self, sender: Text, now: Optional[float] = None) -> bool:
-        now = time.monotonic() if now is None else now
-        times = self.recent.setdefault(sender, deque())
-        self.recent.move_to_end(sender)
-        while times and now - times[0] >= self.seconds:
-            times.popleft()
-        if len(self.recent) > TRACKED_SENDERS:
-            self.recent.popitem(last=False)
-        if len(times) >= self.count:
-            return False
-        times.append(now)
-        return True
-
-
 def error(status: int, reason: Text) -> HTTPResponse:
     return response.json({"error": reason}, status=status)
 
@@ -80,7 +58,7 @@ class RestInput(RasaRestInput):
 
     def __init__(self, limits: Optional[Limits] = None) -> None:
         self.limits = limits or Limits.from_environment()
-        self.rate_limiter = RateLimiter(self.limits.messages_per_window, self.limits.window_seconds)
+        self.state = shared_state()  # per-sender counts, shared by the replicas (Redis)
         self.notices = load_knowledge().presentation["limits"]
 
     def blueprint(
@@ -91,12 +69,12 @@ class RestInput(RasaRestInput):
         @webhook.middleware("request")
         async def check_input(request: Request) -> Optional[HTTPResponse]:
             if request.method == "POST" and request.path.endswith("/webhook"):
-                return self._refusal(request)
+                return await self._refusal(request)
             return None
 
         return webhook
 
-    def _refusal(self, request: Request) -> Optional[HTTPResponse]:
+    async def _refusal(self, request: Request) -> Optional[HTTPResponse]:
         """A response instead of Rasa's, or None to let Rasa answer the (cleaned) message."""
         body = request.body or b""
         if len(body) > self.limits.max_body_bytes:
@@ -112,7 +90,9 @@ class RestInput(RasaRestInput):
             return error(400, "`sender` must be a non-empty string")
         if not isinstance(message, str):
             return error(400, "`message` must be a string")
-        if not self.rate_limiter.allow(sender):
+        limits = self.limits
+        if not await self.state.allow(f"rest:{sender}", limits.messages_per_window,
+                                      limits.window_seconds):
             return self._notice(sender, "too_many_messages", status=429)
         message = CONTROL_CHARACTERS.sub("", message)
         if len(message) > self.limits.max_message_chars:

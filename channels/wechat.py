@@ -9,7 +9,9 @@ WECHAT_REPLY_MAX_BYTES (longer answers are split at line breaks, default 1800; W
 Order of work for a POST: the query signature is checked before the body is read as XML; bodies
 that are too large or declare a DOCTYPE/ENTITY are refused; safe-mode bodies are decrypted (which
 checks msg_signature); then each message is handled once (de-duplicated by MsgId, events by
-FromUserName + CreateTime), and a retry gets the same reply. Nothing a user wrote is logged.
+FromUserName + CreateTime), and a retry gets the same reply, also from another replica (what the
+channel remembers lives in channels/shared_state.py: Redis when REDIS_HOST is set). Nothing a user
+wrote is logged.
 """
 
 import asyncio
@@ -30,13 +32,16 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from actions.knowledge import load_knowledge
+from channels.shared_state import shared_state, wait_for
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 # WeChat shows at most 2048 bytes of a text reply; leave room for the "more" hint.
 DEFAULT_REPLY_MAX_BYTES = 1800
-REMEMBERED_MESSAGES = 10_000  # de-duplication memory; WeChat retries within 15 s
+REMEMBERED_MESSAGES = 10_000  # replies being computed in this process
+TAKEN_SECONDS = 60  # WeChat retries a message 3 times within 15 s
+REMEMBER_SECONDS = 24 * 3600  # a menu, the rest of an answer, a late answer
 HOSTILE_XML = (b"<!DOCTYPE", b"<!ENTITY")
 SUBSCRIBE_EVENTS = ("subscribe", "subscribe_scan")
 
@@ -113,24 +118,6 @@ def customer_service_client(settings: Settings) -> Any:
     return ClientAtBaseUrl(settings.appid, settings.appsecret)
 
 
-class Conversations:
-    """What the channel remembers per user between messages: the last numbered menu, the part of a
-    long answer not sent yet, and an answer that came too late to be delivered. In memory and
-    bounded: one Rasa process per 公众号 for now."""
-
-    def __init__(self) -> None:
-        self.menus: "OrderedDict[Text, List[Text]]" = OrderedDict()
-        self.rest: "OrderedDict[Text, List[Text]]" = OrderedDict()
-        self.late: "OrderedDict[Text, List[Text]]" = OrderedDict()
-
-    @staticmethod
-    def remember(store: "OrderedDict[Text, List[Text]]", user: Text, value: List[Text]) -> None:
-        store[user] = value
-        store.move_to_end(user)
-        while len(store) > REMEMBERED_MESSAGES:
-            store.popitem(last=False)
-
-
 class WeChatInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -148,7 +135,8 @@ class WeChatInput(InputChannel):
             if settings.token and settings.aes_key
             else None
         )
-        self.conversations = Conversations()
+        # Menus, unsent parts, late answers and taken messages, shared by the replicas (Redis).
+        self.state = shared_state()
         # Message key -> the task computing its reply text, so that a retry gets the same reply.
         self.replies: "OrderedDict[Text, asyncio.Task]" = OrderedDict()
         self._client: Any = None
@@ -233,9 +221,14 @@ class WeChatInput(InputChannel):
     ) -> Optional[Text]:
         key = self._message_key(message)
         task = self.replies.get(key)
-        first_time = task is None
-        if first_time:
-            task = asyncio.ensure_future(self._answer(message, on_new_message))
+        first_time = task is None and await self.state.claim(f"wechat:taken:{key}", TAKEN_SECONDS)
+        if task is None:
+            # Either this replica answers it, or a retry of a message another replica is answering
+            # waits for that replica's reply.
+            task = asyncio.ensure_future(
+                self._answer(key, message, on_new_message) if first_time
+                else wait_for(self.state, f"wechat:reply:{key}", TAKEN_SECONDS)
+            )
             self.replies[key] = task
             while len(self.replies) > REMEMBERED_MESSAGES:
                 self.replies.popitem(last=False)
@@ -243,9 +236,11 @@ class WeChatInput(InputChannel):
             parts = await asyncio.wait_for(asyncio.shield(task), self.settings.reply_seconds)
         except asyncio.TimeoutError:
             if first_time:
-                task.add_done_callback(lambda done: self._deliver_late(message.source, done))
+                task.add_done_callback(
+                    lambda done: asyncio.ensure_future(self._deliver_late(message.source, done))
+                )
             return None  # "success": WeChat stops waiting; the answer follows later
-        return self._passive_part(message.source, parts, send_rest=first_time)
+        return await self._passive_part(message.source, parts or [], send_rest=first_time)
 
     @staticmethod
     def _message_key(message: Any) -> Text:
@@ -254,13 +249,14 @@ class WeChatInput(InputChannel):
         return f"msg:{message.id}"
 
     async def _answer(
-        self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, key: Text, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> List[Text]:
         """The reply to one message, split into parts WeChat can show; an answer that came too
-        late for an earlier message (and could not be sent) comes first."""
-        user = message.source
-        late = self.conversations.late.pop(user, [])
-        return late + await self._answer_message(message, on_new_message)
+        late for an earlier message (and could not be sent) comes first. Kept for the retries."""
+        late = await self.state.pop(f"wechat:late:{message.source}") or []
+        parts = late + await self._answer_message(message, on_new_message)
+        await self.state.put(f"wechat:reply:{key}", parts, TAKEN_SECONDS)
+        return parts
 
     async def _answer_message(
         self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -276,9 +272,11 @@ class WeChatInput(InputChannel):
         if not text or not text.strip():
             return [self.texts["unsupported_message"]]
         text = text.strip()
-        if text == self.texts["more_keyword"] and self.conversations.rest.get(user):
-            return self.conversations.rest.pop(user)
-        menu = self.conversations.menus.get(user, [])
+        if text == self.texts["more_keyword"]:
+            rest = await self.state.pop(f"wechat:rest:{user}")
+            if rest:
+                return rest
+        menu = await self.state.get(f"wechat:menu:{user}") or []
         if text.isdigit() and 1 <= int(text) <= len(menu):
             text = menu[int(text) - 1]  # "1" chooses the first button of the last answer
         return await self._ask_bot(user, text, on_new_message)
@@ -300,11 +298,11 @@ class WeChatInput(InputChannel):
                 lines.append(
                     self.texts["menu_item"].format(number=len(payloads), title=button["title"])
                 )
-        Conversations.remember(self.conversations.menus, user, payloads)
+        await self.state.put(f"wechat:menu:{user}", payloads, REMEMBER_SECONDS)
         return split_for_wechat("\n".join(lines), self.settings.reply_max_bytes) if lines else []
 
     # ---- delivery ----
-    def _passive_part(self, user: Text, parts: List[Text], send_rest: bool) -> Optional[Text]:
+    async def _passive_part(self, user: Text, parts: List[Text], send_rest: bool) -> Optional[Text]:
         """The first part goes in the passive reply; the rest by customer-service messages when
         configured, otherwise when the user replies with the "more" keyword."""
         if not parts:
@@ -316,10 +314,10 @@ class WeChatInput(InputChannel):
             if send_rest:  # not again for a retry of the same message
                 asyncio.ensure_future(self._send_service_messages(user, rest))
             return first
-        Conversations.remember(self.conversations.rest, user, rest)
+        await self.state.put(f"wechat:rest:{user}", rest, REMEMBER_SECONDS)
         return f"{first}\n{self.texts['more_hint']}"
 
-    def _deliver_late(self, user: Text, done: "asyncio.Future") -> None:
+    async def _deliver_late(self, user: Text, done: "asyncio.Future") -> None:
         if done.cancelled() or done.exception() is not None:
             logger.error("WeChat: answering a message failed", exc_info=done.exception())
             return
@@ -329,7 +327,7 @@ class WeChatInput(InputChannel):
         if self._customer_service() is None:
             # Without the customer-service API the answer goes with the user's next reply.
             late = [f"{self.texts['late_answer']}\n{parts[0]}"] + parts[1:]
-            Conversations.remember(self.conversations.late, user, late)
+            await self.state.put(f"wechat:late:{user}", late, REMEMBER_SECONDS)
             return
         asyncio.ensure_future(self._send_service_messages(user, parts))
 

@@ -1,9 +1,11 @@
 """Bad or abusive REST input gets a clean 4xx or a polite notice, never a 500 (channels/rest.py)."""
 
+import asyncio
+
 import pytest
 import requests
 
-from channels.rest import RateLimiter
+from channels.shared_state import MemoryState
 from harness.bot import answer_text, new_sender, say
 
 APP_STEPS = "“账户与安全”→“退出登录”"
@@ -65,12 +67,16 @@ def test_a_sender_over_the_rate_limit_gets_429_others_do_not(webhook):
     assert say(webhook, new_sender(), "你好")  # another student is not affected
 
 
-def test_rate_limiter_window_slides():
-    limiter = RateLimiter(count=2, seconds=10)
-    assert limiter.allow("a", now=0) and limiter.allow("a", now=1)
-    assert not limiter.allow("a", now=5)
-    assert limiter.allow("a", now=10.5)  # the first message left the window
-    assert limiter.allow("b", now=5)
+def test_rate_limit_window_slides():
+    state = MemoryState()
+
+    def allow(sender, now):
+        return asyncio.run(state.allow(sender, count=2, seconds=10, now=now))
+
+    assert allow("a", now=0) and allow("a", now=1)
+    assert not allow("a", now=5)
+    assert allow("a", now=10.5)  # the first message left the window
+    assert allow("b", now=5)
 
 
 def test_management_api_is_off(bot):
