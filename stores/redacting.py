@@ -21,12 +21,12 @@ deletes one person's conversations.
 import logging
 import os
 import time
-from typing import Any, Dict, Iterator, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from privacy import redact
 
@@ -73,10 +73,37 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         return (redacted(event) for event in super()._additional_events(session, tracker))
 
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._with_database(super().retrieve, sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._with_database(super().retrieve_full_tracker, sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
+        await self._with_database(super().save, tracker)
         if time.time() - self._last_purge > PURGE_EVERY_SECONDS:
             self.purge_old_events()
+
+    async def _with_database(self, operation: Callable[..., Awaitable], *args: Any) -> Any:
+        """Runs a database operation once more when the server dropped the connection (after a
+        restart: SQLAlchemy has renewed its pool by then). Otherwise logs one clear line and
+        raises: Rasa's FailSafeTrackerStore then answers with the conversation in memory."""
+        try:
+            try:
+                return await operation(*args)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                return await operation(*args)
+        except SQLAlchemyError as error:
+            url = self.engine.url
+            logger.error(
+                f"The tracker database ({url.get_backend_name()} at {url.host or url.database}, "
+                f"port {url.port}) is unreachable: "
+                f"{str(getattr(error, 'orig', None) or error).strip().splitlines()[0]}. The bot "
+                "answers from memory until it is back; this turn is not stored."
+            )
+            raise
 
     def purge_old_events(self) -> int:
         """Deletes events older than the retention period; returns how many."""

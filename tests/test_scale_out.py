@@ -1,0 +1,164 @@
+"""Scale-out on real PostgreSQL, Redis and nginx (harness/cluster.py): two Rasa replicas and two
+action servers behind nginx share one tracker store and one lock store, so a conversation can move
+between replicas, and losing a replica or the database loses no message that was answered."""
+
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+import socketio
+
+from harness.bot import new_sender
+from harness.cluster import running_cluster
+from tests import test_wechat as wechat
+
+WALKTHROUGH = ["一步一步教我退出智慧职教", "APP", "下一步", "下一步", "上一步", "下一步", "下一步"]
+EXPECTED_STEPS = ["你是在哪里登录的", "第1/5步", "第2/5步", "第3/5步", "第2/5步", "第3/5步", "第4/5步"]
+
+
+@pytest.fixture(scope="module")
+def cluster(trained_model):
+    env = {"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APPID": wechat.APPID}
+    with running_cluster(trained_model, replicas=2, env=env) as running:
+        yield running
+
+
+def post(cluster, sender, text):
+    """(status, replica that answered, the bot's text)."""
+    answer = requests.post(cluster.webhook, json={"sender": sender, "message": text}, timeout=60)
+    text = "\n".join(m.get("text", "") for m in answer.json()) if answer.ok else ""
+    return answer.status_code, answer.headers.get("X-Upstream"), text
+
+
+def user_texts(cluster, sender):
+    rows = cluster.postgres.query(
+        f"select data from events where sender_id = '{sender}' and type_name = 'user' order by id"
+    )
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+def test_a_conversation_spread_over_both_replicas_keeps_its_state(cluster):
+    sender, replicas = new_sender(), set()
+    for text, expected in zip(WALKTHROUGH, EXPECTED_STEPS):
+        status, replica, answer = post(cluster, sender, text)
+        assert status == 200 and expected in answer, (text, answer)
+        replicas.add(replica)
+    assert replicas == {replica.address for replica in cluster.replicas}
+    assert user_texts(cluster, sender) == WALKTHROUGH
+
+
+def test_messages_of_one_student_sent_at_once_are_handled_one_after_the_other(cluster):
+    sender, count = new_sender(), 8
+    with ThreadPoolExecutor(count) as pool:
+        results = list(pool.map(lambda n: post(cluster, sender, f"你好{n}"), range(count)))
+    assert [status for status, _, _ in results] == [200] * count
+    assert len({replica for _, replica, _ in results}) == 2
+    # With the Redis lock store every message is read against the state the previous one left:
+    # the tracker has each message once, each followed by the bot's turn.
+    rows = cluster.postgres.query(
+        f"select type_name, action_name from events where sender_id = '{sender}' order by id"
+    )
+    kinds = [kind if kind != "action" else action for kind, action in rows]
+    assert sorted(user_texts(cluster, sender)) == sorted(f"你好{n}" for n in range(count))
+    starts = [i for i, kind in enumerate(kinds) if kind == "user"] + [len(kinds)]
+    turns = [kinds[start + 1:end] for start, end in zip(starts, starts[1:])]
+    assert len(turns) == count and all("action_listen" in turn for turn in turns), kinds
+
+
+def test_the_rate_limit_counts_over_both_replicas(cluster):
+    sender = new_sender()
+    results = [post(cluster, sender, "你好") for _ in range(31)]
+    assert [status for status, _, _ in results[:30]] == [200] * 30
+    assert len({replica for _, replica, _ in results[:30]}) == 2
+    assert results[30][0] == 429
+
+
+def test_wechat_menu_and_retry_work_across_replicas(cluster):
+    first, second = (f"http://{replica.address}/webhooks/wechat/webhook"
+                     for replica in cluster.replicas)
+    user = wechat.new_user()
+    assert "回复 1：智慧职教（职教云）" in wechat.say(first, user, "怎么退出账号")
+    assert wechat.APP_STEPS in wechat.say(second, user, "1")  # the menu shown by the other replica
+
+    assert "第1/5步" in wechat.say(first, user, "一步一步教我退出智慧职教APP")
+    reply = wechat.say(first, user, "下一步", msg_id=777001)
+    retry = wechat.say(second, user, "下一步", msg_id=777001)  # WeChat's retry, other replica
+    assert "第2/5步" in reply and retry == reply
+    assert "第3/5步" in wechat.say(second, user, "下一步")  # handled once: step 2 -> 3
+
+
+def test_the_chat_widget_stays_on_one_replica_through_nginx(cluster):
+    client, answers = socketio.Client(), []
+    client.on("bot_uttered", lambda message: answers.append(message.get("text", "")))
+    # Long-polling first, as browsers do: every poll must reach the replica holding the session.
+    client.connect(cluster.url, transports=["polling"], headers={"Origin": "http://localhost:8000"},
+                   socketio_path="socket.io")
+    try:
+        session = new_sender()
+        client.emit("session_request", {"session_id": session})
+        client.emit("user_uttered", {"message": "智慧职教APP怎么退出登录", "session_id": session})
+        deadline = time.monotonic() + 30
+        while not any(wechat.APP_STEPS in answer for answer in answers):
+            assert time.monotonic() < deadline, answers
+            time.sleep(0.2)
+    finally:
+        client.disconnect()
+
+
+def test_losing_the_database_during_run_the_bot_still_answers(cluster):
+    sender = new_sender()
+    assert post(cluster, sender, "你好")[0] == 200
+    cluster.postgres.stop()
+    try:
+        status, _, answer = post(cluster, sender, "智慧职教APP怎么退出登录")
+        assert status == 200 and wechat.APP_STEPS in answer
+        assert all(replica.process.poll() is None for replica in cluster.replicas)
+    finally:
+        cluster.postgres.start()
+    logs = "".join(replica.log.read_text(encoding="utf-8") for replica in cluster.replicas)
+    assert "tracker database" in logs  # the clear line: what failed and that it answers anyway
+    # Back again: the next messages are stored as before.
+    assert post(cluster, sender, "谢谢")[0] == 200
+    assert "谢谢" in user_texts(cluster, sender)
+
+
+def test_a_replica_killed_under_load_loses_no_answered_message(cluster):
+    """20 students × 10 messages at once; one replica is killed a few seconds in. Every message
+    that got an answer is in the tracker store; a message whose request failed is sent again, as
+    the widget's user would, and is answered by the replica left."""
+    students, messages = 20, 10
+    answered, failed, lock = [], Counter(), threading.Lock()
+    survivor = cluster.replicas[1]
+
+    def student(number):
+        sender = f"load-{number}-{new_sender()}"
+        for n in range(messages):
+            text = f"智慧职教APP怎么退出登录 {n}"
+            for _attempt in range(5):
+                try:
+                    status, _, answer = post(cluster, sender, text)
+                except requests.RequestException:
+                    status = 0
+                if status == 200:
+                    with lock:
+                        answered.append((sender, text))
+                    break
+                failed[status] += 1
+                time.sleep(1)
+        return sender
+
+    with ThreadPoolExecutor(students) as pool:
+        futures = [pool.submit(student, number) for number in range(students)]
+        time.sleep(4)
+        cluster.kill(cluster.replicas[0])
+        senders = [future.result() for future in futures]
+
+    assert survivor.process.poll() is None
+    assert len(answered) == students * messages, failed  # every message answered in the end
+    assert sum(failed.values()) <= students, failed  # only requests in flight at the kill failed
+    stored = {(sender, text) for sender in senders for text in user_texts(cluster, sender)}
+    assert set(answered) <= stored
