@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser run shell test bench forget transcripts unanswered-report clean
+.PHONY: help install train validate widget browser services run run-scaled shell test bench forget transcripts unanswered-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -61,13 +61,26 @@ browser: ## install headless Chromium for the widget tests, unless it is there
 	    chromium fonts-wqy-microhei fonts-noto-color-emoji; \
 	fi
 
+# Debian's PostgreSQL, Redis and nginx for the scale-out (tests and `make run-scaled` start their own
+# instances on loopback ports; the packages' own services are not started).
+services: ## install PostgreSQL, Redis and nginx for the scale-out, unless they are there
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null \
+	    || ! command -v nginx >/dev/null; then \
+	  echo "installing Debian's postgresql, redis-server and nginx (needs root)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    postgresql redis-server nginx; \
+	fi
+
 run: $(MODEL) $(WIDGET) ## start the action server (5055), Rasa (REST + socket.io, 5005) and the demo page with the chat widget (http://localhost:8000/); Ctrl-C stops all
 	scripts/run.sh
+
+run-scaled: $(MODEL) services ## two Rasa replicas and two action servers behind nginx on port 5005, with PostgreSQL and Redis (thrown away at the end); Ctrl-C stops all
+	$(BIN)/python -m harness.cluster --port 5005
 
 shell: $(MODEL) ## chat with the bot in the terminal
 	scripts/run.sh shell
 
-test: $(MODEL) $(WIDGET) browser ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations, chat widget in Chromium, bench smoke run)
+test: $(MODEL) $(WIDGET) browser services ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations, chat widget in Chromium, scale-out on PostgreSQL/Redis/nginx, bench smoke run)
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/pytest
 
