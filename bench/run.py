@@ -8,6 +8,7 @@ baseline, no training-time measurement, and a light load.
 """
 
 import argparse
+import json
 import os
 import platform
 import tempfile
@@ -22,6 +23,8 @@ from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from bench import misconceptions, speed, understanding  # noqa: E402
 from harness.bot import running_bot  # noqa: E402
+from harness.cluster import running_cluster  # noqa: E402
+from privacy import redact  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"
@@ -159,13 +162,36 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
     for r in measured["loads"]:
         lines.append(f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
                      f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |")
-    lines += ["", "![latency](bench_latency.png)", "", "## Footprint", ""]
+    lines += ["", "![latency](bench_latency.png)", ""]
+    scaled = measured.get("scaled")
+    if scaled:
+        r = scaled["load"]
+        lines += ["## Speed, scaled out (harness/cluster.py: 2 Rasa replicas + 2 action servers behind "
+                  "nginx, PostgreSQL tracker store, Redis lock store, all on these 2 cores)", "",
+                  "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
+                  "|---|---|---|---|---|---|---|",
+                  f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
+                  f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |", "",
+                  f"Answered messages found in PostgreSQL afterwards: {scaled['stored']}/"
+                  f"{len(r.answered)}.", ""]
+    lines += ["## Footprint", ""]
     for name, value in measured["footprint"].items():
         lines.append(f"- {name}: {value}")
     lines += ["", ANALYSIS.read_text(encoding="utf-8").strip()]
     report = out / "benchmarks.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report
+
+
+def scaled_load(questions) -> dict:
+    """50 conversations × 20 messages through nginx to two replicas; then each answered message is
+    looked up in the PostgreSQL tracker store."""
+    with running_cluster(MODEL) as cluster:
+        load = speed.load_test(cluster.webhook, 50, questions)
+        rows = cluster.postgres.query("select sender_id, data from events where type_name = 'user'")
+    stored = {(sender, json.loads(data)["text"]) for sender, data in rows}
+    found = sum((sender, redact(text)) in stored for sender, text in load.answered)
+    return {"load": load, "stored": found}
 
 
 def main() -> None:
@@ -195,6 +221,8 @@ def main() -> None:
             cold_start = speed.first_answer_s(bot.webhook, started)
             measured["loads"] = [speed.load_test(bot.webhook, c, questions[:n]) for c, n in plan]
             rss = speed.bot_rss_mb(bot)
+    if not args.smoke:
+        measured["scaled"] = scaled_load(questions[:20])
     measured["footprint"]["cold start to first answer (both servers)"] = f"{cold_start:.1f} s"
     for process, mb in rss.items():
         measured["footprint"][f"RSS of the {process} after the load"] = f"{mb:.0f} MB"

@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import aiohttp
 import requests
@@ -30,6 +30,8 @@ class LoadResult:
     latencies_ms: List[float]
     failures: int
     wall_s: float
+    answered: List[Tuple[str, str]]  # (sender, message) of every message answered with 200
+
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -40,7 +42,7 @@ class LoadResult:
         return len(self.latencies_ms) / self.wall_s
 
 
-async def _conversation(session, webhook, questions, latencies, failures) -> None:
+async def _conversation(session, webhook, questions, latencies, failures, answered) -> None:
     sender = f"bench-{uuid.uuid4().hex}"
     for text in questions:
         start = time.perf_counter()
@@ -51,23 +53,26 @@ async def _conversation(session, webhook, questions, latencies, failures) -> Non
         except (aiohttp.ClientError, asyncio.TimeoutError):
             ok = False
         latencies.append((time.perf_counter() - start) * 1000)
-        if not ok:
+        if ok:
+            answered.append((sender, text))
+        else:
             failures.append(text)
 
 
 async def _load(webhook: str, concurrency: int, questions: Sequence[str]) -> LoadResult:
     latencies: List[float] = []
     failures: List[str] = []
+    answered: List[Tuple[str, str]] = []
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = time.perf_counter()
         await asyncio.gather(*[
-            _conversation(session, webhook, questions, latencies, failures)
+            _conversation(session, webhook, questions, latencies, failures, answered)
             for _ in range(concurrency)
         ])
         wall = time.perf_counter() - start
-    return LoadResult(concurrency, latencies, len(failures), wall)
+    return LoadResult(concurrency, latencies, len(failures), wall, answered)
 
 
 def load_test(webhook: str, concurrency: int, questions: Sequence[str]) -> LoadResult:

@@ -12,8 +12,11 @@ import pytest
 import requests
 import socketio
 
+from bench.run import load_questions
+from bench.speed import load_test
 from harness.bot import new_sender
 from harness.cluster import running_cluster
+from privacy import redact
 from tests import test_wechat as wechat
 
 WALKTHROUGH = ["一步一步教我退出智慧职教", "APP", "下一步", "下一步", "上一步", "下一步", "下一步"]
@@ -107,6 +110,14 @@ def test_the_chat_widget_stays_on_one_replica_through_nginx(cluster):
             time.sleep(0.2)
     finally:
         client.disconnect()
+
+
+def test_load_50_conversations_of_20_messages_every_message_answered_and_stored(cluster):
+    result = load_test(cluster.webhook, concurrency=50, questions=load_questions(20))
+    assert result.failures == 0 and len(result.answered) == 50 * 20
+    senders = {sender for sender, _ in result.answered}
+    stored = {(sender, text) for sender in senders for text in user_texts(cluster, sender)}
+    assert {(sender, redact(text)) for sender, text in result.answered} <= stored
 
 
 def test_losing_the_database_during_run_the_bot_still_answers(cluster):
