@@ -48,6 +48,8 @@ class Knowledge:
         self.routes: Dict[Text, Dict[Text, Dict[Text, Text]]] = files["topics"]["routes"]
         self.goal_titles: Dict[Text, Text] = files["topics"]["goals"]
         self.presentation: Dict[Text, Any] = files["presentation"]
+        # The staff training rehearsal: scenarios, grading words and its texts.
+        self.rehearsal: Dict[Text, Any] = files["rehearsal"]
 
     def is_routed(self, intent: Text) -> bool:
         """True for generic intents whose topic depends on platform and device."""

@@ -70,9 +70,16 @@ def tracker_for():
 
 
 @pytest.fixture(scope="session")
-def bot(trained_model, tmp_path_factory):
+def rehearsal_db(tmp_path_factory) -> Path:
+    """Where the shared bot's action server keeps training rehearsal results (not var/)."""
+    return tmp_path_factory.mktemp("rehearsal") / "rehearsal.db"
+
+
+@pytest.fixture(scope="session")
+def bot(trained_model, tmp_path_factory, rehearsal_db):
     """A real Rasa server with its action server, shared by the end-to-end tests."""
-    with running_bot(trained_model, tmp_path_factory.mktemp("bot")) as running:
+    env = {"REHEARSAL_DB": str(rehearsal_db)}
+    with running_bot(trained_model, tmp_path_factory.mktemp("bot"), env=env) as running:
         yield running
 
 
