@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser services run run-scaled shell test bench forget transcripts unanswered-report clean
+.PHONY: help install train validate widget browser services run run-scaled shell test bench forget transcripts unanswered-report rehearse rehearsal-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -92,6 +92,12 @@ transcripts: $(MODEL) ## replay the conversation tests on the real bot into read
 
 unanswered-report: $(INSTALLED) ## what students asked that the bot could not answer, from var/tracker.db (reports/unanswered.md and .csv; SINCE=YYYY-MM-DD)
 	$(BIN)/python -m staff.unanswered --tracker-db var/tracker.db --out reports/unanswered.md $(if $(SINCE),--since $(SINCE))
+
+rehearse: $(MODEL) ## training rehearsal for helpdesk staff in the terminal: the bot plays students and grades your answers (TRAINEE=<name or staff number>; results in var/rehearsal.db)
+	$(BIN)/python -m staff.rehearse $(if $(TRAINEE),--trainee "$(TRAINEE)")
+
+rehearsal-report: $(INSTALLED) ## training rehearsal scores per trainee and per topic, from var/rehearsal.db (reports/rehearsal.html with charts, and .csv)
+	$(BIN)/python -m staff.rehearsal_report --out reports/rehearsal.html
 
 forget: $(INSTALLED) ## delete one person's conversations from the tracker store: make forget SENDER=<sender id>
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }

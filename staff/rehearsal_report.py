@@ -55,6 +55,11 @@ def table(headers: Sequence[Text], rows: Sequence[Sequence[Any]]) -> Text:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def local_time(stored: Text) -> Text:
+    """A stored time (UTC) as this machine's local time, to the minute."""
+    return datetime.fromisoformat(stored).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def topic_title(knowledge: Knowledge, topic_id: Text) -> Text:
     return knowledge.topics.get(topic_id, {}).get("title", topic_id)
 
@@ -65,7 +70,7 @@ def by_trainee(results: List[Dict[Text, Any]]) -> List[List[Any]]:
         mine = [r for r in results if r["trainee"] == trainee]
         scores = [r["score"] for r in mine]
         rows.append([trainee, len({r["session"] for r in mine}), len(mine), round(mean(scores)),
-                     min(scores), mine[-1]["created_at"][:16].replace("T", " ")])
+                     min(scores), local_time(mine[-1]["created_at"])])
     return sorted(rows, key=lambda row: -row[3])
 
 
