@@ -33,6 +33,8 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
+from channels.limits import MessageGate
+
 ALLOWED_ORIGINS_ENV = "HELPDESK_ALLOWED_ORIGINS"
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
 
@@ -84,12 +86,31 @@ class SocketIOInput(RasaSocketIOInput):
     def __init__(self, *args: Any, allowed_origins: Optional[List[Text]] = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.allowed_origins = list(allowed_origins or DEFAULT_ALLOWED_ORIGINS)
+        self.gate = MessageGate()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         # Rasa passed [] ("no origin check"); python-engineio reads this on every request.
         sio.eio.cors_allowed_origins = list(self.allowed_origins)
+
+        rasa_handle_message = sio.handlers[self.namespace or "/"][self.user_message_evt]
+
+        # Replaces Rasa's handler: the checks of every channel first (channels/limits.py); a
+        # malformed event is dropped instead of raising in Rasa's handler.
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+                return
+            sender = data.get("session_id") if self.session_persistence else sid
+            if not isinstance(sender, str) or not sender:
+                return  # Rasa ignores it too (with a warning): no session to answer in
+            verdict = await self.gate.admit("socketio", sender, data.get("message", ""))
+            if verdict.notice:
+                await sio.emit(self.bot_message_evt, {"text": verdict.notice}, room=sender,
+                               namespace=self.namespace)
+                return
+            await rasa_handle_message(sid, {**data, "message": verdict.message})
 
         # Replaces Rasa's handler of the same event (python-socketio keeps one per event).
         @sio.on("session_request", namespace=self.namespace)

@@ -32,6 +32,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from actions.knowledge import load_knowledge
+from channels.limits import MessageGate
 from channels.shared_state import shared_state, wait_for
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ class WeChatInput(InputChannel):
         )
         # Menus, unsent parts, late answers and taken messages, shared by the replicas (Redis).
         self.state = shared_state()
+        self.gate = MessageGate()  # message length and rate limit, as on every channel
         # Message key -> the task computing its reply text, so that a retry gets the same reply.
         self.replies: "OrderedDict[Text, asyncio.Task]" = OrderedDict()
         self._client: Any = None
@@ -271,7 +273,10 @@ class WeChatInput(InputChannel):
             text = message.recognition  # WeChat's speech recognition, when switched on
         if not text or not text.strip():
             return [self.texts["unsupported_message"]]
-        text = text.strip()
+        verdict = await self.gate.admit("wechat", user, text.strip())
+        if verdict.notice:
+            return [verdict.notice]
+        text = verdict.message
         if text == self.texts["more_keyword"]:
             rest = await self.state.pop(f"wechat:rest:{user}")
             if rest:

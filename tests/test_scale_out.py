@@ -109,7 +109,7 @@ def test_the_chat_widget_stays_on_one_replica_through_nginx(cluster):
             assert time.monotonic() < deadline, answers
             time.sleep(0.2)
     finally:
-        client.disconnect()
+        client.eio.disconnect(abort=True)  # not waiting for the long-poll in progress
 
 
 def test_load_50_conversations_of_20_messages_every_message_answered_and_stored(cluster):

@@ -358,3 +358,7 @@ def test_unconfigured_channel_refuses_with_503(trained_model, tmp_path_factory):
                               params=signed_query(echostr="x"), timeout=10)
         assert answer.status_code == 503
 
+
+
+def test_a_long_message_gets_the_polite_notice(wechat):
+    assert "太长" in say(wechat, new_user(), "请问" * 300)
