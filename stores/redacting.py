@@ -18,9 +18,11 @@ deleted when the server starts and then once a day. `python -m stores.forget SEN
 deletes one person's conversations.
 """
 
+import json
 import logging
 import os
 import time
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 RETENTION_ENV = "TRACKER_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 180
 PURGE_EVERY_SECONDS = 24 * 3600
+MAX_UNSAVED_CONVERSATIONS = 10_000
 
 
 def redacted(event: Event) -> Event:
@@ -58,6 +61,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             os.environ.get(RETENTION_ENV) or retention_days or DEFAULT_RETENTION_DAYS
         )
         self._last_purge = 0.0
+        # Conversations answered while the database was unreachable, written when it is back.
+        self._unsaved: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
         try:
             super().__init__(*args, **kwargs)
             self.purge_old_events()  # also the first use of the database: fails here if it is down
@@ -80,20 +85,31 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return await self._with_database(super().retrieve_full_tracker, sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self._with_database(super().save, tracker)
+        try:
+            await self._with_database(super().save, tracker)
+        except SQLAlchemyError:
+            self._unsaved[tracker.sender_id] = tracker
+            self._unsaved.move_to_end(tracker.sender_id)
+            while len(self._unsaved) > MAX_UNSAVED_CONVERSATIONS:
+                self._unsaved.popitem(last=False)
+            raise
         if time.time() - self._last_purge > PURGE_EVERY_SECONDS:
             self.purge_old_events()
 
     async def _with_database(self, operation: Callable[..., Awaitable], *args: Any) -> Any:
-        """Runs a database operation once more when the server dropped the connection (after a
-        restart: SQLAlchemy has renewed its pool by then). Otherwise logs one clear line and
-        raises: Rasa's FailSafeTrackerStore then answers with the conversation in memory."""
+        """Runs a database operation, after writing what was kept in memory while the database
+        was away. Once more when the server dropped the connection (after a restart: SQLAlchemy
+        has renewed its pool by then). Otherwise logs one clear line and raises: Rasa's
+        FailSafeTrackerStore then answers with the conversation in memory, and this replica keeps
+        it (retrieve returns it) until the database is back."""
         try:
             try:
+                self._write_unsaved()
                 return await operation(*args)
             except DBAPIError as error:
                 if not error.connection_invalidated:
                     raise
+                self._write_unsaved()
                 return await operation(*args)
         except SQLAlchemyError as error:
             url = self.engine.url
@@ -101,9 +117,40 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 f"The tracker database ({url.get_backend_name()} at {url.host or url.database}, "
                 f"port {url.port}) is unreachable: "
                 f"{str(getattr(error, 'orig', None) or error).strip().splitlines()[0]}. The bot "
-                "answers from memory until it is back; this turn is not stored."
+                "answers from memory; the conversation is written when the database is back."
             )
+            sender_id = getattr(args[0], "sender_id", args[0])
+            if operation.__name__.startswith("retrieve") and sender_id in self._unsaved:
+                return self._unsaved[sender_id]
             raise
+
+    def _write_unsaved(self) -> None:
+        """Writes the events of the conversations kept in memory that the database lacks."""
+        while self._unsaved:
+            sender_id, tracker = next(iter(self._unsaved.items()))
+            with self.session_scope() as session:
+                stored = set(
+                    session.query(self.SQLEvent.timestamp, self.SQLEvent.type_name)
+                    .filter(self.SQLEvent.sender_id == sender_id)
+                    .all()
+                )
+                for event in tracker.events:
+                    if (event.timestamp, event.type_name) not in stored:
+                        session.add(self._row(sender_id, redacted(event)))
+                session.commit()
+            self._unsaved.pop(sender_id)
+
+    def _row(self, sender_id: Text, event: Event) -> Any:
+        """The row Rasa's own save writes for an event."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     def purge_old_events(self) -> int:
         """Deletes events older than the retention period; returns how many."""
