@@ -93,6 +93,7 @@ def running_bot(
     env: Optional[Dict[str, str]] = None,
     action_url_for: Optional[Callable[[str], str]] = None,
     action_deadline_s: float = 10,
+    rasa_args: Sequence[str] = (),
 ) -> Iterator[RunningBot]:
     """A started bot (REST, socket.io and WeChat channels) whose tracker store is a fresh SQLite
     file in workdir. `allowed_origins`: the web pages the socket.io channel accepts
@@ -100,7 +101,8 @@ def running_bot(
     in tests/artifacts, so that two bots running at once do not write into the same file. `env`:
     more environment variables for both servers (the WeChat settings). `action_url_for`: given the
     action server's webhook, the URL Rasa should call instead (a slow proxy in front of it).
-    `action_deadline_s`: after that the Rasa server answers without the action server."""
+    `action_deadline_s`: after that the Rasa server answers without the action server.
+    `rasa_args`: more arguments for `rasa run` (the management API with its token)."""
     ARTIFACTS.mkdir(exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
     action_url = f"http://127.0.0.1:{action_port}/webhook"
@@ -127,7 +129,8 @@ def running_bot(
         rasa_log = ARTIFACTS / f"{log_prefix}rasa_server.log"
         rasa_server = subprocess.Popen(
             [sys.executable, "-m", "server", "run", "--model", str(model), "--port", str(rasa_port),
-             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
+             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
+             *rasa_args],
             cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
         )
         processes.append(rasa_server)

@@ -9,7 +9,7 @@
 """
 
 import logging
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from privacy import redact
 
@@ -30,6 +30,18 @@ def redact_log_records() -> None:
 
     redacting_factory.redacting = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(redacting_factory)
+
+
+def unprotected_api_refusal(arguments: Sequence[str]) -> Optional[str]:
+    """Why these `rasa` arguments must not run, or None: the management API (`--enable-api`) lets
+    anyone who reaches it replace the model or read every conversation unless it requires a token
+    (`--auth-token`) or a JWT (`--jwt-secret`)."""
+    if "--enable-api" not in arguments:
+        return None
+    if any(a.split("=")[0] in ("--auth-token", "-t", "--jwt-secret") for a in arguments):
+        return None
+    return ("Refusing to start: --enable-api without --auth-token or --jwt-secret would open the "
+            "management API to anyone who can reach the port (CVE-2024-49375).")
 
 
 def apply_fixes(arguments: Sequence[str] = ()) -> None:

@@ -1,12 +1,15 @@
 """Bad or abusive REST input gets a clean 4xx or a polite notice, never a 500 (channels/rest.py)."""
 
 import asyncio
+import secrets
+import subprocess
+import sys
 
 import pytest
 import requests
 
 from channels.shared_state import MemoryState
-from harness.bot import answer_text, new_sender, say
+from harness.bot import ROOT, answer_text, new_sender, running_bot, say
 
 APP_STEPS = "“账户与安全”→“退出登录”"
 
@@ -83,6 +86,23 @@ def test_management_api_is_off(bot):
     for path in ["/status", "/model/parse", "/conversations/x/tracker", "/model"]:
         answer = requests.get(bot.url + path, timeout=10)
         assert answer.status_code in (403, 404, 405), path
+
+
+def test_the_management_api_is_refused_without_a_token(trained_model):
+    started = subprocess.run(
+        [sys.executable, "-m", "server", "run", "--enable-api", "--model", str(trained_model)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert started.returncode == 1 and "--auth-token" in started.stderr
+
+
+def test_the_management_api_when_on_needs_the_token(trained_model, tmp_path):
+    token = secrets.token_hex(16)
+    with running_bot(trained_model, tmp_path, log_prefix="api-",
+                     rasa_args=["--enable-api", "--auth-token", token]) as bot:
+        assert requests.get(bot.url + "/status", timeout=10).status_code == 401
+        assert requests.get(bot.url + "/conversations/x/tracker", timeout=10).status_code == 401
+        assert requests.get(bot.url + "/status", params={"token": token}, timeout=10).ok
 
 
 def test_rest_grants_no_cross_origin_access(webhook):
