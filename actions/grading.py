@@ -9,8 +9,8 @@ spells a word of a synonym class stands for that class. A key point is covered w
 alternatives (a class, or several classes all present) is in the answer.
 
 The score (0-100) is the weighted share of the parts a scenario has (weights in rehearsal.yml):
-key points covered; the covered steps in the procedure's order (longest in-order run over all key
-steps, so an empty answer gets no credit for order); the misconception corrected, and not stated;
+key points covered; the steps named in the procedure's order, over all key steps (so an empty
+answer gets no credit for order); the misconception corrected, and not stated;
 the security reminders given. An answer that itself states a false belief (recognised by
 actions/misconceptions.py, the same detector the bot uses on students) is capped.
 """
@@ -172,7 +172,7 @@ class Grader:
         names = self.messages["covered_names"]
         points = self.key_points(scenario_id)
         found = self.concepts(answer) if answer and answer.strip() else {}
-        stated = self.stated_beliefs(answer, scenario["topic"]) if found else []
+        stated = self.stated_beliefs(answer, scenario["topic"]) if answer and answer.strip() else []
         positions = {id(p): self._positions(p.alternatives, found) for p in points}
         done = {id(p) for p in points if positions[id(p)]}
         missed = [p.text for p in points if id(p) not in done and p.kind in ("step", "point")]

@@ -145,7 +145,8 @@ class AnswerOracle:
         for rules_file in (ROOT / "data" / "rules").glob("*.yml"):
             for rule in yaml.safe_load(rules_file.read_text(encoding="utf-8"))["rules"]:
                 steps = rule["steps"]
-                self.rule_actions[steps[0]["intent"]] = steps[1]["action"]
+                if "intent" in steps[0]:  # not the rehearsal form's ending (a form step first)
+                    self.rule_actions[steps[0]["intent"]] = steps[1]["action"]
 
     def reply(self, intent: str, entities: List[Dict[str, Any]]) -> str:
         from rasa_sdk import Tracker
