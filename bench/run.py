@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -162,7 +163,9 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
     for r in measured["loads"]:
         lines.append(f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
                      f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |")
-    lines += ["", "![latency](bench_latency.png)", ""]
+    heaviest = measured["loads"][-1]
+    lines += ["", f"Answered messages of the heaviest load found in the SQLite tracker store afterwards: "
+              f"{measured['stored']}/{len(heaviest.answered)}.", "", "![latency](bench_latency.png)", ""]
     scaled = measured.get("scaled")
     if scaled:
         r = scaled["load"]
@@ -189,9 +192,14 @@ def scaled_load(questions) -> dict:
     with running_cluster(MODEL) as cluster:
         load = speed.load_test(cluster.webhook, 50, questions)
         rows = cluster.postgres.query("select sender_id, data from events where type_name = 'user'")
+    return {"load": load, "stored": stored_count(load, rows)}
+
+
+def stored_count(load, rows) -> int:
+    """How many of the load's answered messages are among the tracker store's user events
+    (rows of sender_id, data)."""
     stored = {(sender, json.loads(data)["text"]) for sender, data in rows}
-    found = sum((sender, redact(text)) in stored for sender, text in load.answered)
-    return {"load": load, "stored": found}
+    return sum((sender, redact(text)) in stored for sender, text in load.answered)
 
 
 def main() -> None:
@@ -220,6 +228,9 @@ def main() -> None:
         with running_bot(MODEL, Path(tmp)) as bot:
             cold_start = speed.first_answer_s(bot.webhook, started)
             measured["loads"] = [speed.load_test(bot.webhook, c, questions[:n]) for c, n in plan]
+            with sqlite3.connect(bot.tracker_db) as db:
+                rows = db.execute("select sender_id, data from events where type_name = 'user'")
+                measured["stored"] = stored_count(measured["loads"][-1], rows.fetchall())
             rss = speed.bot_rss_mb(bot)
     if not args.smoke:
         measured["scaled"] = scaled_load(questions[:20])

@@ -23,3 +23,5 @@ def test_bench_smoke_run_writes_a_complete_report(trained_model, tmp_path):
     assert "| this bot |" in report and "| TF-IDF char n-gram retriever |" in report
     failed = [int(n) for n in re.findall(r"^\| \d+ \| \d+ \| (\d+) \|", report, flags=re.M)]
     assert failed and not any(failed), "every reply of the load must succeed"
+    stored = re.search(r"found in the SQLite tracker store afterwards: (\d+)/(\d+)", report)
+    assert stored and int(stored[2]) > 0 and stored[1] == stored[2], "every answered message stored"
