@@ -2,7 +2,8 @@
 that never writes personal data and forgets old conversations.
 
 Rasa stores every user message verbatim. Here each new event is rewritten before it is saved: the
-text of user messages (and the text in their parse data) goes through `redact()`, so ID numbers,
+text of user messages (and the text in their parse data) and every string in a slot value go
+through `redact()`, so ID numbers,
 phone numbers, e-mail addresses, bank card numbers and passwords are stored as 【手机号】 and the
 like. The NLU has already seen the message by then (it needs to, to warn the user); nothing else
 keeps it. Configured in endpoints.yml:
@@ -26,7 +27,7 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -40,8 +41,24 @@ PURGE_EVERY_SECONDS = 24 * 3600
 MAX_UNSAVED_CONVERSATIONS = 10_000
 
 
+def redacted_value(value: Any) -> Any:
+    """A slot value with every string in it redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redacted_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: redacted_value(item) for key, item in value.items()}
+    return value
+
+
 def redacted(event: Event) -> Event:
-    """The event as it may be stored: a user message's text redacted, everything else as it is."""
+    """The event as it may be stored: a user message's text and slot values redacted (a slot may
+    hold what a user typed), everything else as it is."""
+    if isinstance(event, SlotSet):
+        value = redacted_value(event.value)
+        return event if value == event.value else SlotSet(event.key, value, event.timestamp,
+                                                          event.metadata)
     if not isinstance(event, UserUttered):
         return event
     data: Dict[Text, Any] = event.as_dict()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from privacy import redact
@@ -54,6 +54,14 @@ def test_a_user_event_is_redacted_and_others_are_kept():
     assert stored["parse_data"]["intent"]["name"] == "deregister"
     bot = BotUttered("你好")
     assert redacted(bot) is bot
+
+
+def test_slot_values_are_redacted_and_plain_ones_kept():
+    slot = redacted(SlotSet("note", {"said": [MESSAGE], "step": 2}))
+    dumped = json.dumps(slot.as_dict(), ensure_ascii=False)
+    assert all(value not in dumped for value in PERSONAL) and slot.value["step"] == 2
+    plain = SlotSet("platform", "icve")
+    assert redacted(plain) is plain
 
 
 def store_at(path, **kwargs):
