@@ -10,14 +10,18 @@ import json
 import re
 import sqlite3
 import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import socketio
 import yaml
 
 from actions.grading import Grader
 from actions.rehearsal_db import read_all
-from harness.bot import answer_text, new_sender
+from harness.bot import ROOT, answer_text, new_sender
 from staff import rehearsal_report
 
 ANSWERS = yaml.safe_load((Path(__file__).parent / "rehearsal" / "answers.yml").read_text(encoding="utf-8"))
@@ -164,3 +168,34 @@ def test_the_report_of_an_empty_database(tmp_path, knowledge):
     rehearsal_report.main(["--db", str(tmp_path / "none.db"), "--out", str(out)])
     assert knowledge.rehearsal["report"]["empty"] in out.read_text(encoding="utf-8")
     assert (tmp_path / "empty.csv").read_text(encoding="utf-8-sig").count("\n") == 1
+
+
+def test_the_terminal_rehearsal_presents_grades_and_sums_up(webhook, rehearsal, rehearsal_db):
+    """`make rehearse` (python -m staff.rehearse) against the running bot, typed on its stdin."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "staff.rehearse", "--webhook", webhook, "--trainee", "终端学员"],
+        input="我不知道\n", capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # one answer, then end of input: the rehearsal ends as with 结束演练
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    out = finished.stdout
+    assert "【场景 1/5】" in out and "得分：0/100" in out and "【场景 2/5】" in out, out
+    assert "终端学员完成了1个场景，平均0分" in out, out
+    assert [r["score"] for r in rows_of(rehearsal_db, "终端学员")] == [0]
+
+
+def test_the_chat_widget_starts_a_rehearsal(bot, rehearsal):
+    """The widget's socket.io channel: the same intent and form as over REST."""
+    client, answers, session = socketio.Client(), [], new_sender()
+    client.on("bot_uttered", lambda message: answers.append(message.get("text", "")))
+    client.connect(bot.url, headers={"Origin": "http://localhost:8000"}, transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session})
+        for text, expected in [("培训演练", rehearsal["messages"]["ask_trainee"]),
+                               ("网页学员", "【场景 1/5】"), ("结束演练", rehearsal["messages"]["summary_none"])]:
+            client.emit("user_uttered", {"message": text, "session_id": session})
+            deadline = time.monotonic() + 30
+            while not any(expected in answer for answer in answers):
+                assert time.monotonic() < deadline, answers
+                time.sleep(0.1)
+    finally:
+        client.eio.disconnect(abort=True)  # not waiting for the long-poll in progress
