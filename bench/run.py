@@ -47,7 +47,9 @@ TARGETS = {  # name: (target, higher is better)
 
 
 def load_questions(count: int):
-    texts = [m.get("text") for m in understanding.load_examples(understanding.HELDOUT).intent_examples]
+    """Held-out student messages (a rehearsal command would turn the rest into graded answers)."""
+    examples = understanding.load_examples(understanding.HELDOUT).intent_examples
+    texts = [m.get("text") for m in examples if not m.get("intent").startswith("rehearsal_")]
     step = max(1, len(texts) // count)
     return texts[::step][:count]
 
@@ -189,7 +191,9 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
 def scaled_load(questions) -> dict:
     """50 conversations × 20 messages through nginx to two replicas; then each answered message is
     looked up in the PostgreSQL tracker store."""
-    with running_cluster(MODEL) as cluster:
+    with tempfile.TemporaryDirectory() as tmp, running_cluster(
+        MODEL, env={"REHEARSAL_DB": str(Path(tmp) / "rehearsal.db")}
+    ) as cluster:
         load = speed.load_test(cluster.webhook, 50, questions)
         rows = cluster.postgres.query("select sender_id, data from events where type_name = 'user'")
     return {"load": load, "stored": stored_count(load, rows)}

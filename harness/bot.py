@@ -95,8 +95,8 @@ def running_bot(
     action_deadline_s: float = 10,
     rasa_args: Sequence[str] = (),
 ) -> Iterator[RunningBot]:
-    """A started bot (REST, socket.io and WeChat channels) whose tracker store is a fresh SQLite
-    file in workdir. `allowed_origins`: the web pages the socket.io channel accepts
+    """A started bot (REST, socket.io and WeChat channels) whose tracker store and rehearsal
+    results are fresh SQLite files in workdir. `allowed_origins`: the web pages the socket.io channel accepts
     (HELPDESK_ALLOWED_ORIGINS), instead of those in credentials.yml. `log_prefix`: for the log files
     in tests/artifacts, so that two bots running at once do not write into the same file. `env`:
     more environment variables for both servers (the WeChat settings). `action_url_for`: given the
@@ -114,7 +114,12 @@ def running_bot(
         f"  db: {workdir / 'tracker.db'}\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    env = {
+        **os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+        # A throwaway bot keeps its rehearsal results in workdir too, not in var/rehearsal.db.
+        "REHEARSAL_DB": str(workdir / "rehearsal.db"),
+        **(env or {}),
+    }
     if allowed_origins:
         env["HELPDESK_ALLOWED_ORIGINS"] = ",".join(allowed_origins)
     processes = []

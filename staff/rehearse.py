@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, Text
 
+from actions import rehearsal_db
 from actions.knowledge import load_knowledge
 from harness.bot import running_bot, say
 
@@ -32,7 +33,9 @@ def webhook_of(url: Optional[Text], model: Path, starting: Text) -> Iterator[Tex
         return
     print(starting, flush=True)
     with tempfile.TemporaryDirectory() as workdir:
-        with running_bot(model, Path(workdir), log_prefix="rehearse-") as bot:
+        # The results are the trainee's, kept where the report reads them.
+        with running_bot(model, Path(workdir), log_prefix="rehearse-",
+                         env={"REHEARSAL_DB": str(rehearsal_db.db_path())}) as bot:
             yield bot.webhook
 
 

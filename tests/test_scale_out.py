@@ -24,8 +24,9 @@ EXPECTED_STEPS = ["你是在哪里登录的", "第1/5步", "第2/5步", "第3/5�
 
 
 @pytest.fixture(scope="module")
-def cluster(trained_model):
-    env = {"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APPID": wechat.APPID}
+def cluster(trained_model, tmp_path_factory):
+    env = {"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APPID": wechat.APPID,
+           "REHEARSAL_DB": str(tmp_path_factory.mktemp("cluster") / "rehearsal.db")}
     with running_cluster(trained_model, replicas=2, env=env) as running:
         yield running
 
