@@ -131,7 +131,7 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
         lines.append(f"| {name} | {'≥' if higher else '≤'} {goal} | {value:.3g} | {verdict(name, value)} |")
     lines += [
         "",
-        "## Understanding (held-out set, tests/nlu/: 353 questions and 72 walkthrough commands)",
+        "## Understanding (held-out set, tests/nlu/: student questions, walkthrough and rehearsal commands)",
         "",
         "Out-of-scope answers count as right when the intent is `out_of_scope` or `nlu_fallback`. "
         "\"Right answer\" compares the reply the bot would give for the predicted intent with the "
