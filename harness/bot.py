@@ -74,6 +74,40 @@ class SlowProxy:
         return f"http://127.0.0.1:{self.server.server_port}/webhook"
 
 
+def server_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment both servers run in: this one, the project on the path, TF quiet."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra or {})}
+
+
+def action_server_command(port: int) -> List[str]:
+    return [sys.executable, "-m", "server", "run", "actions", "--actions", "actions",
+            "--port", str(port)]
+
+
+def rasa_server_command(model: Path, port: int, endpoints: Path,
+                        extra: Sequence[str] = ()) -> List[str]:
+    return [sys.executable, "-m", "server", "run", "--model", str(model), "--port", str(port),
+            "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints), *extra]
+
+
+def start_logged(command: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
+    """A server started from the project folder, its output in `log`."""
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT)
+
+
+def stop_all(processes: Sequence[subprocess.Popen]) -> None:
+    """Asks every process to stop, then waits for each (killing one that does not stop)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @dataclass(frozen=True)
 class RunningBot:
     webhook: str
@@ -114,30 +148,18 @@ def running_bot(
         f"  db: {workdir / 'tracker.db'}\n",
         encoding="utf-8",
     )
-    env = {
-        **os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
-        # A throwaway bot keeps its rehearsal results in workdir too, not in var/rehearsal.db.
-        "REHEARSAL_DB": str(workdir / "rehearsal.db"),
-        **(env or {}),
-    }
+    # A throwaway bot keeps its rehearsal results in workdir too, not in var/rehearsal.db.
+    env = server_environment({"REHEARSAL_DB": str(workdir / "rehearsal.db"), **(env or {})})
     if allowed_origins:
         env["HELPDESK_ALLOWED_ORIGINS"] = ",".join(allowed_origins)
     processes = []
     try:
         action_log = ARTIFACTS / f"{log_prefix}action_server.log"
-        action_server = subprocess.Popen(
-            [sys.executable, "-m", "server", "run", "actions", "--actions", "actions",
-             "--port", str(action_port)],
-            cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
-        )
+        action_server = start_logged(action_server_command(action_port), env, action_log)
         processes.append(action_server)
         rasa_log = ARTIFACTS / f"{log_prefix}rasa_server.log"
-        rasa_server = subprocess.Popen(
-            [sys.executable, "-m", "server", "run", "--model", str(model), "--port", str(rasa_port),
-             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
-             *rasa_args],
-            cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
-        )
+        rasa_server = start_logged(rasa_server_command(model, rasa_port, endpoints, rasa_args),
+                                   env, rasa_log)
         processes.append(rasa_server)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", action_server, action_log)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa_server, rasa_log)
@@ -150,13 +172,7 @@ def running_bot(
             tracker_db=str(workdir / "tracker.db"),
         )
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
 
 def new_sender() -> str:

@@ -13,7 +13,6 @@ import pwd
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack, contextmanager
@@ -22,9 +21,13 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 
-from harness.bot import ARTIFACTS, ROOT, free_port, wait_until_up
+from harness.bot import (
+    ARTIFACTS, ROOT, action_server_command, free_port, rasa_server_command, server_environment,
+    start_logged, stop_all, wait_until_up,
+)
 
 DB_NAME = DB_USER = "helpdesk"
+DEPLOY_ENDPOINTS = ROOT / "deploy" / "endpoints.yml"
 
 
 def _postgres_bin(tool: str) -> str:
@@ -181,11 +184,6 @@ class RunningCluster:
         replica.process.wait(timeout=30)
 
 
-def _start(command: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
-
-
 @contextmanager
 def running_cluster(model: Path, replicas: int = 2, listen: Optional[int] = None,
                     allowed_origins: str = "http://localhost:8000",
@@ -199,8 +197,7 @@ def running_cluster(model: Path, replicas: int = 2, listen: Optional[int] = None
     with ExitStack() as stack:
         postgres = stack.enter_context(local_postgres())
         redis_port = stack.enter_context(local_redis())
-        environment = {
-            **os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+        environment = server_environment({
             "DB_HOST": "127.0.0.1", "DB_PORT": str(postgres.port), "DB_NAME": DB_NAME,
             "DB_USER": DB_USER, "DB_PASSWORD": "",
             "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
@@ -209,40 +206,30 @@ def running_cluster(model: Path, replicas: int = 2, listen: Optional[int] = None
             # A conversation locked by a replica that died is free again after this many seconds.
             "TICKET_LOCK_LIFETIME": "10",
             **(env or {}),
-        }
+        })
         cluster = RunningCluster(url=f"http://127.0.0.1:{listen}", postgres=postgres,
                                  redis_port=redis_port)
         try:
+            action_servers = []
             for number, port in enumerate(action_ports, 1):
-                processes.append(_start(
-                    [sys.executable, "-m", "server", "run", "actions", "--actions", "actions",
-                     "--port", str(port)],
-                    environment, ARTIFACTS / f"cluster-actions-{number}.log"))
+                log = ARTIFACTS / f"cluster-actions-{number}.log"
+                action_servers.append((port, start_logged(action_server_command(port),
+                                                          environment, log), log))
+                processes.append(action_servers[-1][1])
             for number, port in enumerate(rasa_ports, 1):
                 log = ARTIFACTS / f"cluster-rasa-{number}.log"
-                process = _start(
-                    [sys.executable, "-m", "server", "run", "--model", str(model),
-                     "--port", str(port), "--credentials", str(ROOT / "credentials.yml"),
-                     "--endpoints", str(ROOT / "deploy" / "endpoints.yml")],
-                    environment, log)
+                process = start_logged(rasa_server_command(model, port, DEPLOY_ENDPOINTS),
+                                       environment, log)
                 processes.append(process)
                 cluster.replicas.append(Replica(f"rasa-{number}", port, process, log))
                 # One after the other: the first creates the tables, the others find them.
                 wait_until_up(f"http://127.0.0.1:{port}/", process, log)
-            for number, port in enumerate(action_ports, 1):
-                wait_until_up(f"http://127.0.0.1:{port}/health", processes[number - 1],
-                              ARTIFACTS / f"cluster-actions-{number}.log")
+            for port, process, log in action_servers:
+                wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
             stack.enter_context(local_nginx(listen, action_listen, rasa_ports, action_ports))
             yield cluster
         finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all(processes)
 
 
 def main() -> None:
