@@ -72,6 +72,11 @@ def redacted(event: Event) -> Event:
     return Event.from_parameters(data)
 
 
+def first_line(error: SQLAlchemyError) -> Text:
+    """The database driver's own message, without SQLAlchemy's statement and parameters."""
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, retention_days: Optional[int] = None, **kwargs: Any) -> None:
         self.retention_days = int(
@@ -87,7 +92,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             where = f"{kwargs.get('dialect', 'sqlite')} at {kwargs.get('host') or kwargs.get('db')}"
             logger.error(
                 f"Cannot open the tracker database ({where}, port {kwargs.get('port')}): "
-                f"{str(getattr(error, 'orig', None) or error).splitlines()[0]}. Check "
+                f"{first_line(error)}. Check "
                 "`tracker_store` in endpoints.yml and that the database server is running."
             )
             raise
@@ -96,10 +101,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return (redacted(event) for event in super()._additional_events(session, tracker))
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await self._with_database(super().retrieve, sender_id)
+        return await self._retrieving(super().retrieve, sender_id)
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await self._with_database(super().retrieve_full_tracker, sender_id)
+        return await self._retrieving(super().retrieve_full_tracker, sender_id)
+
+    async def _retrieving(self, operation: Callable[..., Awaitable], sender_id: Text) -> Any:
+        """The conversation from the database or, while it is unreachable, the one this replica
+        kept in memory (raises when there is none: Rasa's FailSafeTrackerStore starts afresh)."""
+        try:
+            return await self._with_database(operation, sender_id)
+        except SQLAlchemyError:
+            if sender_id in self._unsaved:
+                return self._unsaved[sender_id]
+            raise
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
@@ -117,8 +132,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         """Runs a database operation, after writing what was kept in memory while the database
         was away. Once more when the server dropped the connection (after a restart: SQLAlchemy
         has renewed its pool by then). Otherwise logs one clear line and raises: Rasa's
-        FailSafeTrackerStore then answers with the conversation in memory, and this replica keeps
-        it (retrieve returns it) until the database is back."""
+        FailSafeTrackerStore then answers with the conversation in memory."""
         try:
             try:
                 self._write_unsaved()
@@ -132,13 +146,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             url = self.engine.url
             logger.error(
                 f"The tracker database ({url.get_backend_name()} at {url.host or url.database}, "
-                f"port {url.port}) is unreachable: "
-                f"{str(getattr(error, 'orig', None) or error).strip().splitlines()[0]}. The bot "
-                "answers from memory; the conversation is written when the database is back."
+                f"port {url.port}) is unreachable: {first_line(error)}. The bot answers from "
+                "memory; the conversation is written when the database is back."
             )
-            sender_id = getattr(args[0], "sender_id", args[0])
-            if operation.__name__.startswith("retrieve") and sender_id in self._unsaved:
-                return self._unsaved[sender_id]
             raise
 
     def _write_unsaved(self) -> None:
