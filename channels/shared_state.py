@@ -8,12 +8,13 @@ deploy/endpoints.yml) it lives in Redis, under the "helpdesk:channel:" prefix.
 """
 
 import asyncio
+import functools
 import json
 import os
 import time
 import uuid
 from collections import OrderedDict, deque
-from typing import Any, Deque, Dict, Optional, Text, Tuple
+from typing import Any, Deque, Optional, Text, Tuple
 
 REMEMBERED_KEYS = 100_000
 PREFIX = "helpdesk:channel:"
@@ -119,9 +120,11 @@ async def wait_for(state: MemoryState, key: Text, seconds: float) -> Any:
     return None
 
 
-def shared_state(environment: Optional[Dict[Text, Text]] = None) -> MemoryState:
-    environment = os.environ if environment is None else environment
-    host = environment.get("REDIS_HOST")
+@functools.lru_cache(maxsize=1)
+def shared_state() -> MemoryState:
+    """The one state of this process, used by every channel (their keys start with the channel's
+    name): one Redis connection pool, not one per channel."""
+    host = os.environ.get("REDIS_HOST")
     if not host:
         return MemoryState()
-    return RedisState(host, int(environment.get("REDIS_PORT") or 6379))
+    return RedisState(host, int(os.environ.get("REDIS_PORT") or 6379))
