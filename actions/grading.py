@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Text, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Text, Union
 
 import yaml
 import zhconv

@@ -5,9 +5,10 @@ Nothing is read at import time: `load_knowledge()` reads the YAML files on first
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
 
 import yaml
 
@@ -117,3 +118,20 @@ def load_knowledge(directory: Optional[Text] = None) -> Knowledge:
         for path in sorted(folder.glob("*.yml"))
     }
     return Knowledge(files)
+
+
+Built = TypeVar("Built")
+
+
+def built_once(build: Callable[[Knowledge], Built]) -> Callable[[], Built]:
+    """A loader of `build(load_knowledge())`, built once per process and shared: for what is
+    slow to build (spaCy, jieba dictionaries). Locked, as a warm-up thread and the first request
+    may ask at the same time."""
+    lock = threading.Lock()
+    cached = functools.lru_cache(maxsize=1)(build)
+
+    def load() -> Built:
+        with lock:
+            return cached(load_knowledge())
+
+    return load

@@ -9,13 +9,12 @@ Building the pipeline takes about 3 s: `load_recogniser()` builds it once per pr
 `warm_up()` does so in the background when the action server registers the actions.
 """
 
-import functools
 import sys
 import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
-from actions.knowledge import Knowledge, load_knowledge
+from actions.knowledge import Knowledge, built_once
 
 USER_DICTIONARY = Path(__file__).resolve().parent.parent / "data" / "dict" / "userdict.txt"
 # Intents about no single topic, after which a stated belief is still worth correcting.
@@ -131,17 +130,7 @@ class Recogniser:
         return any(q in t for t in clause for q in self.question_words)
 
 
-_lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=1)
-def _build(knowledge: Knowledge) -> Recogniser:
-    return Recogniser(knowledge)
-
-
-def load_recogniser() -> Recogniser:
-    with _lock:
-        return _build(load_knowledge())
+load_recogniser = built_once(Recogniser)
 
 
 def warm_up() -> None:

@@ -15,10 +15,8 @@ state of a rehearsal is the `rehearsal` slot: {"session", "trainee", "scenarios"
 "results": [{"scenario", "topic", "score"}]}. Texts and scenarios: data/knowledge/rehearsal.yml.
 """
 
-import functools
 import random
 import re
-import threading
 import uuid
 from statistics import mean
 from typing import Any, Dict, List, Optional, Text
@@ -30,7 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import rehearsal_db
 from actions.grading import Grade, Grader
-from actions.knowledge import Knowledge, load_knowledge
+from actions.knowledge import Knowledge, built_once, load_knowledge
 from actions.privacy import warn_about_personal_data
 from actions.render import render_answer
 from privacy import redact
@@ -46,17 +44,7 @@ END_COMMAND_MAX_CHARS = 12
 NAME_MAX_CHARS = 20
 NOT_WORD = re.compile(r"[\W_]+")
 
-_lock = threading.Lock()
-
-
-@functools.lru_cache(maxsize=1)
-def _grader(knowledge: Knowledge) -> Grader:
-    return Grader(knowledge)
-
-
-def load_grader() -> Grader:
-    with _lock:
-        return _grader(load_knowledge())
+load_grader = built_once(Grader)
 
 
 def latest_text(tracker: Tracker) -> Text:
