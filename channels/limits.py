@@ -3,12 +3,18 @@ sees it: control characters removed; more than HELPDESK_MAX_MESSAGE_CHARS (500) 
 more than HELPDESK_RATE_LIMIT messages ("30/60": 30 per 60 s) from one sender are answered with a
 polite notice (data/knowledge/presentation.yml, `limits:`) instead of being processed. The counts
 live in channels/shared_state.py, so they hold over all replicas.
+
+A message's `metadata` (REST and socket.io let a client send any) is what Rasa stores with the
+conversation and copies into every new session: it must be a JSON object of at most
+HELPDESK_MAX_METADATA_BYTES (1 KiB) nested at most METADATA_MAX_DEPTH deep, or it is refused
+(`metadata_problem`), before anything (redaction, storage) walks through it.
 """
 
+import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Optional, Text
+from typing import Any, Optional, Text
 
 from actions.knowledge import load_knowledge
 from channels.shared_state import shared_state
@@ -20,6 +26,7 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 @dataclass(frozen=True)
 class Limits:
     max_body_bytes: int
+    max_metadata_bytes: int
     max_message_chars: int
     messages_per_window: int
     window_seconds: float
@@ -30,10 +37,44 @@ class Limits:
         count, seconds = env.get("HELPDESK_RATE_LIMIT", "30/60").split("/")
         return cls(
             max_body_bytes=int(env.get("HELPDESK_MAX_BODY_BYTES", 16 * 1024)),
+            max_metadata_bytes=int(env.get("HELPDESK_MAX_METADATA_BYTES", 1024)),
             max_message_chars=int(env.get("HELPDESK_MAX_MESSAGE_CHARS", 500)),
             messages_per_window=int(count),
             window_seconds=float(seconds),
         )
+
+
+# Deeper than this is no client's honest metadata (the widget sends none) and costs recursion.
+METADATA_MAX_DEPTH = 4
+
+
+def nesting_depth(value: Any, give_up_at: int) -> int:
+    """How deeply lists and objects nest in a JSON value (a scalar is 0), counted without
+    recursion and only up to `give_up_at`, so that a hostile value costs no more than that."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > give_up_at:
+            break
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def metadata_problem(metadata: Any, max_bytes: int) -> Optional[Text]:
+    """Why a message's metadata is refused, or None when it may be stored (None is allowed)."""
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return "`metadata` must be a JSON object"
+    if nesting_depth(metadata, METADATA_MAX_DEPTH) > METADATA_MAX_DEPTH:
+        return f"`metadata` nests deeper than {METADATA_MAX_DEPTH} levels"
+    if len(json.dumps(metadata, ensure_ascii=False).encode("utf-8")) > max_bytes:
+        return f"`metadata` is over {max_bytes} bytes"
+    return None
 
 
 @dataclass(frozen=True)

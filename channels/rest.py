@@ -1,10 +1,14 @@
 """Rasa's REST channel (same name and URL: /webhooks/rest/webhook) with the input checked first.
 
 Before Rasa sees a request: a body over `HELPDESK_MAX_BODY_BYTES` (16 KiB) gets 413; a body that is
-not a JSON object with a string `sender` and a string `message` gets 400 (Rasa would answer 500 or
-crash the request). Then the checks of every channel (channels/limits.py): control characters
-removed, a message that is too long gets a polite notice, a sender over the rate limit gets 429
-with a polite notice.
+not a JSON object with a string `sender` and a string `message`, or whose `metadata` is not a small
+JSON object (channels/limits.py), gets 400 (Rasa would answer 500 or crash the request). Then the
+checks of every channel (channels/limits.py): control characters removed, a message that is too
+long gets a polite notice, a sender over the rate limit gets 429 with a polite notice.
+
+The check runs for every request that Sanic routes to the webhook's handler, whatever the path
+looked like (`/webhook/` reaches the same handler as `/webhook`), and the conversation is always
+recorded as coming from this channel (a client's own `input_channel` is ignored).
 """
 
 import json
@@ -16,7 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.limits import Limits, MessageGate
+from channels.limits import Limits, MessageGate, metadata_problem
+from channels.senders import RESERVED_PREFIXES, is_reserved
 
 
 def error(status: int, reason: Text) -> HTTPResponse:
@@ -36,14 +41,21 @@ class RestInput(RasaRestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        receive = next(route.handler for route in webhook._future_routes
+                       if route.uri == "/webhook")
 
+        # By the handler the request was routed to, not by its path: Sanic routes "/webhook/"
+        # there too, and a path test let such requests past every check.
         @webhook.middleware("request")
         async def check_input(request: Request) -> Optional[HTTPResponse]:
-            if request.method == "POST" and request.path.endswith("/webhook"):
+            if request.route is not None and request.route.handler is receive:
                 return await self._refusal(request)
             return None
 
         return webhook
+
+    def _extract_input_channel(self, request: Request) -> Text:
+        return self.name()
 
     async def _refusal(self, request: Request) -> Optional[HTTPResponse]:
         """A response instead of Rasa's, or None to let Rasa answer the (cleaned) message."""
@@ -52,15 +64,21 @@ class RestInput(RasaRestInput):
             return error(413, f"request body over {self.limits.max_body_bytes} bytes")
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return error(400, "the body is not JSON")
         if not isinstance(data, dict):
             return error(400, 'the body must be a JSON object {"sender": ..., "message": ...}')
         sender, message = data.get("sender"), data.get("message")
         if not isinstance(sender, str) or not sender.strip():
             return error(400, "`sender` must be a non-empty string")
+        if is_reserved(sender):
+            return error(400, "`sender` ids starting with "
+                              f"{' or '.join(RESERVED_PREFIXES)} belong to other channels")
         if not isinstance(message, str):
             return error(400, "`message` must be a string")
+        problem = metadata_problem(data.get("metadata"), self.limits.max_metadata_bytes)
+        if problem:
+            return error(400, problem)
         verdict = await self.gate.admit("rest", sender, message)
         if verdict.notice:
             return response.json([{"recipient_id": sender, "text": verdict.notice}],

@@ -22,10 +22,30 @@ It also repairs session persistence: Rasa 3.6 calls `AsyncServer.enter_room()` w
 but in the python-socketio it installs (5.x, 5.18 here) that is a coroutine, so the browser never
 joined its session's room and no answer reached it ("coroutine 'AsyncServer.enter_room' was never
 awaited" in Rasa's log).
+
+Sessions belong to the browser they were given to. Rasa's channel takes any session id a client
+names, so a client that knew (or guessed) another student's id received their answers live and
+could send in their conversation. Here the server issues the ids, signed with HMAC-SHA256
+(`SessionIds`): a client can resume only an id it was given; anything else gets a new session. A
+socket is in exactly one session's room, its messages always go to that session (the id in a
+`user_uttered` event is not trusted), and the conversation is stored as "web:<id>"
+(channels/senders.py), out of reach of REST senders. The key comes from HELPDESK_SESSION_SECRET
+or, when that is not set, from var/widget-session.key (made on first start, readable by the owner
+only; replicas on one machine share it, replicas on several need the variable).
+
+Events are bounded like REST requests: python-engineio refuses packets over
+HELPDESK_MAX_BODY_BYTES (16 KiB, for long-polling and WebSocket alike; its default is 1 MB), and
+a message's `metadata` that is not a small JSON object is dropped (channels/limits.py), the
+message itself still answered.
 """
 
+import asyncio
+import hashlib
+import hmac
+import json
 import os
-import uuid
+import secrets
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 from urllib.parse import urlsplit
 
@@ -33,10 +53,15 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
-from channels.limits import MessageGate
+from channels.limits import MessageGate, metadata_problem
+from channels.senders import widget_sender
 
 ALLOWED_ORIGINS_ENV = "HELPDESK_ALLOWED_ORIGINS"
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
+SESSION_SECRET_ENV = "HELPDESK_SESSION_SECRET"
+SESSION_SECRET_FILE = Path("var") / "widget-session.key"
+# How long a message may wait for its socket's session_request to be handled: 5 s.
+SESSION_WAIT_STEPS, SESSION_WAIT_STEP_SECONDS = 100, 0.05
 
 
 def parse_origins(value: Any) -> List[Text]:
@@ -73,6 +98,56 @@ def allowed_origins(configured: Any, environ: Optional[Dict[Text, Text]] = None)
     return parse_origins(configured) or list(DEFAULT_ALLOWED_ORIGINS)
 
 
+def session_secret(environ: Optional[Dict[Text, Text]] = None,
+                   key_file: Path = SESSION_SECRET_FILE) -> bytes:
+    """The key that signs widget session ids: the environment variable, else the key file (made
+    once, atomically, so that replicas started together agree on it)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(SESSION_SECRET_ENV):
+        return environ[SESSION_SECRET_ENV].encode("utf-8")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_bytes().strip()
+    with os.fdopen(descriptor, "w") as new_file:
+        new_file.write(secrets.token_hex(32))
+    return key_file.read_bytes().strip()
+
+
+class SessionIds:
+    """Widget session ids "<random id>.<signature>": issued here, resumed only when signed here."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    def _signature(self, session: Text) -> Text:
+        return hmac.new(self.secret, session.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+    def issue(self) -> Text:
+        session = secrets.token_hex(16)
+        return f"{session}.{self._signature(session)}"
+
+    def verified(self, token: Any) -> Optional[Text]:
+        """The session a token names when it was signed here, else None."""
+        if not isinstance(token, str) or len(token) > 100 or token.count(".") != 1:
+            return None
+        session, signature = token.split(".")
+        if not session.isascii() or not session.isalnum():
+            return None
+        return session if hmac.compare_digest(signature, self._signature(session)) else None
+
+
+def usable_metadata(metadata: Any, max_bytes: int) -> Dict[Text, Any]:
+    """A message's metadata as Rasa may store it, or {} when it is not a small JSON object."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except (ValueError, RecursionError):
+            return {}
+    return {} if metadata is None or metadata_problem(metadata, max_bytes) else metadata
+
+
 class SocketIOInput(RasaSocketIOInput):
     """Rasa's socket.io channel (same name, events and options) plus `allowed_origins`."""
 
@@ -87,6 +162,7 @@ class SocketIOInput(RasaSocketIOInput):
         super().__init__(*args, **kwargs)
         self.allowed_origins = list(allowed_origins or DEFAULT_ALLOWED_ORIGINS)
         self.gate = MessageGate()
+        self.session_ids = SessionIds(session_secret())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
@@ -94,32 +170,61 @@ class SocketIOInput(RasaSocketIOInput):
         # Rasa passed [] ("no origin check"); python-engineio reads this on every request.
         sio.eio.cors_allowed_origins = list(self.allowed_origins)
 
-        rasa_handle_message = sio.handlers[self.namespace or "/"][self.user_message_evt]
+        # Packets over the REST body limit are refused by python-engineio itself (default 1 MB).
+        sio.eio.max_http_buffer_size = self.gate.limits.max_body_bytes
+        namespace = self.namespace or "/"
+        rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
+
+        async def sender_of(sid: Text) -> Optional[Text]:
+            """The conversation this socket was given, waiting a moment for it: python-socketio
+            handles events concurrently, so a message sent right after session_request may be
+            handled before it."""
+            if not self.session_persistence:
+                return sid
+            for _ in range(SESSION_WAIT_STEPS):
+                if not sio.manager.is_connected(sid, namespace):
+                    return None
+                sender = (await sio.get_session(sid, namespace=namespace)).get("sender")
+                if sender:
+                    return sender
+                await asyncio.sleep(SESSION_WAIT_STEP_SECONDS)
+            return None
 
         # Replaces Rasa's handler: the checks of every channel first (channels/limits.py); a
-        # malformed event is dropped instead of raising in Rasa's handler.
+        # malformed event is dropped instead of raising in Rasa's handler; the session is the
+        # socket's own, whatever id the event names.
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
                 return
-            sender = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(sender, str) or not sender:
-                return  # Rasa ignores it too (with a warning): no session to answer in
+            sender = await sender_of(sid)
+            if not sender:
+                return  # no session_request first: no session to answer in (Rasa ignores it too)
             verdict = await self.gate.admit("socketio", sender, data.get("message", ""))
             if verdict.notice:
                 await sio.emit(self.bot_message_evt, {"text": verdict.notice}, room=sender,
                                namespace=self.namespace)
                 return
-            await rasa_handle_message(sid, {**data, "message": verdict.message})
+            metadata = usable_metadata(data.get(self.metadata_key),
+                                       self.gate.limits.max_metadata_bytes)
+            await rasa_handle_message(sid, {"message": verdict.message, "session_id": sender,
+                                            self.metadata_key: metadata})
 
         # Replaces Rasa's handler of the same event (python-socketio keeps one per event).
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not session_id.strip():
-                session_id = uuid.uuid4().hex
+        async def session_request(sid: Text, data: Any) -> None:
+            token = data.get("session_id") if isinstance(data, dict) else None
+            session = self.session_ids.verified(token)
+            if session is None:
+                token = self.session_ids.issue()
+                session = self.session_ids.verified(token)
+            sender = widget_sender(session)
             if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+                for room in sio.rooms(sid, namespace=namespace):
+                    if room != sid:
+                        await sio.leave_room(sid, room, namespace=namespace)
+                await sio.enter_room(sid, sender, namespace=namespace)
+                await sio.save_session(sid, {"sender": sender}, namespace=namespace)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         return socketio_webhook

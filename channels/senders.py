@@ -1,0 +1,25 @@
+"""Sender ids by channel: a conversation belongs to the channel it came in by.
+
+The widget's sessions and WeChat's OpenIDs are stored as "web:…" and "wechat:…". REST lets a client
+name its own sender, so it may not use those prefixes: otherwise a REST client that learnt a
+widget session id or an OpenID could read and steer that person's conversation.
+"""
+
+from typing import Text
+
+WIDGET_PREFIX = "web:"
+WECHAT_PREFIX = "wechat:"
+RESERVED_PREFIXES = (WIDGET_PREFIX, WECHAT_PREFIX)
+
+
+def widget_sender(session_id: Text) -> Text:
+    return WIDGET_PREFIX + session_id
+
+
+def wechat_sender(openid: Text) -> Text:
+    return WECHAT_PREFIX + openid
+
+
+def is_reserved(sender: Text) -> bool:
+    """True when a client-chosen (REST) sender id names another channel's conversation."""
+    return sender.strip().lower().startswith(RESERVED_PREFIXES)
