@@ -8,6 +8,7 @@ warning never to send such data to anyone. During a walkthrough, an answer to it
 goes to the walkthrough; any other question is answered and the walkthrough resumes.
 """
 
+import re
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
@@ -24,6 +25,7 @@ from actions.render import (
     topic_buttons,
     walkthrough_offer,
 )
+from actions.slots import LAST_GOAL, PENDING_GOAL, PLATFORM, bad_slot_resets, entity_values, slot
 from actions.walkthrough import Walkthrough, said_answers
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -31,14 +33,19 @@ INFORM_PLATFORM = "inform_platform"
 FOLLOWUP_DEVICE = "followup_device"
 # A device follow-up without an earlier procedure in the conversation is about logging out.
 DEFAULT_GOAL = "logout"
+# Another platform's name is repeated in the answer only when it looks like one: short, letters and
+# digits (雨课堂, 中国大学MOOC, B站), no web address, markup or brackets.
+ECHO_MAX_CHARS = 12
+PLAIN_NAME = re.compile(r"[^\W_]+(?:[ ·][^\W_]+)*")
+WEB_ADDRESS = re.compile(r"https?|www", re.IGNORECASE)
 
 
-def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
-    return [
-        e["value"]
-        for e in tracker.latest_message.get("entities", [])
-        if e.get("entity") == entity
-    ]
+def echoable(name: Text) -> bool:
+    return (
+        len(name) <= ECHO_MAX_CHARS
+        and PLAIN_NAME.fullmatch(name) is not None
+        and not WEB_ADDRESS.search(name)
+    )
 
 
 class ActionAnswer(Action):
@@ -56,15 +63,16 @@ class ActionAnswer(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         knowledge = load_knowledge()
+        resets = bad_slot_resets(knowledge, tracker)  # first, so that later events win
         warn_about_personal_data(dispatcher, knowledge, tracker)
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         answers = said_answers(knowledge, tracker)
         if walkthrough.takes(answers):
-            return walkthrough.start(answers)
+            return resets + walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
         if walkthrough.active:
             events += walkthrough.resume()
-        return events
+        return resets + events
 
     def _answer(
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
@@ -75,7 +83,7 @@ class ActionAnswer(Action):
         ]
         other_platforms = entity_values(tracker, "other_platform")
         device = most_specific_device(entity_values(tracker, "device"))
-        platform = said_platforms[0] if said_platforms else tracker.get_slot("platform")
+        platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
 
         if other_platforms and not said_platforms:
             # "雨课堂怎么退出" is a near miss, unless the topic itself is about that platform
@@ -95,13 +103,13 @@ class ActionAnswer(Action):
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 
         if intent == INFORM_PLATFORM:
-            goal = tracker.get_slot("pending_goal")
+            goal = slot(knowledge, tracker, PENDING_GOAL)
             if not goal:
                 return self._platform_menu(dispatcher, knowledge, platform)
             return self._answer_goal(dispatcher, knowledge, goal, platform, device, True)
 
         if intent == FOLLOWUP_DEVICE:
-            goal = tracker.get_slot("last_goal") or DEFAULT_GOAL
+            goal = slot(knowledge, tracker, LAST_GOAL) or DEFAULT_GOAL
             return self._answer_goal(
                 dispatcher, knowledge, goal, platform, device, bool(said_platforms)
             )
@@ -203,6 +211,9 @@ class ActionAnswer(Action):
     def _other_platform(
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, other_platform: Text
     ) -> List[Dict[Text, Any]]:
-        template = knowledge.presentation["other_platform"]
-        self._refuse(dispatcher, knowledge, template.format(other_platform=other_platform))
+        if echoable(other_platform):
+            text = knowledge.presentation["other_platform"].format(other_platform=other_platform)
+        else:  # not something to repeat to the user (a link, markup, a paragraph)
+            text = knowledge.presentation["other_platform_unnamed"]
+        self._refuse(dispatcher, knowledge, text)
         return [SlotSet("pending_goal", None)]

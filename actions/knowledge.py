@@ -8,7 +8,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Text, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
 
 import yaml
 
@@ -16,6 +16,12 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowl
 DEFAULT_ROUTE = "default"
 # When a message names several devices ("机房电脑"), the most specific one decides.
 DEVICE_PRIORITY = ["public", "web", "app"]
+
+
+def known(value: Any, ids: Iterable[Text]) -> Optional[Text]:
+    """`value` when it is one of the ids `ids`, else None. Entity and slot values may come from
+    what a user typed (a dict, a list, an id nobody defined): anything else counts as unset."""
+    return value if isinstance(value, str) and value in ids else None
 
 
 def most_specific_device(devices: List[Text]) -> Optional[Text]:

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import DEVICE_PRIORITY, Knowledge, load_knowledge
 from actions.privacy import warn_about_personal_data
+from actions.slots import PLATFORM, WALKTHROUGH, bad_slot_resets, slot
 from actions.render import (
     citation,
     render_misconception,
@@ -23,7 +24,7 @@ from actions.render import (
     walkthrough_start_payload,
 )
 
-STATE_SLOT = "walkthrough"
+STATE_SLOT = WALKTHROUGH
 NAVIGATION = {
     "walkthrough_next": "next",
     "walkthrough_back": "back",
@@ -44,7 +45,8 @@ def said_answers(knowledge: Knowledge, tracker: Tracker) -> Dict[Text, Text]:
     """Answers to walkthrough questions carried by the latest message (its entities)."""
     values: Dict[Text, List[Text]] = {}
     for entity in tracker.latest_message.get("entities", []):
-        values.setdefault(entity.get("entity"), []).append(entity.get("value"))
+        if isinstance(entity.get("value"), str):  # never a dict or a list a user typed
+            values.setdefault(entity.get("entity"), []).append(entity["value"])
     answers = {}
     for question in knowledge.walkthroughs["questions"]:
         options = PRIORITY.get(question) or list(knowledge.platforms)
@@ -65,7 +67,8 @@ class Walkthrough:
         self.messages = knowledge.walkthroughs["messages"]
         self.dispatcher = dispatcher
         self.tracker = tracker
-        self.state: Optional[Dict[Text, Any]] = tracker.get_slot(STATE_SLOT) or None
+        # A state the walkthrough could not have saved counts as none (actions/slots.py).
+        self.state: Optional[Dict[Text, Any]] = slot(knowledge, tracker, STATE_SLOT) or None
 
     # ---- what the conversation is in ----
     @property
@@ -122,7 +125,7 @@ class Walkthrough:
         platform = answers.get("platform")
         if not platform:
             # A platform remembered from earlier is used only if it has procedures; else ask.
-            remembered = self.tracker.get_slot("platform")
+            remembered = slot(self.knowledge, self.tracker, PLATFORM)
             if not remembered or not self._has_procedures(remembered):
                 return self._ask("platform", answers, self._platform_buttons(answers))
             platform = answers["platform"] = remembered
@@ -269,9 +272,10 @@ class ActionWalkthrough(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         knowledge = load_knowledge()
+        resets = bad_slot_resets(knowledge, tracker)  # first, so that later events win
         warn_about_personal_data(dispatcher, knowledge, tracker)
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         intent = tracker.latest_message.get("intent", {}).get("name")
         if intent in NAVIGATION:
-            return walkthrough.navigate(NAVIGATION[intent])
-        return walkthrough.start(said_answers(knowledge, tracker))
+            return resets + walkthrough.navigate(NAVIGATION[intent])
+        return resets + walkthrough.start(said_answers(knowledge, tracker))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Text
 
 from actions.knowledge import load_knowledge
+from channels.payloads import user_text
 from channels.shared_state import shared_state
 
 # C0/C1 control characters except line breaks and tabs, which students do paste.
@@ -96,6 +97,7 @@ class MessageGate:
                                       limits.window_seconds):
             return Verdict(message, self._notice("too_many_messages"), too_many=True)
         message = CONTROL_CHARACTERS.sub("", message)
+        message = user_text(message)  # slash commands: only the bot's own button payloads
         if len(message) > limits.max_message_chars:
             return Verdict(message, self._notice("message_too_long"))
         return Verdict(message)

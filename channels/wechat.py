@@ -11,15 +11,24 @@ that are too large or declare a DOCTYPE/ENTITY are refused; safe-mode bodies are
 checks msg_signature); then each message is handled once (de-duplicated by MsgId, events by
 FromUserName + CreateTime), and a retry gets the same reply, also from another replica (what the
 channel remembers lives in channels/shared_state.py: Redis when REDIS_HOST is set). Nothing a user
-wrote is logged.
+wrote is logged. A request the channel cannot read gets a fixed reason, never Python's error text.
+
+Replies are built here, not by wechatpy's TextReply, whose CDATA sections do not escape "]]>": text a
+user controls (a trainee's name, a platform's name) could otherwise close the Content and add
+elements (MsgType news, Articles) to the reply. Every text goes through `cdata()`, which splits
+"]]>" across two sections; safe-mode replies encrypt the same XML. Only ASCII digits choose from a
+number menu ("²" and "①" are digits to Python, not to int()).
 """
 
 import asyncio
 import logging
 import os
+import re
+import secrets
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,7 +37,6 @@ from sanic.response import HTTPResponse
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from actions.knowledge import load_knowledge
@@ -45,6 +53,12 @@ TAKEN_SECONDS = 60  # WeChat retries a message 3 times within 15 s
 REMEMBER_SECONDS = 24 * 3600  # a menu, the rest of an answer, a late answer
 HOSTILE_XML = (b"<!DOCTYPE", b"<!ENTITY")
 SUBSCRIBE_EVENTS = ("subscribe", "subscribe_scan")
+MENU_NUMBER = re.compile(r"[0-9]{1,3}")  # ASCII digits only
+# Characters XML 1.0 cannot carry at all, even in CDATA.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What a safe-mode reply's envelope may repeat of the request's (signed) nonce and timestamp.
+PLAIN_NONCE = re.compile(r"[0-9A-Za-z]{1,64}")
+PLAIN_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass
@@ -70,6 +84,26 @@ class Settings:
             # Only for tests against a local stand-in of WeChat's API.
             api_base_url=env.get("WECHAT_API_BASE_URL") or None,
         )
+
+
+def cdata(text: Text) -> Text:
+    """`text` as a CDATA section that ends where it should: a "]]>" inside is split across two
+    sections ("]]]]><![CDATA[>"), characters XML cannot carry are dropped."""
+    text = NOT_XML.sub("", str(text))
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply_xml(to_user: Text, from_user: Text, content: Text) -> Text:
+    """A passive text reply: exactly ToUserName, FromUserName, CreateTime, MsgType and Content."""
+    return (
+        "<xml>"
+        f"<ToUserName>{cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType>{cdata('text')}</MsgType>"
+        f"<Content>{cdata(content)}</Content>"
+        "</xml>"
+    )
 
 
 def split_for_wechat(text: Text, limit: int = DEFAULT_REPLY_MAX_BYTES) -> List[Text]:
@@ -171,25 +205,24 @@ class WeChatInput(InputChannel):
             if any(marker in body for marker in HOSTILE_XML):
                 return response.text("DOCTYPE and ENTITY declarations are not accepted", status=400)
             encrypted = request.args.get("encrypt_type") == "aes"
+            if encrypted and self.crypto is None:
+                return response.text("safe mode not configured", status=400)
             try:
                 xml = self._decrypt(request, body) if encrypted else body.decode("utf-8")
                 message = parse_message(xml)
             except (InvalidSignatureException, InvalidAppIdException):
                 return response.text("invalid msg_signature", status=403)
-            except ValueError as error:  # no AES key configured for a safe-mode request
-                return response.text(str(error), status=400)
-            except Exception:  # malformed XML, missing fields: the sender's fault, not a crash
+            except Exception:  # not UTF-8, base64 or XML, missing fields: the sender's fault,
+                # answered with a fixed reason (never the exception's text), not a crash
                 return response.text("malformed message", status=400)
             if message is None:
                 return response.text("empty message", status=400)
             text = await self._reply_text(message, on_new_message)
             if not text:
                 return response.text("success")
-            reply = TextReply(message=message, content=text).render()
+            reply = text_reply_xml(message.source, message.target, text)
             if encrypted:
-                reply = self.crypto.encrypt_message(
-                    reply, request.args.get("nonce"), request.args.get("timestamp")
-                )
+                reply = self.crypto.encrypt_message(reply, *self._envelope_nonce(request))
             return response.text(reply, content_type="application/xml")
 
         return webhook
@@ -208,6 +241,16 @@ class WeChatInput(InputChannel):
         except InvalidSignatureException:
             return response.text("invalid signature", status=403)
         return None
+
+    @staticmethod
+    def _envelope_nonce(request: Request) -> Tuple[Text, Text]:
+        """The nonce and timestamp of a safe-mode reply: the request's, when they are plain."""
+        nonce, timestamp = request.args.get("nonce", ""), request.args.get("timestamp", "")
+        if not PLAIN_NONCE.fullmatch(nonce):
+            nonce = secrets.token_hex(8)
+        if not PLAIN_TIMESTAMP.fullmatch(timestamp):
+            timestamp = str(int(time.time()))
+        return nonce, timestamp
 
     def _decrypt(self, request: Request, body: bytes) -> Text:
         if self.crypto is None:
@@ -282,7 +325,7 @@ class WeChatInput(InputChannel):
             if rest:
                 return rest
         menu = await self.state.get(f"wechat:menu:{user}") or []
-        if text.isdigit() and 1 <= int(text) <= len(menu):
+        if MENU_NUMBER.fullmatch(text) and 1 <= int(text) <= len(menu):
             text = menu[int(text) - 1]  # "1" chooses the first button of the last answer
         return await self._ask_bot(user, text, on_new_message)
 

@@ -16,7 +16,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.exceptions import RasaException
 
-from actions.knowledge import Knowledge, load_knowledge, most_specific_device
+from actions.knowledge import Knowledge, known, load_knowledge, most_specific_device
 from actions.render import render_answer
 
 logger = logging.getLogger(__name__)
@@ -30,14 +30,18 @@ def deadline_of(action: RemoteAction) -> float:
 
 
 def static_topic(knowledge: Knowledge, intent: Text, entities: List[Dict], platform: Optional[Text]) -> Optional[Text]:
-    """The knowledge topic that answers `intent` without the action server, if there is one."""
+    """The knowledge topic that answers `intent` without the action server, if there is one.
+    Entity and slot values that are not known ids (a dict or an unknown id a user typed) are
+    ignored, as the actions do (actions/slots.py)."""
     if intent in knowledge.topics:
         return intent
     if knowledge.is_routed(intent):
         said = [e.get("value") for e in entities if e.get("entity") == "platform"]
+        said = [p for p in said if known(p, knowledge.platforms)]
         devices = [e.get("value") for e in entities if e.get("entity") == "device"]
-        chosen = said[0] if said else platform
-        if chosen in knowledge.platforms:
+        devices = [d for d in devices if isinstance(d, str)]
+        chosen = said[0] if said else known(platform, knowledge.platforms)
+        if chosen:
             return knowledge.route(intent, chosen, most_specific_device(devices))
     return None
 

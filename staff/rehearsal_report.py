@@ -3,7 +3,8 @@
 Reads the results the action server keeps (var/rehearsal.db, or REHEARSAL_DB; see
 actions/rehearsal_db.py) and writes a self-contained HTML page (inline SVG bar charts of the
 average score per trainee and per topic, tables, the most often missed points; no CDN, no script)
-and a CSV file of every graded answer (UTF-8 with BOM, so Excel opens it). Labels come from
+and a CSV file of every graded answer (UTF-8 with BOM, so Excel opens it; no cell is read as a
+formula, see staff/spreadsheet.py). Labels come from
 data/knowledge/rehearsal.yml (`report`), topic titles from topics.yml.
 
     python -m staff.rehearsal_report [--db var/rehearsal.db] [--out reports/rehearsal.html] [--csv reports/rehearsal.csv]
@@ -20,6 +21,7 @@ from typing import Any, Dict, List, Sequence, Text, Tuple
 
 from actions import rehearsal_db
 from actions.knowledge import Knowledge, load_knowledge
+from staff.spreadsheet import safe_row
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH = 22, 8, 220, 400
 MOST_MISSED = 10
@@ -123,11 +125,12 @@ def write_csv(knowledge: Knowledge, results: List[Dict[Text, Any]], out: Path) -
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow([columns[c] for c in ("time", "trainee", "session", "scenario", "topic",
-                                              "score", "missed")])
-        for r in results:
-            writer.writerow([r["created_at"], r["trainee"], r["session"], r["scenario"],
-                             topic_title(knowledge, r["topic"]), r["score"], "；".join(r["missed"])])
+        writer.writerow(safe_row(columns[c] for c in ("time", "trainee", "session", "scenario",
+                                                      "topic", "score", "missed")))
+        for r in results:  # trainee names are typed by whoever starts a rehearsal
+            writer.writerow(safe_row([r["created_at"], r["trainee"], r["session"], r["scenario"],
+                                      topic_title(knowledge, r["topic"]), r["score"],
+                                      "；".join(r["missed"])]))
 
 
 def main(argv: Sequence[Text] = ()) -> None:

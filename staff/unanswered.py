@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from actions.knowledge import load_knowledge
 from nlu_components.normalizer import normalize
 from privacy import redact as privacy_redact
+from staff.spreadsheet import safe_row
 
 # The intents that mean "not answered", as the staff call them.
 UNANSWERED = {"nlu_fallback": "没看懂", "out_of_scope": "超出范围"}
@@ -345,12 +346,13 @@ def write_csv(path: Path, groups: List[Group], steps: List[StepGroup]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)
+        # Questions are typed by students: no cell may be read as a formula.
         for g in groups:
-            writer.writerow(["未能回答的问题", g.count, day(g.first), day(g.last),
-                             g.representative, "", g.kinds, " / ".join(g.examples)])
+            writer.writerow(safe_row(["未能回答的问题", g.count, day(g.first), day(g.last),
+                                      g.representative, "", g.kinds, " / ".join(g.examples)]))
         for s in steps:
-            writer.writerow(["中途放弃的引导", s.count, day(s.first), day(s.last),
-                             f"{s.title}（{s.procedure}）", s.step, "", ""])
+            writer.writerow(safe_row(["中途放弃的引导", s.count, day(s.first), day(s.last),
+                                      f"{s.title}（{s.procedure}）", s.step, "", ""]))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
