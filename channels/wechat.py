@@ -41,6 +41,7 @@ from wechatpy.utils import check_signature
 
 from actions.knowledge import load_knowledge
 from channels.limits import MessageGate
+from channels.senders import wechat_sender
 from channels.shared_state import shared_state, wait_for
 
 logger = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ TAKEN_SECONDS = 60  # WeChat retries a message 3 times within 15 s
 REMEMBER_SECONDS = 24 * 3600  # a menu, the rest of an answer, a late answer
 HOSTILE_XML = (b"<!DOCTYPE", b"<!ENTITY")
 SUBSCRIBE_EVENTS = ("subscribe", "subscribe_scan")
-MENU_NUMBER = re.compile(r"[0-9]{1,3}")  # ASCII digits only
+MENU_NUMBER = re.compile(r"[0-9]{1,3}")  # ASCII digits only (full-width ones are mapped first)
+# A Chinese keyboard in full-width mode types １２３: those choose from a menu too.
+FULL_WIDTH_DIGITS = {0xFF10 + digit: str(digit) for digit in range(10)}
 # Characters XML 1.0 cannot carry at all, even in CDATA.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # What a safe-mode reply's envelope may repeat of the request's (signed) nonce and timestamp.
@@ -325,8 +328,9 @@ class WeChatInput(InputChannel):
             if rest:
                 return rest
         menu = await self.state.get(f"wechat:menu:{user}") or []
-        if MENU_NUMBER.fullmatch(text) and 1 <= int(text) <= len(menu):
-            text = menu[int(text) - 1]  # "1" chooses the first button of the last answer
+        number = text.strip().translate(FULL_WIDTH_DIGITS)
+        if MENU_NUMBER.fullmatch(number) and 1 <= int(number) <= len(menu):
+            text = menu[int(number) - 1]  # "1" chooses the first button of the last answer
         return await self._ask_bot(user, text, on_new_message)
 
     async def _ask_bot(
@@ -334,7 +338,7 @@ class WeChatInput(InputChannel):
     ) -> List[Text]:
         collector = CollectingOutputChannel()
         await on_new_message(
-            UserMessage(text, collector, sender_id=user, input_channel=self.name())
+            UserMessage(text, collector, sender_id=wechat_sender(user), input_channel=self.name())
         )
         lines: List[Text] = []
         payloads: List[Text] = []

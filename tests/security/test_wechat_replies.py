@@ -114,10 +114,11 @@ def test_a_non_ascii_digit_as_menu_reply_gets_an_answer(wechat, reply):
     assert send(wechat, user, reply).strip()
 
 
-def test_an_ascii_digit_still_chooses_from_the_menu(wechat):
+@pytest.mark.parametrize("number", ["2", "２"], ids=["ascii", "full-width"])
+def test_an_ascii_or_full_width_digit_still_chooses_from_the_menu(wechat, number):
     user = new_user()
     assert "回复 2：学信网" in send(wechat, user, "怎么退出账号")
-    assert "学信网" in send(wechat, user, "2")
+    assert "没有学信网“退出登录”的说明" in send(wechat, user, number)
 
 
 PYTHON_TEXT = ("codec", "byte", "position", "padding", "base64", "length", "Error", "Exception",
