@@ -8,9 +8,11 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text, Tuple, TypeVar
 
 import yaml
+
+from actions.provenance import Place, Provenance, read_texts
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 DEFAULT_ROUTE = "default"
@@ -42,6 +44,9 @@ class Route:
 
 class Knowledge:
     def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
+        # Every text the bot states, checked and made plain; where it comes from, by its place
+        # (actions/provenance.py).
+        self.texts: Dict[Place, Provenance] = read_texts(files)
         self.sources: Dict[Text, Dict[Text, Any]] = files["sources"]["sources"]
         self.citation: Text = files["sources"]["citation"]
         self.platforms: Dict[Text, Dict[Text, Any]] = files["platforms"]["platforms"]
@@ -99,6 +104,43 @@ class Knowledge:
             else:
                 steps.append(step)
         return steps
+
+    def step_places(self, procedure_id: Text) -> List[Place]:
+        """The places of a procedure's steps (as in `texts`), `include`d procedures expanded."""
+        places: List[Place] = []
+        for index, step in enumerate(self.procedures[procedure_id]["steps"]):
+            if "include" in step:
+                places.extend(self.step_places(step["include"]))
+            else:
+                places.append(("procedures", procedure_id, "steps", index))
+        return places
+
+    def topic_texts(self, topic_id: Text, stated: Sequence[Text] = ()) -> List[Provenance]:
+        """The texts of a topic's answer with their quotes, in the order actions/render.py says
+        them (corrections of `stated` beliefs first): what a "查看原文" button can show."""
+        topic = self.topics[topic_id]
+        places: List[Place] = [("misconceptions", m, "correction") for m in stated]
+        if "answer" in topic:
+            places.append(("topics", topic_id, "answer"))
+        if topic.get("misconception") and topic["misconception"] not in stated:
+            places.append(("misconceptions", topic["misconception"], "correction"))
+        places += [("topics", topic_id, "points", i) for i in range(len(topic.get("points", [])))]
+        if topic.get("procedure"):
+            for step in self.step_places(topic["procedure"]):
+                places += [p for p in [(*step, "do"), (*step, "see")] if p in self.texts]
+        places += [("topics", topic_id, "warnings", i) for i in range(len(topic.get("warnings", [])))]
+        places += [("misconceptions", m, "correction") for m in topic.get("warn_misconceptions", [])
+                   if m not in stated]
+        return [self.texts[p] for p in places]
+
+    def quotes_of(self, topic_id: Text) -> List[Tuple[Text, Text]]:
+        """(document id, quote) for every sentence a topic's answer rests on, once each, in order;
+        the document's title and date are in `sources`."""
+        found: Dict[Tuple[Text, Text], None] = {}
+        for text in self.topic_texts(topic_id):
+            for quote in text.quotes:
+                found.setdefault((text.source, quote), None)
+        return list(found)
 
     def walkthrough_choices(self, procedure_id: Text) -> Optional[Dict[Text, Text]]:
         """The walkthrough answers (goal, device/account) that lead to a procedure."""
