@@ -187,8 +187,7 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
 
 # ---- comparing a text with its quotes ----
 
-_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"',
-                              "‘": "'", "’": "'", "…": "."})
+_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "."})
 _UNITS = ("个工作日|个常用设备|小时|分钟|工作日|个|天|处|年|条|步|台|名|周|月|种|次|倍|阶|%")
 # A number with its unit ("72小时", "至少2处" -> "2处", "第47条" -> "47条"); Chinese numerals only
 # with a unit ("三阶", "两小时"), and never 一 (一人一号, 这一台 are no counts).
