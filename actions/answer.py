@@ -25,7 +25,15 @@ from actions.render import (
     topic_buttons,
     walkthrough_offer,
 )
-from actions.slots import LAST_GOAL, PENDING_GOAL, PLATFORM, bad_slot_resets, entity_values, slot
+from actions.slots import (
+    LAST_GOAL,
+    LAST_TOPIC,
+    PENDING_GOAL,
+    PLATFORM,
+    bad_slot_resets,
+    entity_values,
+    slot,
+)
 from actions.walkthrough import Walkthrough, said_answers
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -38,6 +46,12 @@ DEFAULT_GOAL = "logout"
 ECHO_MAX_CHARS = 12
 PLAIN_NAME = re.compile(r"[^\W_]+(?:[ ·][^\W_]+)*")
 WEB_ADDRESS = re.compile(r"https?|www", re.IGNORECASE)
+# The other questions of a message (set by nlu_components/questions.py, which the action server
+# does not import: it imports Rasa) are offered as buttons; a button shows this much of one.
+OTHER_QUESTIONS = "other_questions"
+OTHER_QUESTION_TITLE_CHARS = 40
+# "不是职教云，是学信网": in a correction the platform named last is the one meant.
+CORRECTION = re.compile(r"不是|不对|搞错|说错")
 
 
 def echoable(name: Text) -> bool:
@@ -70,9 +84,22 @@ class ActionAnswer(Action):
         if walkthrough.takes(answers):
             return resets + walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
+        self._offer_other_questions(dispatcher, knowledge, tracker)
         if walkthrough.active:
             events += walkthrough.resume()
         return resets + events
+
+    @staticmethod
+    def _offer_other_questions(
+        dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
+    ) -> None:
+        """The other questions of a message (nlu_components/questions.py), one tap each."""
+        others = [q for q in tracker.latest_message.get(OTHER_QUESTIONS) or [] if isinstance(q, str)]
+        if others:
+            dispatcher.utter_message(
+                text=knowledge.presentation["other_questions"],
+                buttons=[{"title": q[:OTHER_QUESTION_TITLE_CHARS], "payload": q} for q in others],
+            )
 
     def _answer(
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
@@ -81,16 +108,23 @@ class ActionAnswer(Action):
         said_platforms = [
             p for p in entity_values(tracker, "platform") if p in knowledge.platforms
         ]
+        if CORRECTION.search(tracker.latest_message.get("text") or ""):
+            said_platforms.reverse()
         other_platforms = entity_values(tracker, "other_platform")
         device = most_specific_device(entity_values(tracker, "device"))
         platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
 
         if other_platforms and not said_platforms:
             # "雨课堂怎么退出" is a near miss, unless the topic itself is about that platform
-            # (解除微信授权, 和腾讯课堂比较).
+            # (解除微信授权, 和腾讯课堂比较) or the documents compare that platform on the question
+            # ("腾讯课堂怎么注销", "那腾讯课堂呢" after a question about deregistering).
             mentions = knowledge.topics.get(intent, {}).get("mentions", [])
             if not set(other_platforms) & set(mentions):
-                return self._other_platform(dispatcher, knowledge, other_platforms[0])
+                asked = self._last_question(knowledge, tracker) if intent == INFORM_PLATFORM else intent
+                compared = knowledge.same_question_on(asked, other_platforms[0]) if asked else None
+                if compared:
+                    return self._answer_topic(dispatcher, knowledge, compared)
+                return self._other_platform(dispatcher, knowledge, other_platforms[0], asked)
 
         if intent == OUT_OF_SCOPE:
             self._refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
@@ -104,9 +138,12 @@ class ActionAnswer(Action):
 
         if intent == INFORM_PLATFORM:
             goal = slot(knowledge, tracker, PENDING_GOAL)
-            if not goal:
-                return self._platform_menu(dispatcher, knowledge, platform)
-            return self._answer_goal(dispatcher, knowledge, goal, platform, device, True)
+            if goal:
+                return self._answer_goal(dispatcher, knowledge, goal, platform, device, True)
+            asked = self._last_question(knowledge, tracker)
+            if asked and platform in knowledge.platforms:
+                return self._ask_again(dispatcher, knowledge, asked, platform, device)
+            return self._platform_menu(dispatcher, knowledge, platform)
 
         if intent == FOLLOWUP_DEVICE:
             goal = slot(knowledge, tracker, LAST_GOAL) or DEFAULT_GOAL
@@ -158,11 +195,37 @@ class ActionAnswer(Action):
             buttons=walkthrough_offer(knowledge, topic_id)
             + topic_buttons(knowledge, topic.get("related", [])),
         )
-        events = [SlotSet("platform", topic["platform"]), SlotSet("pending_goal", None)]
+        events = [SlotSet("platform", topic["platform"]), SlotSet("pending_goal", None),
+                  SlotSet(LAST_TOPIC, topic_id)]
         goal = goal or knowledge.goal_of(topic_id)
         if goal:
             events.append(SlotSet("last_goal", goal))
         return events
+
+    @staticmethod
+    def _last_question(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
+        """What the user asked last: a goal (logout, deregister) when the last topic answers one,
+        else that topic; the goal alone when it was found not covered."""
+        topic = slot(knowledge, tracker, LAST_TOPIC)
+        if topic:
+            return knowledge.goal_of(topic) or topic
+        return slot(knowledge, tracker, LAST_GOAL)
+
+    def _ask_again(
+        self,
+        dispatcher: CollectingDispatcher,
+        knowledge: Knowledge,
+        asked: Text,
+        platform: Text,
+        device: Optional[Text],
+    ) -> List[Dict[Text, Any]]:
+        """"那学信网呢": the last question again, for `platform`."""
+        if knowledge.is_routed(asked):
+            return self._answer_goal(dispatcher, knowledge, asked, platform, device, True)
+        same = knowledge.same_question_on(asked, platform)
+        if same:
+            return self._answer_topic(dispatcher, knowledge, same)
+        return self._not_covered(dispatcher, knowledge, platform, asked)
 
     def _platform_menu(
         self,
@@ -196,7 +259,12 @@ class ActionAnswer(Action):
             ),
             buttons=topic_buttons(knowledge, info["menu"]),
         )
-        return [SlotSet("platform", platform), SlotSet("pending_goal", None)]
+        # Remembered, so that "那智慧职教呢" asks the same question of the other platform.
+        if knowledge.is_routed(asked):
+            remembered = [SlotSet(LAST_GOAL, asked), SlotSet(LAST_TOPIC, None)]
+        else:
+            remembered = [SlotSet(LAST_TOPIC, asked)]
+        return [SlotSet("platform", platform), SlotSet("pending_goal", None), *remembered]
 
     def _ask_platform(self, dispatcher: CollectingDispatcher, knowledge: Knowledge) -> None:
         dispatcher.utter_message(
@@ -209,11 +277,17 @@ class ActionAnswer(Action):
         dispatcher.utter_message(text=text, buttons=[capabilities_button(knowledge)])
 
     def _other_platform(
-        self, dispatcher: CollectingDispatcher, knowledge: Knowledge, other_platform: Text
+        self,
+        dispatcher: CollectingDispatcher,
+        knowledge: Knowledge,
+        other_platform: Text,
+        asked: Optional[Text] = None,
     ) -> List[Dict[Text, Any]]:
         if echoable(other_platform):
             text = knowledge.presentation["other_platform"].format(other_platform=other_platform)
         else:  # not something to repeat to the user (a link, markup, a paragraph)
             text = knowledge.presentation["other_platform_unnamed"]
         self._refuse(dispatcher, knowledge, text)
+        if asked and knowledge.is_routed(asked):  # "雨课堂怎么退出" then "那职教云呢"
+            return [SlotSet("pending_goal", None), SlotSet(LAST_GOAL, asked), SlotSet(LAST_TOPIC, None)]
         return [SlotSet("pending_goal", None)]

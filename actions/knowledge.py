@@ -62,6 +62,8 @@ class Knowledge:
         self.presentation: Dict[Text, Any] = files["presentation"]
         # The staff training rehearsal: scenarios, grading words and its texts.
         self.rehearsal: Dict[Text, Any] = files["rehearsal"]
+        # "那X呢": the same question on another platform (followups.yml).
+        self.followups: Dict[Text, Any] = files["followups"]
 
     def is_routed(self, intent: Text) -> bool:
         """True for generic intents whose topic depends on platform and device."""
@@ -91,6 +93,17 @@ class Knowledge:
     def goal_of(self, topic_id: Text) -> Optional[Text]:
         route = self.route_to(topic_id)
         return route.goal if route else None
+
+    def same_question_on(self, asked: Text, platform: Text) -> Optional[Text]:
+        """The topic that answers the question `asked` (a topic id or a goal) on `platform` (a
+        platform id or another platform's name), or None when the documents do not cover it."""
+        if asked in self.routes:
+            by_platform = self.followups["goal_on_other_platform"].get(asked, {})
+            return by_platform.get(platform) or self.route(asked, platform, None)
+        same = self.followups["same_question_on"].get(asked, {}).get(platform)
+        if same is None and self.topics.get(asked, {}).get("platform") == platform:
+            return asked
+        return same
 
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.topics.items() if t["platform"] == platform]

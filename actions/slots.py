@@ -17,17 +17,20 @@ from actions.knowledge import Knowledge, known
 PLATFORM = "platform"
 PENDING_GOAL = "pending_goal"
 LAST_GOAL = "last_goal"
+LAST_TOPIC = "last_topic"
 WALKTHROUGH = "walkthrough"
-CHECKED_SLOTS = (PLATFORM, PENDING_GOAL, LAST_GOAL, WALKTHROUGH)
+CHECKED_SLOTS = (PLATFORM, PENDING_GOAL, LAST_GOAL, LAST_TOPIC, WALKTHROUGH)
 
 
 def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
-    """The values of `entity` in the latest message that are text (never a dict or a list)."""
-    return [
-        e["value"]
-        for e in tracker.latest_message.get("entities", [])
+    """The values of `entity` in the latest message that are text (never a dict or a list), in
+    the order the message names them."""
+    found = [
+        e for e in tracker.latest_message.get("entities", [])
         if e.get("entity") == entity and isinstance(e.get("value"), str)
     ]
+    found.sort(key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0)
+    return [e["value"] for e in found]
 
 
 def walkthrough_state(knowledge: Knowledge, state: Any) -> Optional[Dict[Text, Any]]:
@@ -69,6 +72,8 @@ def slot(knowledge: Knowledge, tracker: Tracker, name: Text) -> Any:
         return known(value, knowledge.platforms)
     if name in (PENDING_GOAL, LAST_GOAL):
         return known(value, knowledge.routes)
+    if name == LAST_TOPIC:
+        return known(value, knowledge.topics)
     if name == WALKTHROUGH:
         return walkthrough_state(knowledge, value)
     return value

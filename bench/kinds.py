@@ -51,11 +51,13 @@ class ReplyReader:
             topic: self._lines(render_answer(knowledge, topic)) for topic in knowledge.topics
         }
         self.refusals = [template_pattern(layout[key]) for key in
-                         ("out_of_scope", "not_understood", "other_platform", "not_covered")]
+                         ("out_of_scope", "not_understood", "other_platform",
+                          "other_platform_unnamed", "not_covered")]
         domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
         self.cheating = domain["responses"]["utter_request_cheating"][0]["text"].strip()
         self.ask_platform = layout["ask_platform"].strip()
-        self.skipped = {layout["personal_data_warning"].strip()}
+        # Not answers: the warning about personal data, the offer of a message's other questions.
+        self.skipped = {layout["personal_data_warning"].strip(), layout["other_questions"].strip()}
 
     @staticmethod
     def _lines(text: str) -> set:

@@ -1,0 +1,205 @@
+"""Reads homophones and pinyin as the words they sound like, so that the rest of the pipeline sees
+the characters it was trained on.
+
+Students type by voice and with pinyin keyboards: "智慧直教app怎么推出灯路" (the phone's voice
+input picked characters that sound right), "zhihuizhijiao zenme tuichu denglu" (pinyin typed
+without choosing characters). Both sound exactly like "智慧职教app怎么退出登录". This component
+learns the vocabulary of the training data (jieba's words of two or more characters, and the
+lookup tables' entries) with each word's toneless pinyin, and rewrites a span of a message that
+sounds like a vocabulary word but is spelled otherwise — in characters, in pinyin letters (with or
+without spaces between syllables), or mixed — into that word. No list of typos is needed: any
+homophone of a known word is found.
+
+Only spans of two syllables or more are rewritten (single syllables are far too ambiguous), a
+span that already is a vocabulary word is left alone, and the longest match wins. Placed after
+the normaliser (which has made the text simplified and half-width) and the personal-data filter.
+"""
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
+
+import jieba
+from pypinyin import lazy_pinyin
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,8}")
+LATIN_RUN = re.compile(r"[a-z]+")
+MIN_SYLLABLES, MAX_SYLLABLES = 2, 8
+VOCABULARY_FILE = "vocabulary.json"
+
+Unit = Tuple[Text, int, int]  # a syllable and the span of the text it was read from
+
+
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset:
+    """Every toneless syllable of Mandarin (about 400), read from pypinyin's own table."""
+    return frozenset(
+        s for s in lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))) if s.isalpha())
+
+
+def split_syllables(run: Text) -> Optional[List[Tuple[Text, int, int]]]:
+    """A run of latin letters as pinyin syllables (longest first, backtracking), with each
+    syllable's offsets in the run; None when it is not pinyin ("phone", "logout")."""
+    syllables = pinyin_syllables()
+
+    @lru_cache(maxsize=None)
+    def from_position(start: int) -> Optional[Tuple[Tuple[Text, int, int], ...]]:
+        if start == len(run):
+            return ()
+        for end in range(min(len(run), start + 6), start, -1):
+            if run[start:end] in syllables:
+                rest = from_position(end)
+                if rest is not None:
+                    return ((run[start:end], start, end),) + rest
+        return None
+
+    found = from_position(0)
+    return list(found) if found is not None else None
+
+
+def sound_units(text: Text) -> List[Unit]:
+    """The text as a sequence of syllables: each Chinese character one, each run of latin letters
+    that reads as pinyin one per syllable; anything else is not a unit (and separates nothing:
+    "zhihui zhijiao" is four syllables in a row)."""
+    lowered = text.lower()
+    readings = lazy_pinyin(lowered, errors=lambda chars: list(chars))
+    units: List[Unit] = [(readings[i], i, i + 1) for i, ch in enumerate(lowered) if CJK.match(ch)]
+    for run in LATIN_RUN.finditer(lowered):
+        for syllable, start, end in split_syllables(run.group()) or []:
+            units.append((syllable, run.start() + start, run.start() + end))
+    return sorted(units, key=lambda unit: unit[1])
+
+
+def contiguous(text: Text, units: Sequence[Unit]) -> bool:
+    """True when nothing but spaces lies between consecutive units."""
+    return all(not text[a[2]:b[1]].strip() for a, b in zip(units, units[1:]))
+
+
+class SoundIndex:
+    """Vocabulary words by the toneless pinyin they sound like (the most frequent word wins)."""
+
+    def __init__(self, words: Dict[Text, int]) -> None:
+        self.words = set(words)
+        self.by_sound: Dict[Tuple[Text, ...], Text] = {}
+        for word, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
+            self.by_sound.setdefault(tuple(lazy_pinyin(word)), word)
+
+    def rewrite(self, text: Text) -> Text:
+        units = sound_units(text)
+        pieces, position, i = [], 0, 0
+        while i < len(units):
+            replaced = False
+            for length in range(min(MAX_SYLLABLES, len(units) - i), MIN_SYLLABLES - 1, -1):
+                span = units[i:i + length]
+                start, end = span[0][1], span[-1][2]
+                if not contiguous(text, span):
+                    continue
+                written = text[start:end]
+                if written in self.words:
+                    i, replaced = i + length, True  # already a known word: keep it as it is
+                    break
+                word = self.by_sound.get(tuple(unit[0] for unit in span))
+                if word is not None:
+                    pieces.append(text[position:start])
+                    pieces.append(word)
+                    position, i, replaced = end, i + length, True
+                    break
+            if not replaced:
+                i += 1
+        pieces.append(text[position:])
+        return "".join(pieces)
+
+
+def vocabulary_of(training_data: TrainingData, dictionary: Iterable[Text] = ()) -> Dict[Text, int]:
+    """Words of two or more Chinese characters in the training data (as jieba cuts them, and the
+    entries of the lookup tables), each with how often it occurs."""
+    counts: Counter = Counter()
+    for message in training_data.training_examples:
+        text = message.get(TEXT) or ""
+        counts.update(w for w in jieba.lcut(text) if CJK_WORD.fullmatch(w))
+    for table in training_data.lookup_tables:
+        elements = table.get("elements") or []
+        counts.update(e for e in elements if isinstance(e, str) and CJK_WORD.fullmatch(e))
+    counts.update(w for w in dictionary if CJK_WORD.fullmatch(w))
+    return dict(counts)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+)
+class PinyinNormalizer(GraphComponent):
+    """Rewrites homophones and pinyin into the training data's own words (see the module)."""
+
+    def __init__(self, config: Dict[Text, Any], vocabulary: Dict[Text, int],
+                 model_storage: ModelStorage, resource: Resource) -> None:
+        self.config = config
+        self.vocabulary = vocabulary
+        self.index = SoundIndex(vocabulary) if vocabulary else None
+        self._model_storage, self._resource = model_storage, resource
+        if vocabulary:
+            pinyin_syllables()  # built when the model loads, not on the first student's message
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "PinyinNormalizer":
+        return cls(config, {}, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "PinyinNormalizer":
+        try:
+            with model_storage.read_from(resource) as directory:
+                vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except ValueError:  # no vocabulary persisted (a model trained without training data)
+            vocabulary = {}
+        return cls(config, vocabulary, model_storage, resource)
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"dictionary_path": None}
+
+    def _dictionary_words(self) -> List[Text]:
+        """The words of the jieba user dictionary (config `dictionary_path`), given to jieba here
+        too: the vocabulary must not depend on whether the tokenizer has loaded them yet."""
+        folder = self.config.get("dictionary_path")
+        words = []
+        for path in sorted(Path(folder).glob("*")) if folder else []:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    words.append(line.split()[0])
+        for word in words:
+            jieba.add_word(word)
+        return words
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self.vocabulary = vocabulary_of(training_data, self._dictionary_words())
+        self.index = SoundIndex(self.vocabulary)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(
+                json.dumps(self.vocabulary, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    def _rewrite(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if self.index and text:
+            message.set(TEXT, self.index.rewrite(text))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        # The training data is the vocabulary: rewriting it would only swap homophones within it.
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._rewrite(message)
+        return messages
