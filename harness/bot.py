@@ -75,8 +75,11 @@ class SlowProxy:
 
 
 def server_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The environment both servers run in: this one, the project on the path, TF quiet."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra or {})}
+    """The environment both servers run in: this one, the project on the path, TF quiet, and no
+    telemetry or crash reports to Rasa's servers, however the tests were started (the Makefile
+    says so too, but `pytest` may be run without it)."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false", **(extra or {})}
 
 
 def action_server_command(port: int) -> List[str]:

@@ -1,5 +1,6 @@
 """Shared fixtures: the knowledge, the domain, Rasa SDK trackers and dispatchers, and the trained model."""
 
+import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
@@ -12,6 +13,8 @@ from actions.knowledge import load_knowledge
 from harness.bot import running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
+# No usage or crash reports to Rasa's servers from the tests' own Rasa imports either.
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 MODEL = ROOT / "models" / "helpdesk.tar.gz"
 
 
