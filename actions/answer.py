@@ -50,6 +50,11 @@ WEB_ADDRESS = re.compile(r"https?|www", re.IGNORECASE)
 # does not import: it imports Rasa) are offered as buttons; a button shows this much of one.
 OTHER_QUESTIONS = "other_questions"
 OTHER_QUESTION_TITLE_CHARS = 40
+# Two-stage fallback: when the classifier is unsure and its two best intents are topics each at
+# least this likely, the student is asked which one was meant ("都不是" refuses honestly).
+NLU_FALLBACK = "nlu_fallback"
+CONFIRM_CANDIDATES = 2
+CONFIRM_MIN_CONFIDENCE = 0.15
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
 
@@ -108,7 +113,10 @@ class ActionAnswer(Action):
         said_platforms = [
             p for p in entity_values(tracker, "platform") if p in knowledge.platforms
         ]
-        if CORRECTION.search(tracker.latest_message.get("text") or ""):
+        text = tracker.latest_message.get("text") or ""
+        if intent in knowledge.topics and not knowledge.answers(intent, text):
+            intent = OUT_OF_SCOPE  # the topic's words without its subject: a near miss
+        if CORRECTION.search(text):
             said_platforms.reverse()
         other_platforms = entity_values(tracker, "other_platform")
         device = most_specific_device(entity_values(tracker, "device"))
@@ -157,6 +165,14 @@ class ActionAnswer(Action):
             )
 
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
+            close = self._close_topics(knowledge, tracker)
+            if close:  # unsure between two topics: ask which one, rather than guess or give up
+                dispatcher.utter_message(
+                    text=knowledge.presentation["confirm_topic"],
+                    buttons=topic_buttons(knowledge, close) + [
+                        {"title": knowledge.presentation["confirm_none"], "payload": "/out_of_scope"}],
+                )
+                return []
             self._refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
             return []
         if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
@@ -201,6 +217,20 @@ class ActionAnswer(Action):
         if goal:
             events.append(SlotSet("last_goal", goal))
         return events
+
+    @staticmethod
+    def _close_topics(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
+        """The two topics the classifier found most likely when it was too unsure to answer,
+        when both are likely enough to offer and no refusal ranks above them."""
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
+                   if isinstance(r, dict) and r.get("name") != NLU_FALLBACK]
+        close: List[Text] = []
+        for candidate in ranking[:CONFIRM_CANDIDATES]:
+            name, confidence = candidate.get("name"), candidate.get("confidence") or 0
+            if name not in knowledge.topics or confidence < CONFIRM_MIN_CONFIDENCE:
+                break
+            close.append(name)
+        return close if len(close) == CONFIRM_CANDIDATES else []
 
     @staticmethod
     def _last_question(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:

@@ -64,6 +64,8 @@ class Knowledge:
         self.rehearsal: Dict[Text, Any] = files["rehearsal"]
         # "那X呢": the same question on another platform (followups.yml).
         self.followups: Dict[Text, Any] = files["followups"]
+        # Words a message must have for a topic to answer it (answerability.yml).
+        self.requires_any: Dict[Text, List[Text]] = files["answerability"]["requires_any"]
 
     def is_routed(self, intent: Text) -> bool:
         """True for generic intents whose topic depends on platform and device."""
@@ -104,6 +106,11 @@ class Knowledge:
         if same is None and self.topics.get(asked, {}).get("platform") == platform:
             return asked
         return same
+
+    def answers(self, topic_id: Text, text: Text) -> bool:
+        """False when the message does not ask what the topic is about (a near miss)."""
+        words = self.requires_any.get(topic_id)
+        return not words or any(word in text.lower() for word in words)
 
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.topics.items() if t["platform"] == platform]

@@ -56,6 +56,7 @@ class ReplyReader:
         domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
         self.cheating = domain["responses"]["utter_request_cheating"][0]["text"].strip()
         self.ask_platform = layout["ask_platform"].strip()
+        self.offer_of_more = layout["other_questions"].strip()
         # Not answers: the warning about personal data, the offer of a message's other questions.
         self.skipped = {layout["personal_data_warning"].strip(), layout["other_questions"].strip()}
 
@@ -73,6 +74,9 @@ class ReplyReader:
                 continue
             labels.append(self.label(text))
         return labels
+
+    def offers_more(self, messages: Sequence[Dict[str, Any]]) -> bool:
+        return any((m.get("text") or "").strip() == self.offer_of_more for m in messages)
 
     def label(self, text: str) -> str:
         if text == self.cheating:
@@ -100,6 +104,7 @@ class Outcome:
     accepted: Sequence[str] = ()
     second: Optional[str] = None
     context: List[str] = field(default_factory=list)  # earlier turns of a conversation
+    offered_more: bool = False  # the reply offered the message's other questions as buttons
 
     @property
     def right(self) -> bool:
@@ -136,9 +141,10 @@ def run_set(webhook: str, path: Path, reader: Optional[ReplyReader] = None) -> L
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     outcomes = []
     for item in data.get("messages") or []:
-        got = reader.labels(send(webhook, f"kinds-{uuid.uuid4().hex}", item["text"]))
-        outcomes.append(Outcome(item["kind"], item["text"], item["expected"], got,
-                                accepted_labels(item), item.get("second")))
+        reply = send(webhook, f"kinds-{uuid.uuid4().hex}", item["text"])
+        outcomes.append(Outcome(item["kind"], item["text"], item["expected"], reader.labels(reply),
+                                accepted_labels(item), item.get("second"),
+                                offered_more=reader.offers_more(reply)))
     for conversation in data.get("conversations") or []:
         sender, context = f"kinds-{uuid.uuid4().hex}", []
         for turn in conversation["turns"]:
@@ -168,7 +174,7 @@ def summary(outcomes: List[Outcome]) -> Dict[str, Any]:
         "right_a_to_h": share(answerable, lambda o: o.right),
         "right_i_j": share(refusing, lambda o: o.right),
         "confident_wrong_i_j": share(refusing, lambda o: o.confidently_wrong),
-        "second_answered": share(seconds, lambda o: o.second in o.got),
+        "second_answered_or_offered": share(seconds, lambda o: o.second in o.got or o.offered_more),
         "count": len(outcomes),
     }
 
@@ -201,7 +207,8 @@ def summary_table(summaries: Dict[str, Dict[str, Any]]) -> str:
         rows.append(f"| {kind}. {title} | " + " | ".join(cells) + " |")
     for key, title in (("right_a_to_h", "right, kinds a–h"),
                        ("confident_wrong_i_j", "confident wrong answers, kinds i–j"),
-                       ("second_answered", "second question answered too (kind g)")):
+                       ("second_answered_or_offered",
+                        "second question answered or offered as a button (kind g)")):
         rows.append(f"| **{title}** | " + " | ".join(
             f"**{summaries[name][key]:.1%}**" for name in names) + " |")
     return "\n".join(rows)
