@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser services run run-scaled shell test bench forget transcripts unanswered-report rehearse rehearsal-report clean
+.PHONY: help install train validate widget browser services run run-scaled shell test bench forget transcripts unanswered-report rehearse rehearsal-report knowledge-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ rehearse: $(MODEL) ## training rehearsal for helpdesk staff in the terminal: the
 
 rehearsal-report: $(INSTALLED) ## training rehearsal scores per trainee and per topic, from var/rehearsal.db (reports/rehearsal.html with charts, and .csv)
 	$(BIN)/python -m staff.rehearsal_report --out reports/rehearsal.html
+
+knowledge-report: $(INSTALLED) ## every answer's texts beside the sentences of the documents they rest on, flagged where a text adds a number or name, for the content owner (reports/knowledge.html)
+	$(BIN)/python -m staff.knowledge_report --out reports/knowledge.html
 
 forget: $(INSTALLED) ## delete one person's conversations from the tracker store: make forget SENDER=<sender id>
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }

@@ -242,3 +242,17 @@ def unsupported(text: Text, quotes: Sequence[Text]) -> List[Text]:
 def occurs(quote: Text, document: Text) -> bool:
     """True when `quote` is in `document`, verbatim after normalising."""
     return normalise(quote) in normalise(document)
+
+
+def missing_from(text: Text, words: Iterable[Text]) -> List[Text]:
+    """The words (a → path compared without its quote marks) that `text` does not contain."""
+    plain = normalise(text)
+    bare = plain.replace('"', "")
+    return [w for w in words
+            if (normalise(w).replace('"', "") not in bare if "→" in w else normalise(w) not in plain)]
+
+
+def fact_words(fact: Dict[Text, Any]) -> List[Text]:
+    """What an answer must contain to state a fact of data/knowledge/coverage.yml: its `words` and
+    every number of its quote."""
+    return list(fact["words"]) + [c for c in claims(fact["quote"]) if not c.startswith("“")]

@@ -15,7 +15,15 @@ import pytest
 import yaml
 
 from actions.knowledge import Knowledge
-from actions.provenance import KnowledgeError, claims, normalise, occurs, unsupported
+from actions.provenance import (
+    KnowledgeError,
+    claims,
+    fact_words,
+    missing_from,
+    normalise,
+    occurs,
+    unsupported,
+)
 from actions.render import render_answer, render_steps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,11 +209,7 @@ def body(document, bounds):
 @pytest.mark.parametrize("fact", COVERAGE["facts"], ids=[f["fact"] for f in COVERAGE["facts"]])
 def test_every_fact_of_the_documents_is_stated_by_its_topic(knowledge, documents, fact):
     assert occurs(fact["quote"], documents[fact["source"]]), fact["quote"]
-    rendered = normalise(render_answer(knowledge, fact["topic"]))
-    needed = fact["words"] + [c for c in claims(fact["quote"]) if not c.startswith("“")]
-    bare = rendered.replace('"', "")  # a → path is compared without its quote marks
-    missing = [w for w in needed
-               if (normalise(w).replace('"', "") not in bare if "→" in w else normalise(w) not in rendered)]
+    missing = missing_from(render_answer(knowledge, fact["topic"]), fact_words(fact))
     assert not missing, (fact["topic"], missing)
 
 
@@ -213,8 +217,7 @@ def test_every_fact_of_the_documents_is_stated_by_its_topic(knowledge, documents
 def test_a_contradiction_of_a_document_is_answered_with_both_sides(knowledge, documents, conflict):
     assert all(occurs(q, documents[conflict["source"]]) for q in conflict["quotes"])
     for topic_id in conflict["topics"]:
-        rendered = normalise(render_answer(knowledge, topic_id))
-        missing = [w for w in conflict["words"] if normalise(w) not in rendered]
+        missing = missing_from(render_answer(knowledge, topic_id), conflict["words"])
         assert not missing, (topic_id, missing)
 
 
