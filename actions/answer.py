@@ -114,7 +114,8 @@ class ActionAnswer(Action):
             p for p in entity_values(tracker, "platform") if p in knowledge.platforms
         ]
         text = tracker.latest_message.get("text") or ""
-        if intent in knowledge.topics and not knowledge.answers(intent, text):
+        typed = text and not text.startswith("/")  # a button's payload names its topic itself
+        if typed and intent in knowledge.topics and not knowledge.answers(intent, text):
             intent = OUT_OF_SCOPE  # the topic's words without its subject: a near miss
         if CORRECTION.search(text):
             said_platforms.reverse()

@@ -48,8 +48,10 @@ load_grader = built_once(Grader)
 
 
 def latest_text(tracker: Tracker) -> Text:
-    """The latest message as the NLU saw it (normalised, personal data masked), redacted."""
-    return redact(tracker.latest_message.get("text") or "")
+    """The latest message as the student wrote it (normalised, personal data masked, but not
+    read for homophones nor cut at its first question: nlu_components/pinyin.py), redacted."""
+    message = tracker.latest_message
+    return redact(message.get("text_as_written") or message.get("text") or "")
 
 
 def is_end_command(knowledge: Knowledge, text: Text) -> bool:

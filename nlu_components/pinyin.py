@@ -36,7 +36,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,8}")
 LATIN_RUN = re.compile(r"[a-z]+")
 MIN_SYLLABLES, MAX_SYLLABLES = 2, 8
+# How often a training word must occur to be a word that others are read as (see SoundIndex).
+TARGET_MIN_COUNT = 3
 VOCABULARY_FILE = "vocabulary.json"
+TEXT_AS_WRITTEN = "text_as_written"
 
 Unit = Tuple[Text, int, int]  # a syllable and the span of the text it was read from
 
@@ -87,13 +90,19 @@ def contiguous(text: Text, units: Sequence[Unit]) -> bool:
 
 
 class SoundIndex:
-    """Vocabulary words by the toneless pinyin they sound like (the most frequent word wins)."""
+    """Vocabulary words by the toneless pinyin they sound like (the most frequent word wins).
+
+    Every vocabulary word is kept as written, but only words seen at least TARGET_MIN_COUNT times
+    (and the dictionary's and lookup tables' entries) are rewritten into: jieba also cuts odd
+    pieces out of the training sentences ("算退"), and a word seen once ("除了") is no evidence that
+    a student meant it ("算退出了吧" must not become "算退除了吧")."""
 
     def __init__(self, words: Dict[Text, int]) -> None:
         self.words = set(words)
         self.by_sound: Dict[Tuple[Text, ...], Text] = {}
-        for word, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
-            self.by_sound.setdefault(tuple(lazy_pinyin(word)), word)
+        for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
+            if count >= TARGET_MIN_COUNT:
+                self.by_sound.setdefault(tuple(lazy_pinyin(word)), word)
 
     def rewrite(self, text: Text) -> Text:
         units = sound_units(text)
@@ -128,10 +137,14 @@ def vocabulary_of(training_data: TrainingData, dictionary: Iterable[Text] = ()) 
     for message in training_data.training_examples:
         text = message.get(TEXT) or ""
         counts.update(w for w in jieba.lcut(text) if CJK_WORD.fullmatch(w))
+    # The lookup tables and the dictionary name the domain's words: always words to read others as.
     for table in training_data.lookup_tables:
-        elements = table.get("elements") or []
-        counts.update(e for e in elements if isinstance(e, str) and CJK_WORD.fullmatch(e))
-    counts.update(w for w in dictionary if CJK_WORD.fullmatch(w))
+        for element in table.get("elements") or []:
+            if isinstance(element, str) and CJK_WORD.fullmatch(element):
+                counts[element] += TARGET_MIN_COUNT
+    for word in dictionary:
+        if CJK_WORD.fullmatch(word):
+            counts[word] += TARGET_MIN_COUNT
     return dict(counts)
 
 
@@ -193,6 +206,9 @@ class PinyinNormalizer(GraphComponent):
     def _rewrite(self, message: Message) -> None:
         text = message.get(TEXT)
         if self.index and text:
+            # What the student wrote stays available where words are not questions to classify:
+            # a trainee's name and answers in the rehearsal (normalised, personal data masked).
+            message.set(TEXT_AS_WRITTEN, text, add_to_output=True)
             message.set(TEXT, self.index.rewrite(text))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
