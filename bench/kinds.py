@@ -52,13 +52,14 @@ class ReplyReader:
         }
         self.refusals = [template_pattern(layout[key]) for key in
                          ("out_of_scope", "not_understood", "other_platform",
-                          "other_platform_unnamed", "not_covered")]
+                          "other_platform_unnamed", "not_covered") if key in layout]
         domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
         self.cheating = domain["responses"]["utter_request_cheating"][0]["text"].strip()
         self.ask_platform = layout["ask_platform"].strip()
-        self.offer_of_more = layout["other_questions"].strip()
+        self.offer_of_more = (layout.get("other_questions") or "\0").strip()
         # Not answers: the warning about personal data, the offer of a message's other questions.
-        self.skipped = {layout["personal_data_warning"].strip(), layout["other_questions"].strip()}
+        self.skipped = {layout[key].strip() for key in ("personal_data_warning", "other_questions")
+                        if isinstance(layout.get(key), str)}
 
     @staticmethod
     def _lines(text: str) -> set:
@@ -212,3 +213,42 @@ def summary_table(summaries: Dict[str, Dict[str, Any]]) -> str:
         rows.append(f"| **{title}** | " + " | ".join(
             f"**{summaries[name][key]:.1%}**" for name in names) + " |")
     return "\n".join(rows)
+
+
+# ---- the baselines: an intent classifier alone, each message on its own ----
+
+def single_messages(path: Path) -> List[Dict[str, Any]]:
+    """Every message of a half, a conversation's turns each on its own (a classifier alone has no
+    conversation to follow)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = [dict(item) for item in data.get("messages") or []]
+    for conversation in data.get("conversations") or []:
+        items += [{"kind": conversation["kind"], **turn} for turn in conversation["turns"]]
+    return items
+
+
+def label_of_intent(knowledge: Any, intent: str, entities: Sequence[Dict[str, Any]]) -> str:
+    """The label of the answer an intent leads to, read the simplest way: a topic is itself, a
+    procedure is routed by the platform named in the message (else the bot would ask), refusals
+    are refusals."""
+    if intent in ("out_of_scope", "nlu_fallback"):
+        return OUT_OF_SCOPE
+    if intent == CHEATING or intent in knowledge.topics:
+        return intent
+    if knowledge.is_routed(intent):
+        platforms = [e["value"] for e in entities if e.get("entity") == "platform"]
+        if not platforms:
+            return ASK_PLATFORM
+        return knowledge.route(intent, platforms[0], None) or OUT_OF_SCOPE
+    return "other: " + intent
+
+
+def outcomes_of_intents(items: Sequence[Dict[str, Any]], intents: Sequence[str],
+                        entities: Sequence[Sequence[Dict[str, Any]]]) -> List[Outcome]:
+    from actions.knowledge import load_knowledge
+
+    knowledge = load_knowledge()
+    return [Outcome(item["kind"], item["text"], item["expected"],
+                    [label_of_intent(knowledge, intent, found)], accepted_labels(item),
+                    item.get("second"))
+            for item, intent, found in zip(items, intents, entities)]

@@ -22,8 +22,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
-from bench import misconceptions, speed, understanding  # noqa: E402
-from harness.bot import running_bot  # noqa: E402
+from bench import kinds, misconceptions, speed, understanding  # noqa: E402
+from harness.bot import ARTIFACTS, running_bot  # noqa: E402
 from harness.cluster import running_cluster  # noqa: E402
 from privacy import redact  # noqa: E402
 
@@ -41,6 +41,8 @@ TARGETS = {  # name: (target, higher is better)
     "p99 latency at 50 concurrent (ms)": (150, False),
     "messages per second at 50 concurrent": (100, True),
     "training time (s)": (120, False),
+    "right answers, kinds a–h (sealed half)": (0.90, True),
+    "confident wrong answers, kinds i–j (sealed half)": (0.03, False),
     "cold start to first answer (s)": (25, False),
     "RSS, largest process (MB)": (1200, False),
 }
@@ -150,6 +152,7 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
                       f"accuracy {acc:.1%}, macro F1 {f1:.3f}."]
     lines += ["", "Confusions of this bot (true → predicted, count):", ""]
     lines += [f"- {g} → {p}: {n}" for (g, p), n in u["mistakes"].most_common()]
+    lines += kinds_section(measured["kinds"])
     m = measured["misconceptions"]
     lines += ["", "## Misconception recognition (bench/data/misconceptions_unseen.yml)", "",
               f"{m['stated']} sentences that state or act on one of the 11 false beliefs and "
@@ -188,6 +191,52 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
     return report
 
 
+def kinds_section(measured_kinds: dict) -> list:
+    """The held-out messages by kind: this bot over REST, the baselines message by message."""
+    return [
+        "", "## Understanding as students write (tests/understanding/, by kind)", "",
+        "Messages written by an author who saw only the two documents and a description of ten "
+        "kinds of message; a development half (read for confused pairs, in `make test`) and a "
+        "sealed half (measured here only). This bot is asked over REST, conversations turn by turn, "
+        "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
+        "intent classifiers alone: each message on its own, a procedure routed by the platform it "
+        "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
+        "Mistakes: tests/artifacts/understanding-*-mistakes.md.", "",
+        kinds.summary_table(measured_kinds), "",
+    ]
+
+
+def kinds_of_baselines(model_parses: dict, stock_model) -> dict:
+    """The baselines on each half, message by message (see bench/kinds.py)."""
+    training = understanding.load_examples(understanding.TRAINING).intent_examples
+    train_texts = [m.get("text") for m in training]
+    train_intents = [m.get("intent") for m in training]
+    results = {}
+    for half, items in model_parses.items():
+        texts = [item["text"] for item in items["items"]]
+        entities = [parse["entities"] for parse in items["parses"]]
+        tfidf = understanding.tfidf_predict(train_texts, train_intents, texts)
+        results[f"TF-IDF retriever, {half}"] = kinds.summary(
+            kinds.outcomes_of_intents(items["items"], tfidf, entities))
+        if stock_model:
+            stock = [p["intent"]["name"] for p in understanding.parse_with_model(stock_model, texts)]
+            results[f"Rasa stock pipeline, {half}"] = kinds.summary(
+                kinds.outcomes_of_intents(items["items"], stock, entities))
+    return results
+
+
+def kinds_of_this_bot(webhook: str, halves) -> dict:
+    """This bot on each half over REST; the mistakes of each half go to tests/artifacts."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    results = {}
+    for half in halves:
+        outcomes = kinds.run_set(webhook, kinds.SETS / f"{half}.yml")
+        (ARTIFACTS / f"understanding-{half}-mistakes.md").write_text(
+            kinds.mistakes_markdown(f"Mistakes on the {half} half", outcomes), encoding="utf-8")
+        results[f"this bot, {half}"] = kinds.summary(outcomes)
+    return results
+
+
 def scaled_load(questions) -> dict:
     """50 conversations × 20 messages through nginx to two replicas; then each answered message is
     looked up in the PostgreSQL tracker store."""
@@ -214,8 +263,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     measured: dict = {"footprint": {}}
 
+    halves = ["dev"] if args.smoke else ["dev", "sealed"]
     with tempfile.TemporaryDirectory() as tmp:
         u = understanding.evaluate(MODEL, with_stock_baseline=not args.smoke, stock_dir=Path(tmp))
+        if not args.smoke:
+            items = {half: kinds.single_messages(kinds.SETS / f"{half}.yml") for half in halves}
+            parses = {half: {"items": found, "parses": understanding.parse_with_model(
+                MODEL, [item["text"] for item in found])} for half, found in items.items()}
+            baselines = kinds_of_baselines(parses, Path(tmp) / "stock.tar.gz")
     measured["understanding"] = u
     measured["misconceptions"] = m = misconceptions.evaluate(MODEL)
     bot_scores = u["results"][0]
@@ -231,12 +286,14 @@ def main() -> None:
         started = time.perf_counter()
         with running_bot(MODEL, Path(tmp)) as bot:
             cold_start = speed.first_answer_s(bot.webhook, started)
+            measured["kinds"] = kinds_of_this_bot(bot.webhook, halves)
             measured["loads"] = [speed.load_test(bot.webhook, c, questions[:n]) for c, n in plan]
             with sqlite3.connect(bot.tracker_db) as db:
                 rows = db.execute("select sender_id, data from events where type_name = 'user'")
                 measured["stored"] = stored_count(measured["loads"][-1], rows.fetchall())
             rss = speed.bot_rss_mb(bot)
     if not args.smoke:
+        measured["kinds"].update(baselines)
         measured["scaled"] = scaled_load(questions[:20])
     measured["footprint"]["cold start to first answer (both servers)"] = f"{cold_start:.1f} s"
     for process, mb in rss.items():
@@ -250,6 +307,10 @@ def main() -> None:
         "cold start to first answer (s)": cold_start,
         "RSS, largest process (MB)": max(rss.values()),
     }
+    if not args.smoke:  # the smoke run measures the development half only
+        sealed = measured["kinds"]["this bot, sealed"]
+        measured["headline"]["right answers, kinds a–h (sealed half)"] = sealed["right_a_to_h"]
+        measured["headline"]["confident wrong answers, kinds i–j (sealed half)"] = sealed["confident_wrong_i_j"]
     if not args.smoke:  # the smoke run's light load says nothing about 50 conversations
         heaviest = measured["loads"][-1]
         measured["headline"]["p99 latency at 50 concurrent (ms)"] = heaviest.percentile(99)
