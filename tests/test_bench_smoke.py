@@ -16,8 +16,10 @@ def test_bench_smoke_run_writes_a_complete_report(trained_model, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
-    for section in ("## Targets", "## Understanding", "## Speed", "## Footprint"):
+    for section in ("## Targets", "## Understanding", "## Understanding as students write",
+                    "## Speed", "## Footprint"):
         assert section in report
+    assert re.search(r"\*\*right, kinds a–h\*\* \| \*\*\d+\.\d%\*\*", report), "the by-kind table"
     for plot in ("bench_confusion.png", "bench_latency.png", "bench_accuracy.png"):
         assert (tmp_path / plot).stat().st_size > 1000, plot
     assert "| this bot |" in report and "| TF-IDF char n-gram retriever |" in report
