@@ -1,8 +1,14 @@
 """The NLU component that masks personal data (see privacy/) before the rest of the NLU sees it.
 
 Runs right after the normaliser: the classifier and the entity extractors only ever see 【身份证号】,
-【手机号】, 【密码】. The message gets one `personal_data` entity per finding whose value is the kind
-of data, never the data itself, so the actions can warn the user without repeating what they sent.
+【手机号】, 【密码】. The message gets one `personal_data` entity per kind found whose value is the
+kind of data, never the data itself, so the actions can warn the user without repeating what they
+sent.
+
+The detector is the one the tracker store and the logs use (privacy/). It reads its own canonical
+view of the text (full-width, traditional, Chinese numerals, separators), which is the same for
+the normalised text this component gets and for the raw text the store redacts: whatever the bot
+warns about is also masked where the message is stored, and the other way round.
 """
 
 from typing import List

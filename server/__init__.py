@@ -1,8 +1,9 @@
 """`python -m server ARGS` is `rasa ARGS` with these applied first:
 
-- Log redaction (every process, the action server too): each log record's message goes through
-  `redact()` when it is created, so no log line carries an ID number, phone number, e-mail address,
-  bank card number or password, whatever logged it and at whatever level.
+- Log redaction (every process, the action server too): each log record's message, and the
+  traceback logged with it, goes through `redact()` when it is created, so no log line carries an
+  ID number, phone number, e-mail address, bank card number or password, whatever logged it and at
+  whatever level (Rasa's JSON log lines at DEBUG included: their \\u escapes are read too).
 - For the Rasa server only (not imported by `run actions`, which stays light):
   server/validation.py builds the action-response validator once (it was 60% of the CPU under
   load), and server/fallback.py answers from the knowledge when the action server is down or slow.
@@ -13,19 +14,31 @@ from typing import Any, Optional, Sequence
 
 from privacy import redact
 
+TRACEBACKS = logging.Formatter()  # formats an exception's traceback the way every handler does
+
 
 def redact_log_records() -> None:
-    """Personal data in a log message is masked before any handler sees the record."""
+    """Personal data in a log record is masked before any handler sees the record: its message,
+    the traceback of an exception logged with it, and its stack. The message is read as written,
+    so the JSON of Rasa's structured logs at DEBUG, which escapes Chinese (\\u5bc6\\u7801 for
+    密码), is masked like plain text (privacy/ decodes the escapes)."""
     make_record = logging.getLogRecordFactory()
     if getattr(make_record, "redacting", False):
         return
 
     def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
-        message = record.getMessage()
+        try:
+            message, unformatted = record.getMessage(), False
+        except Exception:  # arguments that do not fit the format: the handler would print both
+            message, unformatted = f"{record.msg} {record.args!r}", True
         redacted = redact(message)
-        if redacted != message:
+        if redacted != message or unformatted:
             record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(TRACEBACKS.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return record
 
     redacting_factory.redacting = True  # type: ignore[attr-defined]

@@ -1,12 +1,13 @@
 """RedactingSQLTrackerStore: Rasa's SQLTrackerStore (SQLite by default, PostgreSQL for scale-out)
 that never writes personal data and forgets old conversations.
 
-Rasa stores every user message verbatim. Here each new event is rewritten before it is saved: the
-text of user messages (and the text in their parse data) and every string in a slot value go
-through `redact()`, so ID numbers,
-phone numbers, e-mail addresses, bank card numbers and passwords are stored as 【手机号】 and the
-like. The NLU has already seen the message by then (it needs to, to warn the user); nothing else
-keeps it. Configured in endpoints.yml:
+Rasa stores every event verbatim. Here each new event is rewritten before it is saved: every string
+in every field of it (user and bot text, parse data, entities of any type, metadata, the input
+channel, slot values, buttons) and every dict key goes through `redact()`, so ID numbers, phone
+numbers, e-mail addresses, bank card numbers and passwords, in whatever form they were written, are
+stored as 【手机号】 and the like. Only what identifies and orders an event is kept as it is (its
+name, time and message id, and the model id Rasa adds). The NLU has already seen the message by
+then (it needs to, to warn the user); nothing else keeps it. Configured in endpoints.yml:
 
     tracker_store:
       type: stores.redacting.RedactingSQLTrackerStore
@@ -27,7 +28,7 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -41,35 +42,81 @@ PURGE_EVERY_SECONDS = 24 * 3600
 MAX_UNSAVED_CONVERSATIONS = 10_000
 
 
-def redacted_value(value: Any) -> Any:
-    """A slot value with every string in it redacted."""
+# Kept as they are when they hold what Rasa puts there (a hex uuid): what identifies and orders an
+# event. Redaction must not turn a message id that happens to hold many digits into a mask.
+STRUCTURE = frozenset({"event", "timestamp"})
+IDS = frozenset({"message_id", "model_id"})
+HEX_DIGITS = frozenset("0123456789abcdef")
+MAX_DEPTH = 32  # deeper than this, a value is dropped (Rasa's own events are 4 levels deep)
+SMALLEST_NUMBER_THAT_MAY_BE_DATA = 10 ** 10  # 11 digits: a phone number sent as a JSON number
+
+
+def rasa_id(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 32 and all(c in HEX_DIGITS for c in value)
+
+
+def redacted_number(value: Any) -> Any:
+    """A number as it may be stored: 13812345678 sent as a JSON number is still a phone number."""
+    if abs(value) < SMALLEST_NUMBER_THAT_MAY_BE_DATA:
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():  # also infinity and NaN
+            return value
+        value = int(value)
+    try:
+        digits = str(value)
+    except ValueError:  # more digits than Python prints
+        return None
+    masked = redact(digits)
+    return value if masked == digits else masked
+
+
+def redacted_value(value: Any, depth: int = 0) -> Any:
+    """Any stored value with every string in it (and every dict key) redacted, and a number that
+    reads as personal data replaced by its mask; structure and other numbers kept. Linear in the
+    size of the value."""
     if isinstance(value, str):
         return redact(value)
-    if isinstance(value, list):
-        return [redacted_value(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return redacted_number(value)
+    if depth >= MAX_DEPTH:
+        return None
     if isinstance(value, dict):
-        return {key: redacted_value(item) for key, item in value.items()}
+        return {redacted_value(key, depth + 1) if isinstance(key, str) else key:
+                redacted_value(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redacted_value(item, depth + 1) for item in value]
     return value
 
 
 def redacted(event: Event) -> Event:
-    """The event as it may be stored: a user message's text and slot values redacted (a slot may
-    hold what a user typed), everything else as it is."""
-    if isinstance(event, SlotSet):
-        value = redacted_value(event.value)
-        return event if value == event.value else SlotSet(event.key, value, event.timestamp,
-                                                          event.metadata)
-    if not isinstance(event, UserUttered):
-        return event
+    """The event as it may be stored: every field of it redacted, whatever the kind of event (user
+    and bot text, parse data, entities of any type, metadata, input channel, slot values, bot
+    message data), except what identifies and orders it: the event name, its time, the message id
+    and the model id Rasa adds to the metadata."""
     data: Dict[Text, Any] = event.as_dict()
-    data["text"] = redact(data.get("text") or "")
-    parse_data = data.get("parse_data") or {}
-    if parse_data.get("text"):
-        parse_data["text"] = redact(parse_data["text"])
-    for entity in parse_data.get("entities") or []:
-        if isinstance(entity.get("value"), str):
-            entity["value"] = redact(entity["value"])
-    return Event.from_parameters(data)
+    clean = {key: value if key in STRUCTURE else redacted_value(value)
+             for key, value in data.items()}
+    keep_ids(data, clean)
+    for part in ("parse_data", "metadata"):
+        if isinstance(data.get(part), dict) and isinstance(clean.get(part), dict):
+            keep_ids(data[part], clean[part])
+            if isinstance(data[part].get("metadata"), dict):
+                keep_ids(data[part]["metadata"], clean[part].get("metadata"))
+    if clean == data:
+        return event
+    return Event.from_parameters(clean)
+
+
+def keep_ids(original: Dict[Text, Any], clean: Any) -> None:
+    """Rasa's own ids (message id, model id: hex uuids) stay as they are."""
+    if not isinstance(clean, dict):
+        return
+    for key in IDS:
+        if rasa_id(original.get(key)):
+            clean[key] = original[key]
 
 
 def first_line(error: SQLAlchemyError) -> Text:
