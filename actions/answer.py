@@ -22,6 +22,7 @@ from actions.render import (
     ask_platform_buttons,
     capabilities_button,
     render_answer,
+    sources_button,
     topic_buttons,
     walkthrough_offer,
 )
@@ -210,7 +211,8 @@ class ActionAnswer(Action):
         dispatcher.utter_message(
             text=render_answer(knowledge, topic_id, stated),
             buttons=walkthrough_offer(knowledge, topic_id)
-            + topic_buttons(knowledge, topic.get("related", [])),
+            + topic_buttons(knowledge, topic.get("related", []))
+            + [sources_button(knowledge, topic_id, stated)],
         )
         events = [SlotSet("platform", topic["platform"]), SlotSet("pending_goal", None),
                   SlotSet(LAST_TOPIC, topic_id)]

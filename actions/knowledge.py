@@ -153,11 +153,12 @@ class Knowledge:
                    if m not in stated]
         return [self.texts[p] for p in places]
 
-    def quotes_of(self, topic_id: Text) -> List[Tuple[Text, Text]]:
-        """(document id, quote) for every sentence a topic's answer rests on, once each, in order;
-        the document's title and date are in `sources`."""
+    def quotes_of(self, topic_id: Text, stated: Sequence[Text] = ()) -> List[Tuple[Text, Text]]:
+        """(document id, quote) for every sentence a topic's answer rests on (with the corrections
+        of `stated` beliefs first), once each, in order; the document's title and date are in
+        `sources`."""
         found: Dict[Tuple[Text, Text], None] = {}
-        for text in self.topic_texts(topic_id):
+        for text in self.topic_texts(topic_id, stated):
             for quote in text.quotes:
                 found.setdefault((text.source, quote), None)
         return list(found)

@@ -8,6 +8,11 @@ from typing import Any, Dict, List, Optional, Sequence, Text
 
 from actions.knowledge import DEFAULT_ROUTE, Knowledge
 
+# "查看原文": the intent and entities of the sources button (domain.yml, actions/sources.py).
+SOURCES_INTENT = "show_sources"
+SOURCES_TOPIC = "topic"
+SOURCES_MISCONCEPTION = "misconception"
+
 
 def render_steps(knowledge: Knowledge, procedure_id: Text) -> List[Text]:
     layout = knowledge.presentation
@@ -115,6 +120,45 @@ def walkthrough_payload(knowledge: Knowledge, procedure_id: Text) -> Optional[Te
         return None
     entities = {"platform": knowledge.procedures[procedure_id]["platform"], **choices}
     return walkthrough_start_payload(entities)
+
+
+def sources_payload(knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()) -> Text:
+    """The message the "查看原文" button of a topic's answer sends. It names the topic and, when the
+    answer opened by correcting a stated belief the topic does not correct itself, that belief
+    (the first one: channels/payloads.py enumerates one per belief)."""
+    topic = knowledge.topics[topic_id]
+    own = [topic.get("misconception")] + topic.get("warn_misconceptions", [])
+    entities = {SOURCES_TOPIC: topic_id}
+    extra = [m for m in stated if knowledge.misconceptions[m]["topic"] == topic_id and m not in own]
+    if extra:
+        entities[SOURCES_MISCONCEPTION] = extra[0]
+    return f"/{SOURCES_INTENT}{json.dumps(entities, ensure_ascii=False)}"
+
+
+def sources_button(
+    knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()
+) -> Dict[Text, Text]:
+    """The "查看原文" button under a topic's answer."""
+    return {"title": knowledge.presentation["sources_button"],
+            "payload": sources_payload(knowledge, topic_id, stated)}
+
+
+def render_sources(
+    knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()
+) -> Optional[Text]:
+    """The sentences of the documents a topic's answer rests on, verbatim and in the order the
+    answer says them, grouped by document with its title and date; None when there are none."""
+    layout = knowledge.presentation
+    by_document: Dict[Text, List[Text]] = {}
+    for source, quote in knowledge.quotes_of(topic_id, stated):
+        by_document.setdefault(source, []).append(quote)
+    if not by_document:
+        return None
+    lines = [layout["sources_heading"].format(title=knowledge.topics[topic_id]["title"])]
+    for source, quotes in by_document.items():
+        lines.append(layout["sources_document"].format(**knowledge.sources[source]))
+        lines.extend(layout["sources_quote"].format(quote=quote) for quote in quotes)
+    return "\n".join(lines)
 
 
 def walkthrough_offer(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, Text]]:

@@ -9,10 +9,11 @@ the NLU, by removing its leading slashes.
 
 The allow-list is built once, from the buttons of domain.yml's responses and from everything the
 actions generate from data/knowledge (actions/render.py, actions/walkthrough.py): topic buttons,
-the platform question, the capabilities button, walkthrough offers, the walkthrough's questions
-(their answers so far in any order) and its step buttons. WeChat's number menus send the payloads
-of the last answer's buttons; they do not pass through the gate. Payloads are compared as intent
-plus entities, so that the order of the entities and the spaces in the JSON do not matter.
+every answer's "查看原文", the platform question, the capabilities button, walkthrough offers, the
+walkthrough's questions (their answers so far in any order) and its step buttons. WeChat's number
+menus send the payloads of the last answer's buttons; they do not pass through the gate. Payloads
+are compared as intent plus entities, so that the order of the entities and the spaces in the JSON
+do not matter.
 """
 
 import functools
@@ -77,6 +78,7 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
         ask_platform_buttons,
         capabilities_button,
         payload_for,
+        sources_payload,
         walkthrough_payload,
         walkthrough_start_payload,
     )
@@ -84,6 +86,10 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
 
     for topic_id in knowledge.topics:
         yield payload_for(knowledge, topic_id)
+        yield sources_payload(knowledge, topic_id)  # "查看原文"
+    for misconception_id, misconception in knowledge.misconceptions.items():
+        # "查看原文" under an answer that opened by correcting this belief
+        yield sources_payload(knowledge, misconception["topic"], [misconception_id])
     for button in ask_platform_buttons(knowledge):
         yield button["payload"]
     yield capabilities_button(knowledge)["payload"]

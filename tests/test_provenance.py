@@ -87,6 +87,7 @@ def own_labels(knowledge):
     labels |= {t for q in knowledge.walkthroughs["questions"].values() for t in q.get("options", {}).values()}
     labels |= set(knowledge.rehearsal["end_commands"]) | {"培训演练"}
     labels |= {t["title"] for t in knowledge.topics.values()}
+    labels.add(knowledge.presentation["sources_button"])
     return {normalise(label) for label in labels}
 
 

@@ -9,6 +9,7 @@ bytes, plaintext random(16) + length(4, big-endian) + message + AppID, PKCS#7 to
 import base64
 import hashlib
 import json
+import re
 import secrets
 import struct
 import threading
@@ -200,6 +201,24 @@ def test_buttons_become_a_numbered_menu_and_a_number_chooses(wechat):
     menu = say(wechat, user, "怎么退出账号")
     assert "哪个平台" in menu and "回复 1：智慧职教（职教云）" in menu and "回复 2：学信网" in menu
     assert APP_STEPS in say(wechat, user, "1")
+
+
+def test_view_sources_is_a_menu_item_and_its_number_shows_the_quotes(wechat, wechat_api, knowledge):
+    """"查看原文" under an answer (issue 14): its number shows the document's sentences."""
+    user = new_user()
+    passive = say(wechat, user, "学信网账号可以借给同学吗")
+    deadline = time.time() + 30
+    while True:  # a long answer's menu comes last, in a customer-service message
+        whole = "\n".join([passive] + wechat_api.texts_to(user, at_least=0, seconds=0))
+        number = re.search(r"回复 (\d+)：查看原文", whole)
+        if number or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert number, whole
+    sources = say(wechat, user, number.group(1))
+    assert "《学信网账号可以多人共用吗_学信网个人账户使用规范》（2025-11-15）原文：" in sources
+    first_quote = knowledge.quotes_of("chsi_account_share")[0][1]
+    assert f"「{first_quote}」" in sources
 
 
 def test_a_duplicate_is_handled_once_and_gets_the_same_reply(wechat):

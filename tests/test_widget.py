@@ -35,6 +35,8 @@ WALKTHROUGH_OFFER = "需要我一步一步带你操作吗？"
 WALKTHROUGH_STEP_1 = "第1/5步：打开智慧职教APP"
 WALKTHROUGH_STEP_2 = "第2/5步：滑动到页面底部"
 NEXT = "下一步"
+VIEW_SOURCES = "查看原文"
+ICVE_DOCUMENT = "📄《智慧职教怎么退出账号?详细操作步骤与常见问题解答》（2025-10-16）原文："
 DISCONNECTED = "连接已断开，正在重新连接…"
 UNREACHABLE = "暂时连不上服务台"
 
@@ -348,6 +350,22 @@ def test_ask_tap_quick_reply_reload_and_come_back(device, bot, site, new_context
     expect(later.bot_messages.filter(has_text=WALKTHROUGH_STEP_2)).to_have_count(1)
     later.wait_connected()
     later.screenshot(f"{device}-5-later")
+
+
+def test_tap_view_sources_shows_the_documents_sentences(bot, site, new_context):
+    """"查看原文" is a quick reply under every answer (issue 14): tapping it shows the quotes."""
+    widget = goto(new_context(DESKTOP).new_page(), site.origin + "/")
+    widget.open()
+    widget.wait_connected()
+    widget.input.fill(QUESTION)
+    widget.input.press("Enter")
+    widget.bot_says(APP_STEPS)
+    widget.quick_reply(VIEW_SOURCES).click()
+    expect(widget.user_messages.last).to_have_text(VIEW_SOURCES)
+    sources = widget.bot_says(ICVE_DOCUMENT)
+    lines = rendered_lines(sources)
+    assert any(line.startswith("「打开智慧职教APP") for line in lines), lines
+    widget.screenshot("desktop-6-sources")
 
 
 def test_enter_while_composing_chinese_does_not_send(bot, site, new_context):
