@@ -82,14 +82,19 @@ def server_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]
             "RASA_TELEMETRY_ENABLED": "false", **(extra or {})}
 
 
-def action_server_command(port: int) -> List[str]:
-    return [sys.executable, "-m", "server", "run", "actions", "--actions", "actions",
-            "--port", str(port)]
+def launcher(plain_rasa: bool = False) -> List[str]:
+    """`python -m server` (the project's launcher), or Rasa's own `rasa` command as deployments
+    start it: the protections must hold either way (server/__init__.py)."""
+    return [str(Path(sys.executable).parent / "rasa")] if plain_rasa else [sys.executable, "-m", "server"]
+
+
+def action_server_command(port: int, plain_rasa: bool = False) -> List[str]:
+    return [*launcher(plain_rasa), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
 def rasa_server_command(model: Path, port: int, endpoints: Path,
-                        extra: Sequence[str] = ()) -> List[str]:
-    return [sys.executable, "-m", "server", "run", "--model", str(model), "--port", str(port),
+                        extra: Sequence[str] = (), plain_rasa: bool = False) -> List[str]:
+    return [*launcher(plain_rasa), "run", "--model", str(model), "--port", str(port),
             "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints), *extra]
 
 
@@ -131,6 +136,8 @@ def running_bot(
     action_url_for: Optional[Callable[[str], str]] = None,
     action_deadline_s: float = 10,
     rasa_args: Sequence[str] = (),
+    action_args: Sequence[str] = (),
+    plain_rasa: bool = False,
 ) -> Iterator[RunningBot]:
     """A started bot (REST, socket.io and WeChat channels) whose tracker store and rehearsal
     results are fresh SQLite files in workdir. `allowed_origins`: the web pages the socket.io channel accepts
@@ -139,7 +146,9 @@ def running_bot(
     more environment variables for both servers (the WeChat settings). `action_url_for`: given the
     action server's webhook, the URL Rasa should call instead (a slow proxy in front of it).
     `action_deadline_s`: after that the Rasa server answers without the action server.
-    `rasa_args`: more arguments for `rasa run` (the management API with its token)."""
+    `rasa_args`: more arguments for `rasa run` (the management API with its token), `action_args`
+    for `rasa run actions`. `plain_rasa`: started with Rasa's own `rasa` command instead of
+    `python -m server`."""
     ARTIFACTS.mkdir(exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
     action_url = f"http://127.0.0.1:{action_port}/webhook"
@@ -158,11 +167,12 @@ def running_bot(
     processes = []
     try:
         action_log = ARTIFACTS / f"{log_prefix}action_server.log"
-        action_server = start_logged(action_server_command(action_port), env, action_log)
+        action_server = start_logged(
+            [*action_server_command(action_port, plain_rasa), *action_args], env, action_log)
         processes.append(action_server)
         rasa_log = ARTIFACTS / f"{log_prefix}rasa_server.log"
-        rasa_server = start_logged(rasa_server_command(model, rasa_port, endpoints, rasa_args),
-                                   env, rasa_log)
+        rasa_server = start_logged(
+            rasa_server_command(model, rasa_port, endpoints, rasa_args, plain_rasa), env, rasa_log)
         processes.append(rasa_server)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", action_server, action_log)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa_server, rasa_log)

@@ -1,4 +1,11 @@
-"""`python -m server ARGS` is `rasa ARGS` with these applied first:
+"""The protections of the servers, in force however they are started.
+
+Rasa imports this project's own modules when it starts, whatever the command (`rasa run`, `python -m
+server run`, a container's entry point): the channels named in credentials.yml (channels/), the
+tracker store named in endpoints.yml (stores/) and, in the action server, the actions (actions/).
+Those packages call `protect_rasa_server()` or `protect_action_server()` when imported, so the
+protections below hold with plain `rasa run` too; each process logs once which are in force.
+`python -m server ARGS` applies the same before Rasa starts.
 
 - Log redaction (every process, the action server too): each log record's message, and the
   traceback logged with it, goes through `redact()` when it is created, so no log line carries an
@@ -14,6 +21,7 @@ from typing import Any, Optional, Sequence
 
 from privacy import redact
 
+logger = logging.getLogger(__name__)
 TRACEBACKS = logging.Formatter()  # formats an exception's traceback the way every handler does
 
 
@@ -57,12 +65,51 @@ def unprotected_api_refusal(arguments: Sequence[str]) -> Optional[str]:
             "management API to anyone who can reach the port (CVE-2024-49375).")
 
 
-def apply_fixes(arguments: Sequence[str] = ()) -> None:
+def protect_action_server() -> None:
+    """What the action server needs: log redaction (importing Rasa's core would cost 500 MB)."""
+    if "rasa server" in _ANNOUNCED:
+        return  # the Rasa server imports actions/ too (server/fallback.py): it has all of this
+    if _announce_once("action server"):
+        redact_log_records()
+        logger.info("Protections in force (action server): log redaction.")
+
+
+def protect_rasa_server(arguments: Sequence[str] = ()) -> None:
+    """Log redaction, the action deadline with answers from the knowledge, the action-response
+    validator built once, no Rasa version at GET /, and no management API without a token (the
+    process stops here when `arguments`, the command line, would open one)."""
+    refusal = unprotected_api_refusal(arguments)
+    if refusal:
+        raise SystemExit(refusal)
+    if not _announce_once("rasa server"):
+        return
     redact_log_records()
-    if list(arguments[:2]) == ["run", "actions"]:
-        return  # the action server needs neither fix, and importing Rasa's core costs 500 MB
     from server.fallback import answer_without_the_action_server
+    from server.root_route import hide_the_version
     from server.validation import validate_action_results_once
 
     validate_action_results_once()
     answer_without_the_action_server()
+    hide_the_version()
+    api = "with a token" if "--enable-api" in arguments else "off"
+    logger.info("Protections in force (Rasa server): log redaction, action deadline with answers "
+                f"from the knowledge, GET / without the Rasa version, management API {api}.")
+
+
+_ANNOUNCED: set = set()
+
+
+def _announce_once(role: str) -> bool:
+    """True the first time a role's protections are installed in this process."""
+    if role in _ANNOUNCED:
+        return False
+    _ANNOUNCED.add(role)
+    return True
+
+
+def apply_fixes(arguments: Sequence[str] = ()) -> None:
+    """`python -m server ARGS`: the protections of the process ARGS start."""
+    if list(arguments[:2]) == ["run", "actions"]:
+        protect_action_server()
+    else:
+        protect_rasa_server(arguments)
