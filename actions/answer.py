@@ -116,8 +116,8 @@ class ActionAnswer(Action):
         ]
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
-        if typed and intent in knowledge.topics and not knowledge.answers(intent, text):
-            intent = OUT_OF_SCOPE  # the topic's words without its subject: a near miss
+        if typed and not knowledge.answers(intent, text):
+            intent = OUT_OF_SCOPE  # a topic's words without its subject: a near miss
         if CORRECTION.search(text):
             said_platforms.reverse()
         other_platforms = entity_values(tracker, "other_platform")

@@ -64,8 +64,8 @@ class Knowledge:
         self.rehearsal: Dict[Text, Any] = files["rehearsal"]
         # "那X呢": the same question on another platform (followups.yml).
         self.followups: Dict[Text, Any] = files["followups"]
-        # Words a message must have for a topic to answer it (answerability.yml).
-        self.requires_any: Dict[Text, List[Text]] = files["answerability"]["requires_any"]
+        # When a message is a near miss of a topic or procedure (answerability.yml).
+        self.answerability: Dict[Text, Any] = files["answerability"]
 
     def is_routed(self, intent: Text) -> bool:
         """True for generic intents whose topic depends on platform and device."""
@@ -107,10 +107,17 @@ class Knowledge:
             return asked
         return same
 
-    def answers(self, topic_id: Text, text: Text) -> bool:
-        """False when the message does not ask what the topic is about (a near miss)."""
-        words = self.requires_any.get(topic_id)
-        return not words or any(word in text.lower() for word in words)
+    def answers(self, intent: Text, text: Text) -> bool:
+        """False when the message does not ask what the topic or procedure is about (a near
+        miss): a topic without any of its words, a procedure of something not the account."""
+        rules, text = self.answerability, text.lower()
+        words = rules["requires_any"].get(intent)
+        if words and not any(word in text for word in words):
+            return False
+        other = rules["other_objects"]
+        return not (intent in other["goals"]
+                    and any(word in text for word in other["words"])
+                    and not any(word in text for word in other["unless"]))
 
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.topics.items() if t["platform"] == platform]

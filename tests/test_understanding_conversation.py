@@ -1,0 +1,84 @@
+"""Conversation behaviours and near misses over REST on the real bot (issue 13): "那X呢" asks the last
+question again for platform X (腾讯课堂 by the document's comparison), a correction re-answers with
+the corrected platform, a message with two questions gets the first answered and the second as a
+button, the bot's own platform question is answered by a bare platform name, and near misses of
+every platform get an honest refusal, not a procedure."""
+
+import pytest
+
+from harness.bot import new_sender, say
+
+APP_STEPS = "“账户与安全”→“退出登录”"
+DEREGISTER = "智慧职教账号注销步骤"
+ASK_PLATFORM = "你问的是哪个平台的账号？"
+NOT_IN_DOCUMENTS = "我的资料里没有学信网"
+TENCENT_ROW = "即时删除"  # the comparison table's 腾讯课堂 column
+REFUSALS = ("回答不了", "不在我能回答的范围内", "没看懂", "我的资料里没有")
+
+
+def texts(reply):
+    return "\n".join(m.get("text") or "" for m in reply)
+
+
+def conversation(webhook, *turns):
+    """The bot's reply to each turn, one sender throughout."""
+    sender = new_sender()
+    return [say(webhook, sender, turn) for turn in turns]
+
+
+def test_na_x_ne_asks_the_last_question_again_for_another_platform(webhook):
+    first, chsi, icve = conversation(webhook, "职教云手机上怎么退出登录", "那学信网呢", "那智慧职教呢")
+    assert APP_STEPS in texts(first)
+    assert NOT_IN_DOCUMENTS in texts(chsi) and "退出登录" in texts(chsi)
+    assert APP_STEPS in texts(icve)
+
+
+def test_tencent_follow_up_is_answered_by_the_documents_comparison(webhook):
+    deregister, tencent = conversation(webhook, "职教云账号怎么注销", "那腾讯课堂呢")
+    assert DEREGISTER in texts(deregister) or "注销" in texts(deregister)
+    assert TENCENT_ROW in texts(tencent)
+
+
+def test_tencent_follow_up_on_a_point_the_comparison_lacks_is_refused(webhook):
+    _, tencent = conversation(webhook, "职教云注销以后手机号多久能再注册", "那腾讯课堂呢")
+    assert "腾讯课堂" in texts(tencent) and TENCENT_ROW not in texts(tencent)
+    assert any(refusal in texts(tencent) for refusal in REFUSALS)
+
+
+def test_a_correction_re_answers_for_the_corrected_platform(webhook):
+    asked, icve, corrected = conversation(webhook, "我想退出账号", "职教云", "不对，是学信网")
+    assert ASK_PLATFORM in texts(asked)
+    assert APP_STEPS in texts(icve)
+    assert NOT_IN_DOCUMENTS in texts(corrected)
+
+
+def test_a_bare_platform_answers_the_bots_own_question(webhook):
+    asked, answered = conversation(webhook, "注销账号怎么弄", "智慧职教")
+    assert ASK_PLATFORM in texts(asked)
+    assert "3个工作日" in texts(answered)
+
+
+def test_two_questions_get_the_first_answer_and_the_second_as_a_button(webhook):
+    reply = say(webhook, new_sender(), "职教云手机上怎么退出登录？注销后手机号还能再注册吗？")
+    assert APP_STEPS in texts(reply)
+    buttons = [b for m in reply for b in m.get("buttons") or []]
+    second = [b for b in buttons if "手机号" in b["payload"]]
+    assert second and not second[0]["payload"].startswith("/")
+    # Tapping it asks the second question.
+    assert "180天" in texts(say(webhook, new_sender(), second[0]["payload"]))
+
+
+@pytest.mark.parametrize("near_miss", [
+    "智慧职教里面的班级怎么退出",            # 智慧职教: another feature with the same verb
+    "职教云考试做到一半退出了还能重新进吗",
+    "学信网学籍在线验证报告怎么申请",        # 学信网: a service the document does not cover
+    "学信网密码忘了怎么找回",
+    "智慧职教账号提示被冻结，怎么解冻",      # a topic's words without its subject
+    "腾讯课堂怎么退出登录",                  # 腾讯课堂: only its deregistration is compared
+    "雨课堂账号怎么注销",                    # another platform
+    "手机上的微信怎么退出登录",
+])
+def test_near_misses_of_every_platform_get_no_procedure(webhook, near_miss):
+    answer = texts(say(webhook, new_sender(), near_miss))
+    assert any(refusal in answer for refusal in REFUSALS), answer
+    assert "步骤：" not in answer, answer
