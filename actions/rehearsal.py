@@ -13,6 +13,12 @@ The form's slots have custom mappings filled here from the NLU's text (personal 
 masked, and redacted again): a verbatim answer never becomes a slot, so it is never stored. The
 state of a rehearsal is the `rehearsal` slot: {"session", "trainee", "scenarios", "index",
 "results": [{"scenario", "topic", "score"}]}. Texts and scenarios: data/knowledge/rehearsal.yml.
+
+The rehearsal is for staff only, and this is where that is enforced: every message the form would
+take (the start as much as each answer) must carry the staff mark a channel puts into its metadata
+(channels/staff.py: a socket.io connection with the staff token, a WeChat OpenID on the staff
+list), and only the socket.io and WeChat channels' marks count. Anyone else is told once that it
+is a staff training tool; the form ends at once and nothing is written to the results database.
 """
 
 import random
@@ -43,6 +49,10 @@ ENDED = "ended"
 END_COMMAND_MAX_CHARS = 12
 NAME_MAX_CHARS = 20
 NOT_WORD = re.compile(r"[\W_]+")
+# The mark a channel puts into a staff member's message metadata (channels/staff.py), and the
+# channels that can put it there: a REST client chooses its own metadata.
+STAFF_METADATA_KEY = "staff"
+STAFF_CHANNELS = ("socketio", "wechat")
 
 load_grader = built_once(Grader)
 
@@ -61,9 +71,29 @@ def is_end_command(knowledge: Knowledge, text: Text) -> bool:
     )
 
 
+def is_staff(tracker: Tracker) -> bool:
+    """True when the latest message came from staff: marked so by a channel that can know."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            return (event.get("input_channel") in STAFF_CHANNELS
+                    and isinstance(metadata, dict) and metadata.get(STAFF_METADATA_KEY) is True)
+    return False
+
+
 class ValidateRehearsalForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_rehearsal_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """Runs for every message the form takes, its start included: not from staff, the form
+        ends before anything is graded or recorded (action_rehearsal_end says why)."""
+        if not is_staff(tracker):
+            return [SlotSet(REQUESTED_SLOT, None), SlotSet(STATE_SLOT, None),
+                    SlotSet(TRAINEE_SLOT, None), SlotSet(ANSWER_SLOT, None)]
+        return await super().run(dispatcher, tracker, domain)
 
     # ---- the slots are filled from the text of the message that answers them ----
     async def extract_rehearsal_trainee(
@@ -179,7 +209,8 @@ class ActionAskRehearsalAnswer(Action):
 
 
 class ActionRehearsalEnd(Action):
-    """The summary when a rehearsal ends (or a note that none is running), then a clean slate."""
+    """The summary when a rehearsal ends (or a note that none is running), then a clean slate;
+    to anyone but staff, that the rehearsal is a staff training tool."""
 
     def name(self) -> Text:
         return "action_rehearsal_end"
@@ -187,6 +218,9 @@ class ActionRehearsalEnd(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         knowledge = load_knowledge()
         messages = knowledge.rehearsal["messages"]
+        if not is_staff(tracker):
+            dispatcher.utter_message(text=messages["staff_only"])
+            return [SlotSet(STATE_SLOT, None), SlotSet(TRAINEE_SLOT, None), SlotSet(ANSWER_SLOT, None)]
         state: Optional[Dict[Text, Any]] = tracker.get_slot(STATE_SLOT)
         if tracker.get_slot(ANSWER_SLOT) is None and not state:
             dispatcher.utter_message(text=messages["not_running"])

@@ -8,7 +8,8 @@ long gets a polite notice, a sender over the rate limit gets 429 with a polite n
 
 The check runs for every request that Sanic routes to the webhook's handler, whatever the path
 looked like (`/webhook/` reaches the same handler as `/webhook`), and the conversation is always
-recorded as coming from this channel (a client's own `input_channel` is ignored).
+recorded as coming from this channel (a client's own `input_channel` is ignored). REST is never
+staff: a client's own "staff" key in the metadata is dropped (channels/staff.py).
 """
 
 import json
@@ -22,6 +23,7 @@ from sanic.response import HTTPResponse
 
 from channels.limits import Limits, MessageGate, metadata_problem
 from channels.senders import RESERVED_PREFIXES, is_reserved
+from channels.staff import with_role
 
 
 def error(status: int, reason: Text) -> HTTPResponse:
@@ -56,6 +58,9 @@ class RestInput(RasaRestInput):
 
     def _extract_input_channel(self, request: Request) -> Text:
         return self.name()
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        return with_role(super().get_metadata(request), staff=False)
 
     async def _refusal(self, request: Request) -> Optional[HTTPResponse]:
         """A response instead of Rasa's, or None to let Rasa answer the (cleaned) message."""

@@ -33,6 +33,14 @@ socket is in exactly one session's room, its messages always go to that session 
 or, when that is not set, from var/widget-session.key (made on first start, readable by the owner
 only; replicas on one machine share it, replicas on several need the variable).
 
+Staff are recognised here and nowhere else on the web (channels/staff.py): a socket that connects
+with socket.io `auth` {"staff_token": …} equal to HELPDESK_STAFF_TOKEN is a staff socket (kept in
+the socket's server-side session, not in anything the client sends later); one offering any other
+token is refused. Every message's metadata gets the channel's word on the role: a client's own
+"staff" key is dropped, and `"staff": true` is set for a staff socket's messages only. A message
+is acknowledged (socket.io ack) once the bot has answered it, so a client that asks for the ack
+(`make rehearse`) knows when an answer is complete.
+
 Events are bounded like REST requests: python-engineio refuses packets over
 HELPDESK_MAX_BODY_BYTES (16 KiB, for long-polling and WebSocket alike; its default is 1 MB), and
 a message's `metadata` that is not a small JSON object is dropped (channels/limits.py), the
@@ -52,9 +60,11 @@ from urllib.parse import urlsplit
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from channels.limits import MessageGate, metadata_problem
 from channels.senders import widget_sender
+from channels.staff import AUTH_KEY, TOKEN_REFUSED, StaffToken, with_role
 
 ALLOWED_ORIGINS_ENV = "HELPDESK_ALLOWED_ORIGINS"
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
@@ -163,6 +173,7 @@ class SocketIOInput(RasaSocketIOInput):
         self.allowed_origins = list(allowed_origins or DEFAULT_ALLOWED_ORIGINS)
         self.gate = MessageGate()
         self.session_ids = SessionIds(session_secret())
+        self.staff_token = StaffToken.from_environment()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
@@ -174,6 +185,7 @@ class SocketIOInput(RasaSocketIOInput):
         sio.eio.max_http_buffer_size = self.gate.limits.max_body_bytes
         namespace = self.namespace or "/"
         rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
+        rasa_connect = sio.handlers[namespace]["connect"]
 
         async def sender_of(sid: Text) -> Optional[Text]:
             """The conversation this socket was given, waiting a moment for it: python-socketio
@@ -190,25 +202,44 @@ class SocketIOInput(RasaSocketIOInput):
                 await asyncio.sleep(SESSION_WAIT_STEP_SECONDS)
             return None
 
+        # Replaces Rasa's handler (which it still calls: JWT when configured): a socket offering
+        # the staff token is marked as staff in its server-side session; a wrong one is refused.
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
+            if not await rasa_connect(sid, environ, auth):
+                return False
+            offered = auth.get(AUTH_KEY) if isinstance(auth, dict) else None
+            if offered is None:
+                return True
+            if not self.staff_token.accepts(offered):
+                raise SocketRefused(TOKEN_REFUSED)
+            await sio.save_session(sid, {"staff": True}, namespace=namespace)
+            return True
+
+        async def is_staff_socket(sid: Text) -> bool:
+            return (await sio.get_session(sid, namespace=namespace)).get("staff") is True
+
         # Replaces Rasa's handler: the checks of every channel first (channels/limits.py); a
         # malformed event is dropped instead of raising in Rasa's handler; the session is the
         # socket's own, whatever id the event names.
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any) -> Optional[bool]:
             if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
-                return
+                return None
             sender = await sender_of(sid)
             if not sender:
-                return  # no session_request first: no session to answer in (Rasa ignores it too)
+                return None  # no session_request first: no session to answer in (Rasa ignores it too)
             verdict = await self.gate.admit("socketio", sender, data.get("message", ""))
             if verdict.notice:
                 await sio.emit(self.bot_message_evt, {"text": verdict.notice}, room=sender,
                                namespace=self.namespace)
-                return
-            metadata = usable_metadata(data.get(self.metadata_key),
-                                       self.gate.limits.max_metadata_bytes)
+                return True
+            metadata = with_role(usable_metadata(data.get(self.metadata_key),
+                                                 self.gate.limits.max_metadata_bytes),
+                                 staff=await is_staff_socket(sid))
             await rasa_handle_message(sid, {"message": verdict.message, "session_id": sender,
                                             self.metadata_key: metadata})
+            return True  # the ack, for a client that asked for one: the answer is complete
 
         # Replaces Rasa's handler of the same event (python-socketio keeps one per event).
         @sio.on("session_request", namespace=self.namespace)
@@ -224,7 +255,9 @@ class SocketIOInput(RasaSocketIOInput):
                     if room != sid:
                         await sio.leave_room(sid, room, namespace=namespace)
                 await sio.enter_room(sid, sender, namespace=namespace)
-                await sio.save_session(sid, {"sender": sender}, namespace=namespace)
+                # Keeps the staff mark of the connection: a new session is the same person.
+                session = await sio.get_session(sid, namespace=namespace)
+                await sio.save_session(sid, {**session, "sender": sender}, namespace=namespace)
             await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
 
         return socketio_webhook

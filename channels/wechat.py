@@ -4,7 +4,9 @@ Configuration comes from the environment: WECHAT_TOKEN (required; without it eve
 503), WECHAT_APPID, WECHAT_ENCODING_AES_KEY (safe mode), WECHAT_APPSECRET (customer-service
 messages: the rest of a long answer, and answers that took longer than WeChat waits),
 WECHAT_REPLY_SECONDS (how long a passive reply may take, default 4.5; WeChat waits 5 s),
-WECHAT_REPLY_MAX_BYTES (longer answers are split at line breaks, default 1800; WeChat shows 2048).
+WECHAT_REPLY_MAX_BYTES (longer answers are split at line breaks, default 1800; WeChat shows 2048),
+STAFF_OPENIDS (comma-separated OpenIDs of helpdesk staff: their messages carry the staff mark,
+channels/staff.py, which the staff tools such as the training rehearsal require).
 
 Order of work for a POST: the query signature is checked before the body is read as XML; bodies
 that are too large or declare a DOCTYPE/ENTITY are refused; safe-mode bodies are decrypted (which
@@ -28,7 +30,7 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -43,6 +45,7 @@ from actions.knowledge import load_knowledge
 from channels.limits import MessageGate
 from channels.senders import wechat_sender
 from channels.shared_state import shared_state, wait_for
+from channels.staff import staff_openids, with_role
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,7 @@ class Settings:
     reply_seconds: float
     reply_max_bytes: int
     api_base_url: Optional[Text]
+    staff_openids: FrozenSet[Text] = frozenset()
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -86,6 +90,7 @@ class Settings:
             reply_max_bytes=int(env.get("WECHAT_REPLY_MAX_BYTES", DEFAULT_REPLY_MAX_BYTES)),
             # Only for tests against a local stand-in of WeChat's API.
             api_base_url=env.get("WECHAT_API_BASE_URL") or None,
+            staff_openids=staff_openids(env),
         )
 
 
@@ -337,9 +342,10 @@ class WeChatInput(InputChannel):
         self, user: Text, text: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> List[Text]:
         collector = CollectingOutputChannel()
-        await on_new_message(
-            UserMessage(text, collector, sender_id=wechat_sender(user), input_channel=self.name())
-        )
+        # The OpenID is WeChat's (the request is signed): staff are those on STAFF_OPENIDS.
+        metadata = with_role(None, staff=user in self.settings.staff_openids)
+        await on_new_message(UserMessage(text, collector, sender_id=wechat_sender(user),
+                                         input_channel=self.name(), metadata=metadata))
         lines: List[Text] = []
         payloads: List[Text] = []
         for bot_message in collector.messages:

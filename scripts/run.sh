@@ -25,6 +25,11 @@ else
   pids+=($!)
   echo "Demo page with the chat widget: http://localhost:8000/ (Rasa on port 5005, origins allowed:" \
        "${HELPDESK_ALLOWED_ORIGINS:-credentials.yml})"
+  if [ -n "${HELPDESK_STAFF_TOKEN:-}" ]; then
+    echo "Staff page (training rehearsal, asks for HELPDESK_STAFF_TOKEN): http://localhost:8000/staff.html"
+  else
+    echo "Staff page: http://localhost:8000/staff.html (set HELPDESK_STAFF_TOKEN to let staff log in)"
+  fi
   .venv/bin/python -m server run --model models/helpdesk.tar.gz --port 5005 \
     --credentials credentials.yml --endpoints endpoints.yml
 fi

@@ -1,6 +1,7 @@
 """Shared fixtures: the knowledge, the domain, Rasa SDK trackers and dispatchers, and the trained model."""
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
@@ -16,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # No usage or crash reports to Rasa's servers from the tests' own Rasa imports either.
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
 MODEL = ROOT / "models" / "helpdesk.tar.gz"
+# The shared bot's staff token (HELPDESK_STAFF_TOKEN): staff tools over socket.io need it.
+STAFF_TOKEN = secrets.token_urlsafe(24)
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +82,14 @@ def rehearsal_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bot(trained_model, tmp_path_factory, rehearsal_db):
+def staff_token() -> str:
+    return STAFF_TOKEN
+
+
+@pytest.fixture(scope="session")
+def bot(trained_model, tmp_path_factory, rehearsal_db, staff_token):
     """A real Rasa server with its action server, shared by the end-to-end tests."""
-    env = {"REHEARSAL_DB": str(rehearsal_db)}
+    env = {"REHEARSAL_DB": str(rehearsal_db), "HELPDESK_STAFF_TOKEN": staff_token}
     with running_bot(trained_model, tmp_path_factory.mktemp("bot"), env=env) as running:
         yield running
 

@@ -1,5 +1,6 @@
-"""The training rehearsal over REST on the real bot (Rasa server + action server), its results in
-the database, and the supervisors' report made from them.
+"""The training rehearsal on the real bot (Rasa server + action server) as staff do it: over the
+socket.io channel with the staff token (the staff page, `make rehearse`); its results in the
+database, and the supervisors' report made from them. Who may start it: tests/security/test_staff_only.py.
 
 The bot picks the scenarios at random: each test reads the student's message it was given, finds
 the scenario in data/knowledge/rehearsal.yml and answers it from tests/rehearsal/answers.yml.
@@ -7,21 +8,21 @@ the scenario in data/knowledge/rehearsal.yml and answers it from tests/rehearsal
 
 import csv
 import json
+import os
 import re
 import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import socketio
 import yaml
 
 from actions.grading import Grader
 from actions.rehearsal_db import read_all
-from harness.bot import ROOT, answer_text, new_sender
+from harness.bot import ROOT
+from harness.widget_client import WidgetClient
 from staff import rehearsal_report
 
 ANSWERS = yaml.safe_load((Path(__file__).parent / "rehearsal" / "answers.yml").read_text(encoding="utf-8"))
@@ -41,12 +42,31 @@ def scenario_in(rehearsal, reply):
     return found[0]
 
 
-def start(webhook, rehearsal, trainee):
-    sender = new_sender()
-    assert rehearsal["messages"]["ask_trainee"] in answer_text(webhook, sender, "培训演练")
-    reply = answer_text(webhook, sender, trainee)
+@pytest.fixture
+def staff(bot, staff_token):
+    """Opens staff connections: the socket.io channel with the staff token."""
+    opened = []
+
+    def connect():
+        opened.append(WidgetClient(bot.url, staff_token=staff_token))
+        return opened[-1]
+
+    yield connect
+    for client in opened:
+        client.close()
+
+
+def answer_text(client, text):
+    """Everything the bot says in reply to `text`, as one string."""
+    return "\n".join(client.say(text))
+
+
+def start(staff, rehearsal, trainee):
+    client = staff()
+    assert rehearsal["messages"]["ask_trainee"] in answer_text(client, "培训演练")
+    reply = answer_text(client, trainee)
     assert trainee in reply and "【场景 1/5】" in reply
-    return sender, reply
+    return client, reply
 
 
 def rows_of(db, trainee):
@@ -64,9 +84,9 @@ def knowledge_texts(knowledge):
     return texts
 
 
-def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(webhook, rehearsal, rehearsal_db, knowledge):
+def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(staff, rehearsal, rehearsal_db, knowledge):
     trainee = "测试员甲"
-    sender, reply = start(webhook, rehearsal, trainee)
+    client, reply = start(staff, rehearsal, trainee)
     # Good, "你好" (small talk anywhere else), partial, a FAQ question (answered anywhere else), good.
     kinds = ["good", "你好", "partial", "智慧职教APP怎么退出登录", "good"]
     scores, seen = [], []
@@ -74,7 +94,7 @@ def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(webhook, r
         scenario = scenario_in(rehearsal, reply)
         seen.append(scenario)
         answer = ANSWERS["answers"][scenario].get(kind, kind)
-        reply = answer_text(webhook, sender, answer)
+        reply = answer_text(client, answer)
         score = int(SCORE.search(reply).group(1))
         scores.append(score)
         assert "📘 参考答案" in reply and "📄 来源" in reply, reply  # the model answer, cited
@@ -98,37 +118,37 @@ def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(webhook, r
     assert all(point in knowledge_texts(knowledge) for row in rows for point in row["missed"])
 
     # Afterwards the bot answers questions again.
-    assert "“账户与安全”→“退出登录”" in answer_text(webhook, sender, "智慧职教APP怎么退出登录")
+    assert "“账户与安全”→“退出登录”" in answer_text(client, "智慧职教APP怎么退出登录")
 
 
-def test_ending_early_gives_the_summary_and_the_faq_works_again(webhook, rehearsal, rehearsal_db):
+def test_ending_early_gives_the_summary_and_the_faq_works_again(staff, rehearsal, rehearsal_db):
     trainee = "测试员乙"
-    sender, reply = start(webhook, rehearsal, trainee)
-    reply = answer_text(webhook, sender, ANSWERS["answers"][scenario_in(rehearsal, reply)]["good"])
+    client, reply = start(staff, rehearsal, trainee)
+    reply = answer_text(client, ANSWERS["answers"][scenario_in(rehearsal, reply)]["good"])
     assert "【场景 2/5】" in reply
-    reply = answer_text(webhook, sender, "结束演练！")
+    reply = answer_text(client, "结束演练！")
     assert f"{trainee}完成了1个场景" in reply and "【场景" not in reply, reply
     assert len(rows_of(rehearsal_db, trainee)) == 1
-    assert "Ctrl+Shift+Delete" in answer_text(webhook, sender, "智慧职教网页版怎么退出登录")
-    assert "不可以" in answer_text(webhook, sender, "学信网账号可以借给同学吗")
-    assert rehearsal["messages"]["not_running"] in answer_text(webhook, sender, "结束演练")
+    assert "Ctrl+Shift+Delete" in answer_text(client, "智慧职教网页版怎么退出登录")
+    assert "不可以" in answer_text(client, "学信网账号可以借给同学吗")
+    assert rehearsal["messages"]["not_running"] in answer_text(client, "结束演练")
 
 
-def test_ending_before_giving_a_name(webhook, rehearsal):
-    sender = new_sender()
-    answer_text(webhook, sender, "开始演练")
-    assert rehearsal["messages"]["summary_none"] in answer_text(webhook, sender, "退出演练")
-    assert "“账户与安全”→“退出登录”" in answer_text(webhook, sender, "职教云app咋登出")
+def test_ending_before_giving_a_name(staff, rehearsal):
+    client = staff()
+    answer_text(client, "开始演练")
+    assert rehearsal["messages"]["summary_none"] in answer_text(client, "退出演练")
+    assert "“账户与安全”→“退出登录”" in answer_text(client, "职教云app咋登出")
 
 
-def test_a_phone_number_in_an_answer_is_warned_about_and_never_stored(webhook, bot, rehearsal, rehearsal_db):
+def test_a_phone_number_in_an_answer_is_warned_about_and_never_stored(staff, bot, rehearsal, rehearsal_db):
     trainee = "测试员丙"
-    sender, reply = start(webhook, rehearsal, trainee)
+    client, reply = start(staff, rehearsal, trainee)
     answer = ANSWERS["answers"][scenario_in(rehearsal, reply)]["good"] + f"有问题打我电话{PHONE}。"
-    reply = answer_text(webhook, sender, answer)
+    reply = answer_text(client, answer)
     assert "⚠️ 请不要把身份证号、手机号、密码发给任何人" in reply and PHONE not in reply
     assert int(SCORE.search(reply).group(1)) >= 80
-    answer_text(webhook, sender, "结束演练")
+    answer_text(client, "结束演练")
     assert len(rows_of(rehearsal_db, trainee)) == 1
     for database in (rehearsal_db, bot.tracker_db):
         assert PHONE.encode() not in Path(database).read_bytes(), database
@@ -139,12 +159,12 @@ def test_a_phone_number_in_an_answer_is_warned_about_and_never_stored(webhook, b
     assert any("【手机号】" in (e.get("text") or "") for e in events if e["event"] == "user")
 
 
-def test_the_report_shows_each_trainee_and_topic_with_charts(webhook, rehearsal, rehearsal_db, knowledge, tmp_path):
+def test_the_report_shows_each_trainee_and_topic_with_charts(staff, rehearsal, rehearsal_db, knowledge, tmp_path):
     trainee = "测试员丁"
-    sender, reply = start(webhook, rehearsal, trainee)
+    client, reply = start(staff, rehearsal, trainee)
     scenario = scenario_in(rehearsal, reply)
-    answer_text(webhook, sender, "我不知道")
-    answer_text(webhook, sender, "结束演练")
+    answer_text(client, "我不知道")
+    answer_text(client, "结束演练")
 
     out = tmp_path / "rehearsal.html"
     rehearsal_report.main(["--db", str(rehearsal_db), "--out", str(out)])
@@ -170,12 +190,20 @@ def test_the_report_of_an_empty_database(tmp_path, knowledge):
     assert (tmp_path / "empty.csv").read_text(encoding="utf-8-sig").count("\n") == 1
 
 
-def test_the_terminal_rehearsal_presents_grades_and_sums_up(webhook, rehearsal, rehearsal_db):
-    """`make rehearse` (python -m staff.rehearse) against the running bot, typed on its stdin."""
-    finished = subprocess.run(
-        [sys.executable, "-m", "staff.rehearse", "--webhook", webhook, "--trainee", "终端学员"],
-        input="我不知道\n", capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # one answer, then end of input: the rehearsal ends as with 结束演练
+def rehearse_in_terminal(*args, stdin="", token=None):
+    """`make rehearse` (python -m staff.rehearse), typed on its standard input."""
+    env = {key: value for key, value in os.environ.items() if key != "HELPDESK_STAFF_TOKEN"}
+    if token is not None:
+        env["HELPDESK_STAFF_TOKEN"] = token
+    return subprocess.run([sys.executable, "-m", "staff.rehearse", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+
+def test_the_terminal_rehearsal_presents_grades_and_sums_up(bot, staff_token, rehearsal_db):
+    """Against the running bot, with its staff token: one answer, then end of input (the
+    rehearsal ends as with 结束演练)."""
+    finished = rehearse_in_terminal("--server", bot.url, "--trainee", "终端学员", stdin="我不知道\n",
+                                    token=staff_token)
     assert finished.returncode == 0, finished.stderr[-2000:]
     out = finished.stdout
     assert "【场景 1/5】" in out and "得分：0/100" in out and "【场景 2/5】" in out, out
@@ -183,19 +211,19 @@ def test_the_terminal_rehearsal_presents_grades_and_sums_up(webhook, rehearsal, 
     assert [r["score"] for r in rows_of(rehearsal_db, "终端学员")] == [0]
 
 
-def test_the_chat_widget_starts_a_rehearsal(bot, rehearsal):
-    """The widget's socket.io channel: the same intent and form as over REST."""
-    client, answers, session = socketio.Client(), [], new_sender()
-    client.on("bot_uttered", lambda message: answers.append(message.get("text", "")))
-    client.connect(bot.url, headers={"Origin": "http://localhost:8000"}, transports=["polling"])
-    try:
-        client.emit("session_request", {"session_id": session})
-        for text, expected in [("培训演练", rehearsal["messages"]["ask_trainee"]),
-                               ("网页学员", "【场景 1/5】"), ("结束演练", rehearsal["messages"]["summary_none"])]:
-            client.emit("user_uttered", {"message": text, "session_id": session})
-            deadline = time.monotonic() + 30
-            while not any(expected in answer for answer in answers):
-                assert time.monotonic() < deadline, answers
-                time.sleep(0.1)
-    finally:
-        client.eio.disconnect(abort=True)  # not waiting for the long-poll in progress
+def test_the_terminal_rehearsal_needs_the_staff_token_of_a_running_bot(bot, rehearsal, rehearsal_db):
+    texts = rehearsal["terminal"]
+    for token, refusal in ((None, texts["no_token"]), ("not-the-staff-token-" * 2, texts["token_refused"])):
+        finished = rehearse_in_terminal("--server", bot.url, "--trainee", "无口令学员", stdin="我不知道\n",
+                                        token=token)
+        assert finished.returncode != 0 and refusal in finished.stderr, finished.stderr[-2000:]
+        assert rehearsal["messages"]["ask_trainee"] not in finished.stdout
+    assert rows_of(rehearsal_db, "无口令学员") == []
+
+
+def test_the_staff_page_channel_starts_a_rehearsal(staff, rehearsal):
+    """The widget on the staff page: socket.io with the staff token, the same intent and form."""
+    client = staff()
+    for text, expected in [("培训演练", rehearsal["messages"]["ask_trainee"]),
+                           ("网页学员", "【场景 1/5】"), ("结束演练", rehearsal["messages"]["summary_none"])]:
+        assert expected in answer_text(client, text)

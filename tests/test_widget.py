@@ -52,19 +52,29 @@ RECONNECT_TIMEOUT_MS = 30_000
 
 # ---------- the web pages: web/ served on loopback, the widget pointed at the test's bot ----------
 
+# The pages with the widget, and the widget's attributes a test may add with a query parameter.
+PAGES = {"/": "index.html", "/index.html": "index.html", "/staff.html": "staff.html"}
+ATTRIBUTES = {"history": "data-history-minutes", "shared": "data-shared-device"}
+
+
 class DemoPageHandler(SimpleHTTPRequestHandler):
-    """Serves web/; the demo page gets `?server=URL` (default: the bot) as its widget's server URL."""
+    """Serves web/; the demo page (and the staff page) gets `?server=URL` (default: the bot) as its
+    widget's server URL, `?history=30` and `?shared=true` as data-history-minutes and
+    data-shared-device."""
 
     default_server_url = ""
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path not in ("/", "/index.html"):
+        if url.path not in PAGES:
             return super().do_GET()
-        server_url = parse_qs(url.query).get("server", [self.default_server_url])[0]
-        page = (WEB / "index.html").read_text(encoding="utf-8")
-        assert page.count(DEMO_SERVER_URL) == 1, "web/index.html no longer has the demo's server URL"
-        body = page.replace(DEMO_SERVER_URL, f'data-server-url="{server_url}"').encode("utf-8")
+        query = parse_qs(url.query)
+        server_url = query.get("server", [self.default_server_url])[0]
+        page = (WEB / PAGES[url.path]).read_text(encoding="utf-8")
+        assert page.count(DEMO_SERVER_URL) == 1, f"web/{PAGES[url.path]} no longer has the demo's server URL"
+        extra = "".join(f' {attribute}="{query[name][0]}"' for name, attribute in ATTRIBUTES.items()
+                        if name in query)
+        body = page.replace(DEMO_SERVER_URL, f'data-server-url="{server_url}"{extra}').encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -221,11 +231,12 @@ def new_context(browser, request) -> Iterator:
 # ---------- what the student sees ----------
 
 class Widget:
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, title: str = TITLE, launcher: str = LAUNCHER,
+                 placeholder: str = INPUT) -> None:
         self.page = page
-        self.launcher = page.get_by_role("button", name=LAUNCHER)
-        self.panel = page.get_by_role("dialog", name=TITLE)
-        self.input = self.panel.get_by_role("textbox", name=INPUT)
+        self.launcher = page.get_by_role("button", name=launcher)
+        self.panel = page.get_by_role("dialog", name=title)
+        self.input = self.panel.get_by_role("textbox", name=placeholder)
         self.send_button = self.panel.get_by_role("button", name="发送", exact=True)
         self.banner = self.panel.get_by_role("alert")
         self.typing = self.panel.locator(".hd-typing")
@@ -281,10 +292,13 @@ def rendered_lines(message: Locator) -> List[str]:
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_ask_tap_quick_reply_reload_and_come_back(device, bot, site, new_context):
+    """On a site that keeps the conversation for 30 minutes (data-history-minutes="30"); the
+    default and shared computers: tests/test_widget_shared.py."""
     context = new_context(VIEWPORTS[device])
     page = context.new_page()
     phone = device == "phone"
-    widget = goto(page, site.origin + "/")
+    kept = site.origin + "/?history=30"
+    widget = goto(page, kept)
     expect(page.get_by_role("heading", name="账号问题，先问问服务台智能助手")).to_be_visible()
     expect(widget.panel).to_be_hidden()
     widget.screenshot(f"{device}-1-page")
@@ -342,7 +356,7 @@ def test_ask_tap_quick_reply_reload_and_come_back(device, bot, site, new_context
     # Coming back later (a new tab): only the launcher at first, the history when it is opened.
     page.close()
     later = Widget(context.new_page())
-    later.page.goto(site.origin + "/")
+    later.page.goto(kept)
     expect(later.launcher).to_be_visible()
     expect(later.panel).to_be_hidden()
     later.open(tap=phone)

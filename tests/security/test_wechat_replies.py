@@ -31,6 +31,8 @@ HOSTILE_NAMES = [
     "]]></Content><MsgTyp",
     "x]]>y]]]]>z<![CDATA[",
 ]
+# The trainee typing the names is staff (the rehearsal is for staff only: STAFF_OPENIDS).
+STAFF_OPENID = "o_staff_trainer_" + secrets.token_hex(6)
 ARTICLES = ("]]></Content><MsgType><![CDATA[news]]></MsgType><ArticleCount>1</ArticleCount>"
             "<Articles><item><Title><![CDATA[点我]]></Title><Url><![CDATA[http://evil.example/]]>"
             "</Url></item></Articles><Content><![CDATA[")
@@ -39,7 +41,8 @@ ARTICLES = ("]]></Content><MsgType><![CDATA[news]]></MsgType><ArticleCount>1</Ar
 @pytest.fixture(scope="module")
 def wechat(trained_model, tmp_path_factory):
     api = WeChatApi()
-    with running_bot(trained_model, tmp_path_factory.mktemp("wechat-sec"), env=wechat_env(api),
+    env = {**wechat_env(api), "STAFF_OPENIDS": STAFF_OPENID}
+    with running_bot(trained_model, tmp_path_factory.mktemp("wechat-sec"), env=env,
                      log_prefix="wechat-sec-") as bot:
         yield bot.url + "/webhooks/wechat/webhook"
     api.server.shutdown()
@@ -92,7 +95,7 @@ def send(url, user, content, encrypted=False):
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "safe-mode"])
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_a_trainee_name_cannot_add_elements_to_the_reply(wechat, knowledge, name, encrypted):
-    user = new_user()
+    user = STAFF_OPENID
     assert knowledge.rehearsal["messages"]["ask_trainee"] in send(wechat, user, "培训演练", encrypted)
     content = send(wechat, user, name, encrypted)
     assert name in content, content  # the text round-trips, "]]>" and all

@@ -7,6 +7,13 @@
 //           data-primary-color="#0b5cad"></script>
 //
 // Bot and user text is only ever put into the page as text (textContent), never as HTML.
+//
+// Shared computers (a lab, a library): by default the session id and the history live in the
+// tab's sessionStorage only; data-history-minutes="N" keeps them in localStorage until N minutes
+// without a message; data-shared-device="true" keeps nothing (a reload starts afresh). "清除对话"
+// in the header forgets the history and the session id and asks the server for a new session.
+// data-staff="true" (the staff page) asks for the staff token and sends it when connecting
+// (socket.io `auth`); it is kept in memory only.
 
 var script = document.currentScript;
 
@@ -25,6 +32,11 @@ function readSettings(data) {
     primaryColor: color && window.CSS && CSS.supports('color', color) ? color : '#0b5cad',
     launcherLabel: data.launcherLabel || '在线咨询',
     placeholder: data.placeholder || '请输入你的问题',
+    // Minutes without a message after which a conversation kept in localStorage is forgotten;
+    // 0 (the default): the tab's sessionStorage only.
+    historyMinutes: Math.max(0, parseFloat(data.historyMinutes) || 0),
+    sharedDevice: data.sharedDevice === 'true',
+    staff: data.staff === 'true',
   };
 }
 
@@ -40,31 +52,91 @@ function createWidget(settings) {
     typing: '正在输入',
     quickReplies: '快捷回复',
     image: '图片',
+    clear: '清除对话',
+    clearHint: '清除本机上的对话记录，开始新的对话（在公用电脑上用完请点这里）',
+    staffPrompt: '培训演练仅供服务台工作人员使用，请输入工作人员口令：',
+    staffToken: '工作人员口令',
+    staffEnter: '进入',
+    staffRejected: '口令不正确，请重新输入。',
   };
+  // What the server says when it refuses a staff token (channels/staff.py: TOKEN_REFUSED).
+  var STAFF_TOKEN_REFUSED = 'staff token not accepted';
+  var EXPIRY_CHECK_MS = 10000;
   var TYPING_TIMEOUT_MS = 30000;
   var HISTORY_LIMIT = 200;
 
-  // ---- storage: the session id and the rendered history survive a reload or a later visit ----
+  // ---- storage: where the session id and the rendered history are kept, if anywhere ----
   var storagePrefix = 'helpdesk-widget:' + settings.serverUrl + ':';
+  var CONVERSATION_KEYS = ['session', 'history', 'active'];
 
-  function load(key, store) {
+  function storageArea(name) {
     try {
-      return JSON.parse((store || localStorage).getItem(storagePrefix + key));
+      return window[name] || null; // a browser with storage disabled throws here
+    } catch (e) {
+      return null;
+    }
+  }
+
+  var local = storageArea('localStorage');
+  var perTab = storageArea('sessionStorage');
+  // The conversation's store: nothing on a shared device, localStorage when the site opted in to
+  // keeping it for a while, else the tab's sessionStorage (gone when the tab is closed).
+  var store = settings.sharedDevice ? null : settings.historyMinutes > 0 ? local : perTab;
+  // Whether the panel is open is kept per tab (a reload keeps it open), except on a shared device.
+  var uiStore = settings.sharedDevice ? null : perTab;
+
+  function load(key, area) {
+    try {
+      return area ? JSON.parse(area.getItem(storagePrefix + key)) : null;
     } catch (e) {
       return null; // storage disabled (private mode) or damaged: start afresh
     }
   }
 
-  function save(key, value, store) {
+  function save(key, value, area) {
     try {
-      (store || localStorage).setItem(storagePrefix + key, JSON.stringify(value));
+      if (area) area.setItem(storagePrefix + key, JSON.stringify(value));
     } catch (e) {
       /* storage full or disabled: the conversation still works, it is just not kept */
     }
   }
 
-  var sessionId = typeof load('session') === 'string' ? load('session') : null;
-  var history = Array.isArray(load('history')) ? load('history') : [];
+  function remove(keys, area) {
+    keys.forEach(function (key) {
+      try {
+        if (area) area.removeItem(storagePrefix + key);
+      } catch (e) {
+        /* storage disabled: nothing kept */
+      }
+    });
+  }
+
+  // Nothing is left where this page does not keep its conversation: a conversation an earlier
+  // version (or another setting) kept in localStorage, with no expiry, is removed here.
+  [local, perTab].forEach(function (area) {
+    if (area && area !== store) remove(CONVERSATION_KEYS, area);
+  });
+  if (!uiStore) remove(['open'], perTab);
+
+  function expiryMs() {
+    return settings.historyMinutes * 60000;
+  }
+
+  // A conversation kept in localStorage is forgotten after historyMinutes without a message (or
+  // when it has no time at all: kept by an earlier version).
+  function expired() {
+    if (store !== local || !local) return false;
+    var last = load('active', store);
+    return typeof last !== 'number' || Date.now() - last > expiryMs();
+  }
+
+  function touch() {
+    if (store === local) save('active', Date.now(), store);
+  }
+
+  if (expired()) remove(CONVERSATION_KEYS, store);
+  var sessionId = typeof load('session', store) === 'string' ? load('session', store) : null;
+  var history = Array.isArray(load('history', store)) ? load('history', store) : [];
 
   // ---- the DOM, in a shadow root so that the page's CSS and the widget's do not mix ----
   function el(tag, className, text) {
@@ -103,6 +175,10 @@ function createWidget(settings) {
   heading.appendChild(el('h2', 'hd-title', settings.title));
   var status = heading.appendChild(el('div', 'hd-status', TEXT.connecting));
   header.appendChild(heading);
+  var clearButton = el('button', 'hd-clear', TEXT.clear);
+  clearButton.type = 'button';
+  clearButton.title = TEXT.clearHint;
+  header.appendChild(clearButton);
   var closeButton = el('button', 'hd-close');
   closeButton.type = 'button';
   closeButton.setAttribute('aria-label', TEXT.close);
@@ -141,9 +217,26 @@ function createWidget(settings) {
   form.appendChild(input);
   form.appendChild(sendButton);
 
+  // The staff page: the staff token, asked for before connecting, kept in memory only.
+  var login = el('form', 'hd-login');
+  login.hidden = true;
+  var loginLabel = login.appendChild(el('label', 'hd-login-label', TEXT.staffPrompt));
+  var tokenInput = el('input', 'hd-token');
+  tokenInput.type = 'password';
+  tokenInput.autocomplete = 'off';
+  tokenInput.setAttribute('aria-label', TEXT.staffToken);
+  loginLabel.appendChild(tokenInput);
+  var loginError = login.appendChild(el('div', 'hd-login-error'));
+  loginError.setAttribute('aria-live', 'assertive');
+  loginError.hidden = true;
+  var loginButton = login.appendChild(el('button', 'hd-send', TEXT.staffEnter));
+  loginButton.type = 'submit';
+  var staffToken = null;
+
   panel.appendChild(header);
   panel.appendChild(banner);
   panel.appendChild(scroller);
+  panel.appendChild(login);
   panel.appendChild(form);
   root.appendChild(panel);
   root.appendChild(launcher);
@@ -258,7 +351,8 @@ function createWidget(settings) {
   function addEntry(entry) {
     history.push(entry);
     if (history.length > HISTORY_LIMIT) history = history.slice(-HISTORY_LIMIT);
-    save('history', history);
+    save('history', history, store);
+    touch();
     renderEntry(entry, true);
     scrollToEnd();
   }
@@ -282,6 +376,7 @@ function createWidget(settings) {
   var socket = null;
   var ready = false; // connected and the session confirmed: messages can be sent
   var everConnected = false;
+  var awaitingSession = false; // a new session was asked for: answers of the old one are not shown
 
   function setState(state) {
     ready = state === 'ready';
@@ -299,7 +394,7 @@ function createWidget(settings) {
   }
 
   function onBotMessage(message) {
-    if (!message || typeof message !== 'object') return;
+    if (!message || typeof message !== 'object' || awaitingSession) return;
     var entry = { from: 'bot', time: Date.now() };
     if (typeof message.text === 'string' && message.text) entry.text = message.text;
     var buttons = message.quick_replies || message.buttons;
@@ -320,15 +415,42 @@ function createWidget(settings) {
     if (panel.hidden) unread.hidden = false;
   }
 
+  function askForStaffToken(rejected) {
+    login.hidden = false;
+    form.hidden = true;
+    loginError.textContent = rejected ? TEXT.staffRejected : '';
+    loginError.hidden = !rejected;
+    tokenInput.value = '';
+    tokenInput.focus();
+  }
+
+  login.addEventListener('submit', function (event) {
+    event.preventDefault();
+    if (!tokenInput.value) return;
+    staffToken = tokenInput.value;
+    tokenInput.value = '';
+    login.hidden = true;
+    form.hidden = false;
+    connect();
+  });
+
   function connect() {
     if (socket) return;
+    if (settings.staff && !staffToken) {
+      askForStaffToken(false);
+      return;
+    }
     setState('connecting');
-    socket = io(settings.serverUrl, {
+    var options = {
       path: settings.socketPath,
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
       timeout: 10000,
-    });
+      // A connection of its own each time: after a refused staff token, not the cached one.
+      forceNew: true,
+    };
+    if (staffToken) options.auth = { staff_token: staffToken };
+    socket = io(settings.serverUrl, options);
     socket.on('connect', function () {
       socket.emit('session_request', { session_id: sessionId });
     });
@@ -336,8 +458,11 @@ function createWidget(settings) {
       var confirmed = id && typeof id === 'object' ? id.session_id : id;
       if (typeof confirmed === 'string' && confirmed) {
         sessionId = confirmed;
-        save('session', sessionId);
+        save('session', sessionId, store);
+        // A new session starts the clock; reconnecting to a kept one does not reset it.
+        if (load('active', store) === null) touch();
       }
+      awaitingSession = false;
       everConnected = true;
       setState('ready');
     });
@@ -347,10 +472,40 @@ function createWidget(settings) {
       // socket.io reconnects by itself, except when the server closed the connection on purpose.
       if (reason === 'io server disconnect') socket.connect();
     });
-    socket.on('connect_error', function () {
+    socket.on('connect_error', function (error) {
+      if (error && error.message === STAFF_TOKEN_REFUSED) {
+        // A wrong staff token: not retried; asked for again.
+        socket.close();
+        socket = null;
+        staffToken = null;
+        setState('idle');
+        askForStaffToken(true);
+        return;
+      }
       connectionLost();
       if (!socket.active) setTimeout(function () { socket.connect(); }, 5000);
     });
+  }
+
+  // ---- forgetting: 清除对话, or a kept conversation that has expired ----
+  function clearConversation() {
+    history = [];
+    sessionId = null;
+    remove(CONVERSATION_KEYS, store);
+    hideTyping();
+    renderAll();
+    if (socket && socket.connected) {
+      // A new session on the same connection: the server issues a new id, the old one is gone.
+      awaitingSession = true;
+      setState('connecting');
+      socket.emit('session_request', { session_id: null });
+    }
+  }
+
+  if (store === local && local) {
+    setInterval(function () {
+      if (load('active', store) !== null && expired()) clearConversation();
+    }, EXPIRY_CHECK_MS);
   }
 
   function send(text, shownAs) {
@@ -404,7 +559,7 @@ function createWidget(settings) {
     root.classList.add('hd-open');
     launcher.setAttribute('aria-expanded', 'true');
     unread.hidden = true;
-    save('open', true, sessionStorage);
+    save('open', true, uiStore);
     connect();
     scrollToEnd();
     // On a phone the keyboard would cover half the answer: focus only with a mouse/keyboard.
@@ -415,7 +570,7 @@ function createWidget(settings) {
     panel.hidden = true;
     root.classList.remove('hd-open');
     launcher.setAttribute('aria-expanded', 'false');
-    save('open', false, sessionStorage);
+    save('open', false, uiStore);
     launcher.focus();
   }
 
@@ -424,6 +579,12 @@ function createWidget(settings) {
     else close();
   });
   closeButton.addEventListener('click', close);
+  clearButton.addEventListener('click', function () {
+    clearConversation();
+    input.value = '';
+    autosize();
+    if (!form.hidden && !(window.matchMedia && matchMedia('(pointer: coarse)').matches)) input.focus();
+  });
   panel.addEventListener('keydown', function (event) {
     if (event.key === 'Escape' && !event.isComposing && !composing) close();
   });
@@ -433,7 +594,7 @@ function createWidget(settings) {
   function mount() {
     document.body.appendChild(host);
     // A reload keeps the panel open (per tab); a later visit starts with only the launcher.
-    if (load('open', sessionStorage) === true) open();
+    if (load('open', uiStore) === true) open();
   }
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);

@@ -1,0 +1,78 @@
+"""Who is staff: the channels are the only ones that say so, and they say it the same way.
+
+Students and staff use the same channels; the staff tools in the bot (the training rehearsal) are
+for staff only. A channel marks a message as coming from staff by putting `"staff": true` into its
+metadata, and every channel first drops whatever a client sent under that key, so the mark cannot
+be forged from outside. The action server checks the mark of each message
+(actions/rehearsal.py: `is_staff`), and accepts it only from the two channels that can set it.
+
+- socket.io (the widget on the staff page web/staff.html, `make rehearse`): a socket that connected
+  with the staff token in its socket.io `auth` ({"staff_token": "…"}) equal to HELPDESK_STAFF_TOKEN.
+  The token is compared as SHA-256 digests with `hmac.compare_digest` (constant time, whatever the
+  length of what was offered). There is no default token: without the variable nobody is staff on
+  the web, and a socket offering a token then is refused like one offering a wrong token.
+- WeChat: messages from the OpenIDs listed in STAFF_OPENIDS (comma-separated). WeChat signs every
+  request with the channel's token, so the OpenID is WeChat's word, not the sender's.
+- REST: never (anyone can name any sender there).
+"""
+
+import hashlib
+import hmac
+import os
+from typing import Any, Dict, FrozenSet, Optional, Text
+
+from actions.rehearsal import STAFF_METADATA_KEY
+
+STAFF_TOKEN_ENV = "HELPDESK_STAFF_TOKEN"
+STAFF_OPENIDS_ENV = "STAFF_OPENIDS"
+# The key of socket.io's `auth` object that carries the token (web/src/widget.js sends it).
+AUTH_KEY = "staff_token"
+# A token shorter than this is refused at start-up: it could be guessed.
+MIN_TOKEN_CHARS = 16
+# What a socket offering a wrong token is told (the staff page shows its own text for it).
+TOKEN_REFUSED = "staff token not accepted"
+
+
+def _digest(token: Text) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+class StaffToken:
+    """HELPDESK_STAFF_TOKEN, kept only as its digest."""
+
+    def __init__(self, token: Optional[Text]) -> None:
+        if token is not None and len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"{STAFF_TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} characters "
+                             "long (e.g. the output of `openssl rand -hex 24`)")
+        self._digest = _digest(token) if token else None
+
+    @classmethod
+    def from_environment(cls, environ: Optional[Dict[Text, Text]] = None) -> "StaffToken":
+        environ = os.environ if environ is None else environ
+        return cls(environ.get(STAFF_TOKEN_ENV) or None)
+
+    @property
+    def configured(self) -> bool:
+        return self._digest is not None
+
+    def accepts(self, offered: Any) -> bool:
+        """True only when a token is configured and `offered` is that token."""
+        if self._digest is None or not isinstance(offered, str) or not offered:
+            return False
+        return hmac.compare_digest(self._digest, _digest(offered))
+
+
+def staff_openids(environ: Optional[Dict[Text, Text]] = None) -> FrozenSet[Text]:
+    """The WeChat OpenIDs of staff, from STAFF_OPENIDS ("o6_bmjrPTlm6_2sgVt7hMZOPfL2M,o6_…")."""
+    environ = os.environ if environ is None else environ
+    return frozenset(item.strip() for item in environ.get(STAFF_OPENIDS_ENV, "").split(",")
+                     if item.strip())
+
+
+def with_role(metadata: Optional[Dict[Text, Any]], staff: bool) -> Dict[Text, Any]:
+    """A message's metadata with the channel's word on the role: the client's own "staff" key is
+    dropped, and the mark is set only when the channel knows the sender is staff."""
+    marked = {key: value for key, value in (metadata or {}).items() if key != STAFF_METADATA_KEY}
+    if staff:
+        marked[STAFF_METADATA_KEY] = True
+    return marked
