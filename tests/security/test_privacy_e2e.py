@@ -9,11 +9,15 @@ import sqlite3
 import pytest
 import requests
 
+import secrets
+
 from harness.bot import ARTIFACTS, new_sender, running_bot
+from harness.widget_client import WidgetClient
 from tests.security.test_redaction import (EMAIL, FORMS, IN_A_SENTENCE, PASSWORD, PHONE, VALID_ID,
                                            revealed, survivors)
 
 LOG_PREFIX = "privacy-debug-"
+STAFF_TOKEN = secrets.token_hex(16)  # the rehearsal is for staff: the staff page's token
 SECRETS = [PHONE, PASSWORD, EMAIL, VALID_ID]
 ESCAPED_PHONE = "".join(f"\\u{ord(d):04x}" for d in PHONE)
 MESSAGES = [IN_A_SENTENCE.format(form) for form, _, _ in FORMS] + [
@@ -31,7 +35,8 @@ def debug_bot(trained_model, tmp_path_factory):
     """A bot of its own whose Rasa server and action server log at DEBUG."""
     with running_bot(trained_model, tmp_path_factory.mktemp("privacy-debug"),
                      log_prefix=LOG_PREFIX,
-                     env={"LOG_LEVEL": "DEBUG", "COLOREDLOGS_LOG_LEVEL": "DEBUG"},
+                     env={"LOG_LEVEL": "DEBUG", "COLOREDLOGS_LOG_LEVEL": "DEBUG",
+                          "HELPDESK_STAFF_TOKEN": STAFF_TOKEN},
                      rasa_args=["--debug"]) as running:
         yield running
 
@@ -49,10 +54,17 @@ def test_no_form_of_personal_data_is_stored_or_logged_at_debug(debug_bot):
     sender = new_sender()
     for message in MESSAGES:
         assert post(debug_bot.webhook, {"sender": sender, "message": message}).status_code == 200
-    # A rehearsal: the trainee's name and an answer carrying a phone number.
-    trainee = new_sender()
-    for message in ("培训演练", f"我是张老师，电话{PHONE}", f"先退出登录，我的手机是{PHONE}", "结束演练"):
-        post(debug_bot.webhook, {"sender": trainee, "message": message})
+    # A rehearsal, on the staff page's channel: the trainee's name and an answer carrying a phone
+    # number.
+    staff = WidgetClient(debug_bot.url, staff_token=STAFF_TOKEN)
+    try:
+        for message in ("培训演练", f"我是张老师，电话{PHONE}", f"先退出登录，我的手机是{PHONE}", "结束演练"):
+            answered = len(staff.answers)
+            staff.send(message)
+            staff.wait(lambda: len(staff.answers) > answered, f"no answer to {message}")
+    finally:
+        staff.close()
+    assert "演练" in "".join(staff.answers), staff.answers  # the rehearsal did run
     # Metadata and input_channel over REST (a channel may refuse them: then nothing is stored).
     for body in ({"sender": new_sender(), "message": "你好", "metadata": METADATA},
                  {"sender": new_sender(), "message": "职教云怎么注销", "input_channel": PHONE,
