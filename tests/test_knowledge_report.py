@@ -4,38 +4,30 @@ their quotes, nothing flagged for the knowledge as it is, and a text that adds a
 name flagged and highlighted."""
 
 import copy
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import sync_playwright
 
 from actions.knowledge import Knowledge
+from harness.browser import system_chromium
 from staff import knowledge_report
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "data" / "knowledge"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 INVENTED = "注销后，原手机号需要间隔90天才能重新注册，在“账号注销中心”办理。"
 
 
 @pytest.fixture(scope="module")
 def page():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (make browser)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with system_chromium() as browser:
         page = browser.new_page()
         errors = []
         page.on("console", lambda message: message.type == "error" and errors.append(message.text))
         page.errors = errors
         yield page
-        browser.close()
 
 
 def documents(knowledge):

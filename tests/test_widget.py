@@ -6,7 +6,6 @@ Every check is on what the student sees: the launcher, the panel, the messages, 
 the typing indicator and the connection message. Screenshots go to tests/artifacts/widget-*.png.
 """
 
-import shutil
 import socket
 import threading
 from functools import partial
@@ -17,9 +16,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from harness.bot import ARTIFACTS, free_port, running_bot
+from harness.browser import system_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -44,8 +44,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
          "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
 REPLY_TIMEOUT_MS = 60_000  # a 2-core machine running two bots at once can be slow to answer
 RECONNECT_TIMEOUT_MS = 30_000
 
@@ -198,13 +196,8 @@ def bot(trained_model, tmp_path_factory, site):
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (make browser)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with system_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
