@@ -111,9 +111,7 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
     ) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        said_platforms = [
-            p for p in entity_values(tracker, "platform") if p in knowledge.platforms
-        ]
+        said_platforms = [p for p in entity_values(tracker, "platform") if p in knowledge.platforms]
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
         if typed and not knowledge.answers(intent, text):
@@ -157,22 +155,18 @@ class ActionAnswer(Action):
 
         if intent == FOLLOWUP_DEVICE:
             goal = slot(knowledge, tracker, LAST_GOAL) or DEFAULT_GOAL
-            return self._answer_goal(
-                dispatcher, knowledge, goal, platform, device, bool(said_platforms)
-            )
+            return self._answer_goal(dispatcher, knowledge, goal, platform, device, bool(said_platforms))
 
         if knowledge.is_routed(intent):
-            return self._answer_goal(
-                dispatcher, knowledge, intent, platform, device, bool(said_platforms)
-            )
+            return self._answer_goal(dispatcher, knowledge, intent, platform, device, bool(said_platforms))
 
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
             close = self._close_topics(knowledge, tracker)
             if close:  # unsure between two topics: ask which one, rather than guess or give up
                 dispatcher.utter_message(
                     text=knowledge.presentation["confirm_topic"],
-                    buttons=topic_buttons(knowledge, close) + [
-                        {"title": knowledge.presentation["confirm_none"], "payload": "/out_of_scope"}],
+                    buttons=topic_buttons(knowledge, close)
+                    + [{"title": knowledge.presentation["confirm_none"], "payload": "/out_of_scope"}],
                 )
                 return []
             self._refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
@@ -214,8 +208,11 @@ class ActionAnswer(Action):
             + topic_buttons(knowledge, topic.get("related", []))
             + [sources_button(knowledge, topic_id, stated)],
         )
-        events = [SlotSet("platform", topic["platform"]), SlotSet("pending_goal", None),
-                  SlotSet(LAST_TOPIC, topic_id)]
+        events = [
+            SlotSet("platform", topic["platform"]),
+            SlotSet("pending_goal", None),
+            SlotSet(LAST_TOPIC, topic_id),
+        ]
         goal = goal or knowledge.goal_of(topic_id)
         if goal:
             events.append(SlotSet("last_goal", goal))
@@ -225,8 +222,11 @@ class ActionAnswer(Action):
     def _close_topics(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
         """The two topics the classifier found most likely when it was too unsure to answer,
         when both are likely enough to offer and no refusal ranks above them."""
-        ranking = [r for r in tracker.latest_message.get("intent_ranking") or []
-                   if isinstance(r, dict) and r.get("name") != NLU_FALLBACK]
+        ranking = [
+            r
+            for r in tracker.latest_message.get("intent_ranking") or []
+            if isinstance(r, dict) and r.get("name") != NLU_FALLBACK
+        ]
         close: List[Text] = []
         for candidate in ranking[:CONFIRM_CANDIDATES]:
             name, confidence = candidate.get("name"), candidate.get("confidence") or 0
@@ -252,7 +252,7 @@ class ActionAnswer(Action):
         platform: Text,
         device: Optional[Text],
     ) -> List[Dict[Text, Any]]:
-        """"那学信网呢": the last question again, for `platform`."""
+        """ "那学信网呢": the last question again, for `platform`."""
         if knowledge.is_routed(asked):
             return self._answer_goal(dispatcher, knowledge, asked, platform, device, True)
         same = knowledge.same_question_on(asked, platform)

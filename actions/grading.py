@@ -136,7 +136,7 @@ class Grader:
             # ("微信授权" names 微信 and 授权).
             words = {first[i:j] for i in range(len(first)) for j in range(i + 2, len(first) + 1)}
             run = first
-            for token in tokens[start + 1:]:
+            for token in tokens[start + 1 :]:
                 run += token
                 if len(run) > longest:
                     break
@@ -200,9 +200,11 @@ class Grader:
             missed += [p.text for p in security if id(p) not in done]
         for belief in stated:
             info = self.knowledge.misconceptions[belief]
-            missed.append(self.messages["stated_belief"].format(
-                belief=info["belief"], cap=self.config["stated_belief_cap"],
-                correction=info["correction"]))
+            missed.append(
+                self.messages["stated_belief"].format(
+                    belief=info["belief"], cap=self.config["stated_belief_cap"], correction=info["correction"]
+                )
+            )
 
         total = sum(weights[p] for p in parts)
         score = round(100 * sum(weights[p] * share for p, share in parts.items()) / total)

@@ -51,9 +51,7 @@ class Knowledge:
         self.citation: Text = files["sources"]["citation"]
         self.platforms: Dict[Text, Dict[Text, Any]] = files["platforms"]["platforms"]
         self.procedures: Dict[Text, Dict[Text, Any]] = files["procedures"]["procedures"]
-        self.misconceptions: Dict[Text, Dict[Text, Any]] = files["misconceptions"][
-            "misconceptions"
-        ]
+        self.misconceptions: Dict[Text, Dict[Text, Any]] = files["misconceptions"]["misconceptions"]
         self.recognition: Dict[Text, Any] = files["misconceptions"]["recognition"]
         self.walkthroughs: Dict[Text, Any] = files["walkthroughs"]
         self.topics: Dict[Text, Dict[Text, Any]] = files["topics"]["topics"]
@@ -71,9 +69,7 @@ class Knowledge:
         """True for generic intents whose topic depends on platform and device."""
         return intent in self.routes
 
-    def route(
-        self, goal: Text, platform: Text, device: Optional[Text]
-    ) -> Optional[Text]:
+    def route(self, goal: Text, platform: Text, device: Optional[Text]) -> Optional[Text]:
         """The topic answering `goal` on `platform`, or None when the documents do not cover it."""
         by_device = self.routes.get(goal, {}).get(platform)
         if not by_device:
@@ -115,9 +111,11 @@ class Knowledge:
         if words and not any(word in text for word in words):
             return False
         other = rules["other_objects"]
-        return not (intent in other["goals"]
-                    and any(word in text for word in other["words"])
-                    and not any(word in text for word in other["unless"]))
+        return not (
+            intent in other["goals"]
+            and any(word in text for word in other["words"])
+            and not any(word in text for word in other["unless"])
+        )
 
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.topics.items() if t["platform"] == platform]
@@ -156,8 +154,11 @@ class Knowledge:
             for step in self.step_places(topic["procedure"]):
                 places += [p for p in [(*step, "do"), (*step, "see")] if p in self.texts]
         places += [("topics", topic_id, "warnings", i) for i in range(len(topic.get("warnings", [])))]
-        places += [("misconceptions", m, "correction") for m in topic.get("warn_misconceptions", [])
-                   if m not in stated]
+        places += [
+            ("misconceptions", m, "correction")
+            for m in topic.get("warn_misconceptions", [])
+            if m not in stated
+        ]
         return [self.texts[p] for p in places]
 
     def quotes_of(self, topic_id: Text, stated: Sequence[Text] = ()) -> List[Tuple[Text, Text]]:
@@ -190,8 +191,7 @@ def knowledge_dir() -> Path:
 def load_knowledge(directory: Optional[Text] = None) -> Knowledge:
     folder = Path(directory) if directory else knowledge_dir()
     files = {
-        path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
-        for path in sorted(folder.glob("*.yml"))
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yml"))
     }
     return Knowledge(files)
 

@@ -102,8 +102,8 @@ class Recogniser:
             is_gap = alignment[i] % 2 == 1  # patterns alternate word, gap, word, ...
             if not is_gap or not self._is_negation(token.text):
                 continue
-            later_words = {w for c in sequence[alignment[i] // 2 + 1:] for w in self.words[c]}
-            for following in span[i + 1:]:
+            later_words = {w for c in sequence[alignment[i] // 2 + 1 :] for w in self.words[c]}
+            for following in span[i + 1 :]:
                 if following.is_punct:
                     break
                 if following.lower_ in later_words:

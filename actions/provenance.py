@@ -31,10 +31,29 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
 
 TEXT_KEYS = ("text", "quote", "source", "guidance")
-TOPIC_KEYS = {"title", "platform", "procedure", "answer", "misconception", "points", "warnings",
-              "warn_misconceptions", "related", "mentions", "source"}
-PROCEDURE_KEYS = {"title", "platform", "source", "misconception", "steps", "check",
-                  "next_walkthroughs", "next_topics"}
+TOPIC_KEYS = {
+    "title",
+    "platform",
+    "procedure",
+    "answer",
+    "misconception",
+    "points",
+    "warnings",
+    "warn_misconceptions",
+    "related",
+    "mentions",
+    "source",
+}
+PROCEDURE_KEYS = {
+    "title",
+    "platform",
+    "source",
+    "misconception",
+    "steps",
+    "check",
+    "next_walkthroughs",
+    "next_topics",
+}
 STEP_KEYS = {"do", "quote", "source", "guidance", "see", "hint", "keywords"}
 MISCONCEPTION_KEYS = {"belief", "correction", "source", "topic", "patterns"}
 SCENARIO_KEYS = {"topic", "misconception", "student", "security", "procedure", "points"}
@@ -84,13 +103,24 @@ class _Reader:
             self.fail(file, place, f"unknown key `{unknown[0]}` (allowed: {', '.join(sorted(allowed))})")
         return raw
 
-    def text(self, file: Text, place: Place, raw: Any, source: Optional[Text],
-             text_key: Text = "text", extra: Iterable[Text] = ()) -> Text:
+    def text(
+        self,
+        file: Text,
+        place: Place,
+        raw: Any,
+        source: Optional[Text],
+        text_key: Text = "text",
+        extra: Iterable[Text] = (),
+    ) -> Text:
         """The plain text of a text item, its provenance recorded under `place`."""
         if not isinstance(raw, dict):
-            self.fail(file, place, "a text the bot states must be a mapping {text: …, quote: …} "
-                                   "(or {text: …, guidance: true} for the bot's own guidance), "
-                                   f"found {type(raw).__name__} {str(raw)[:30]!r}")
+            self.fail(
+                file,
+                place,
+                "a text the bot states must be a mapping {text: …, quote: …} "
+                "(or {text: …, guidance: true} for the bot's own guidance), "
+                f"found {type(raw).__name__} {str(raw)[:30]!r}",
+            )
         allowed = {text_key, *TEXT_KEYS[1:], *extra}
         self.keys(file, place, raw, allowed)
         text = raw.get(text_key)
@@ -104,16 +134,21 @@ class _Reader:
             self.found[place] = Provenance(file, _key(place), text.strip(), guidance=True)
             return text.strip()
         if "quote" not in raw:
-            self.fail(file, place, "missing `quote` (the words of the document the text rests on), "
-                                   "or `guidance: true` for the bot's own guidance")
+            self.fail(
+                file,
+                place,
+                "missing `quote` (the words of the document the text rests on), "
+                "or `guidance: true` for the bot's own guidance",
+            )
         quotes = raw["quote"] if isinstance(raw["quote"], list) else [raw["quote"]]
         if not quotes or not all(isinstance(q, str) and q.strip() for q in quotes):
             self.fail(file, place, "`quote` must be a non-empty text or a list of them")
         source = raw.get("source", source)
         if source not in self.sources:
             self.fail(file, place, f"unknown or missing `source` {source!r}")
-        self.found[place] = Provenance(file, _key(place), text.strip(), source,
-                                       tuple(q.strip() for q in quotes))
+        self.found[place] = Provenance(
+            file, _key(place), text.strip(), source, tuple(q.strip() for q in quotes)
+        )
         return text.strip()
 
     def texts(self, file: Text, place: Place, raw: Any, source: Optional[Text]) -> List[Text]:
@@ -142,8 +177,16 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
                 continue
             step_place = (*place, "steps", i)
             reader.keys("procedures.yml", step_place, step, STEP_KEYS)
-            plain = {"do": reader.text("procedures.yml", (*step_place, "do"), step, source,
-                                       text_key="do", extra=("see", "hint", "keywords"))}
+            plain = {
+                "do": reader.text(
+                    "procedures.yml",
+                    (*step_place, "do"),
+                    step,
+                    source,
+                    text_key="do",
+                    extra=("see", "hint", "keywords"),
+                )
+            }
             for part in ("see", "hint"):
                 if part in step:
                     plain[part] = reader.text("procedures.yml", (*step_place, part), step[part], source)
@@ -158,7 +201,9 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
         place = ("misconceptions", mid)
         reader.keys("misconceptions.yml", place, belief, MISCONCEPTION_KEYS)
         for part in ("belief", "correction"):
-            belief[part] = reader.text("misconceptions.yml", (*place, part), belief[part], belief.get("source"))
+            belief[part] = reader.text(
+                "misconceptions.yml", (*place, part), belief[part], belief.get("source")
+            )
 
     for tid, topic in files["topics"]["topics"].items():
         place = ("topics", tid)
@@ -188,7 +233,7 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
 # ---- comparing a text with its quotes ----
 
 _QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "."})
-_UNITS = ("个工作日|个常用设备|小时|分钟|工作日|个|天|处|年|条|步|台|名|周|月|种|次|倍|阶|%")
+_UNITS = "个工作日|个常用设备|小时|分钟|工作日|个|天|处|年|条|步|台|名|周|月|种|次|倍|阶|%"
 # A number with its unit ("72小时", "至少2处" -> "2处", "第47条" -> "47条"); Chinese numerals only
 # with a unit ("三阶", "两小时"), and never 一 (一人一号, 这一台 are no counts).
 _NUMBER = re.compile(rf"\d+(?:\.\d+)?(?:{_UNITS})?|[二两三四五六七八九十百千]+(?:{_UNITS})")
@@ -216,7 +261,7 @@ def claims(text: Text) -> List[Text]:
     bare = plain.replace('"', "")
     for m in re.finditer("→", bare):
         before = re.findall(r"[\w]+$", bare[: m.start()])
-        after = re.findall(r"^[\w]+", bare[m.end():])
+        after = re.findall(r"^[\w]+", bare[m.end() :])
         if before and after:
             found.append(f"{before[0][-3:]}→{after[0][:3]}")
     return list(dict.fromkeys(found))
@@ -248,8 +293,11 @@ def missing_from(text: Text, words: Iterable[Text]) -> List[Text]:
     """The words (a → path compared without its quote marks) that `text` does not contain."""
     plain = normalise(text)
     bare = plain.replace('"', "")
-    return [w for w in words
-            if (normalise(w).replace('"', "") not in bare if "→" in w else normalise(w) not in plain)]
+    return [
+        w
+        for w in words
+        if (normalise(w).replace('"', "") not in bare if "→" in w else normalise(w) not in plain)
+    ]
 
 
 def fact_words(fact: Dict[Text, Any]) -> List[Text]:

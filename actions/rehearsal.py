@@ -76,8 +76,11 @@ def is_staff(tracker: Tracker) -> bool:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             metadata = event.get("metadata") or {}
-            return (event.get("input_channel") in STAFF_CHANNELS
-                    and isinstance(metadata, dict) and metadata.get(STAFF_METADATA_KEY) is True)
+            return (
+                event.get("input_channel") in STAFF_CHANNELS
+                and isinstance(metadata, dict)
+                and metadata.get(STAFF_METADATA_KEY) is True
+            )
     return False
 
 
@@ -91,8 +94,12 @@ class ValidateRehearsalForm(FormValidationAction):
         """Runs for every message the form takes, its start included: not from staff, the form
         ends before anything is graded or recorded (action_rehearsal_end says why)."""
         if not is_staff(tracker):
-            return [SlotSet(REQUESTED_SLOT, None), SlotSet(STATE_SLOT, None),
-                    SlotSet(TRAINEE_SLOT, None), SlotSet(ANSWER_SLOT, None)]
+            return [
+                SlotSet(REQUESTED_SLOT, None),
+                SlotSet(STATE_SLOT, None),
+                SlotSet(TRAINEE_SLOT, None),
+                SlotSet(ANSWER_SLOT, None),
+            ]
         return await super().run(dispatcher, tracker, domain)
 
     # ---- the slots are filled from the text of the message that answers them ----
@@ -142,8 +149,7 @@ class ValidateRehearsalForm(FormValidationAction):
         scenario_id = state["scenarios"][state["index"]]
         topic = knowledge.rehearsal["scenarios"][scenario_id]["topic"]
         grade = load_grader().grade(scenario_id, value or "")
-        rehearsal_db.record(state["trainee"], state["session"], scenario_id, topic,
-                            grade.score, grade.missed)
+        rehearsal_db.record(state["trainee"], state["session"], scenario_id, topic, grade.score, grade.missed)
         dispatcher.utter_message(text=feedback(knowledge, scenario_id, grade))
         state = {
             **state,
@@ -187,7 +193,9 @@ class ActionAskRehearsalTrainee(Action):
     def name(self) -> Text:
         return "action_ask_rehearsal_trainee"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         load_grader()  # jieba's dictionary, before the first answer comes
         dispatcher.utter_message(text=load_knowledge().rehearsal["messages"]["ask_trainee"])
         return []
@@ -199,12 +207,17 @@ class ActionAskRehearsalAnswer(Action):
     def name(self) -> Text:
         return "action_ask_rehearsal_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         config = load_knowledge().rehearsal
         state = tracker.get_slot(STATE_SLOT)
         scenario = config["scenarios"][state["scenarios"][state["index"]]]
-        dispatcher.utter_message(text=config["messages"]["scenario"].format(
-            number=state["index"] + 1, total=len(state["scenarios"]), student=scenario["student"]))
+        dispatcher.utter_message(
+            text=config["messages"]["scenario"].format(
+                number=state["index"] + 1, total=len(state["scenarios"]), student=scenario["student"]
+            )
+        )
         return []
 
 
@@ -215,7 +228,9 @@ class ActionRehearsalEnd(Action):
     def name(self) -> Text:
         return "action_rehearsal_end"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
         knowledge = load_knowledge()
         messages = knowledge.rehearsal["messages"]
         if not is_staff(tracker):
@@ -236,8 +251,11 @@ def summary(knowledge: Knowledge, state: Optional[Dict[Text, Any]]) -> Text:
     results = (state or {}).get("results", [])
     if not results:
         return "\n".join([messages["summary_none"], messages["again"]])
-    lines = [messages["summary"].format(
-        trainee=state["trainee"], count=len(results), average=round(mean(r["score"] for r in results)))]
+    lines = [
+        messages["summary"].format(
+            trainee=state["trainee"], count=len(results), average=round(mean(r["score"] for r in results))
+        )
+    ]
     for number, result in enumerate(results, start=1):
         title = knowledge.topics[result["topic"]]["title"]
         lines.append(messages["summary_item"].format(number=number, topic=title, score=result["score"]))

@@ -42,14 +42,26 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def record(
-    trainee: Text, session: Text, scenario: Text, topic: Text, score: int,
-    missed: Sequence[Text], path: Optional[Path] = None,
+    trainee: Text,
+    session: Text,
+    scenario: Text,
+    topic: Text,
+    score: int,
+    missed: Sequence[Text],
+    path: Optional[Path] = None,
 ) -> None:
     with _connect(path or db_path()) as connection:
         connection.execute(
             f"INSERT INTO rehearsal_results ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (trainee, session, scenario, topic, int(score), json.dumps(list(missed), ensure_ascii=False),
-             datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            (
+                trainee,
+                session,
+                scenario,
+                topic,
+                int(score),
+                json.dumps(list(missed), ensure_ascii=False),
+                datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ),
         )
     connection.close()
 

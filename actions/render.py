@@ -51,9 +51,7 @@ def topic_source(knowledge: Knowledge, topic: Dict[Text, Any]) -> Text:
     return f"{topic['platform']}_doc"
 
 
-def render_answer(
-    knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()
-) -> Text:
+def render_answer(knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()) -> Text:
     """A topic's answer. Beliefs the user `stated` come first, as "⚠️ 常见误区" corrections;
     the topic's own corrections are otherwise given plainly, without lecturing."""
     layout = knowledge.presentation
@@ -89,8 +87,7 @@ def payload_for(knowledge: Knowledge, topic_id: Text) -> Text:
 
 def topic_buttons(knowledge: Knowledge, topic_ids: List[Text]) -> List[Dict[Text, Text]]:
     return [
-        {"title": knowledge.topics[tid]["title"], "payload": payload_for(knowledge, tid)}
-        for tid in topic_ids
+        {"title": knowledge.topics[tid]["title"], "payload": payload_for(knowledge, tid)} for tid in topic_ids
     ]
 
 
@@ -135,17 +132,15 @@ def sources_payload(knowledge: Knowledge, topic_id: Text, stated: Sequence[Text]
     return f"/{SOURCES_INTENT}{json.dumps(entities, ensure_ascii=False)}"
 
 
-def sources_button(
-    knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()
-) -> Dict[Text, Text]:
+def sources_button(knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()) -> Dict[Text, Text]:
     """The "查看原文" button under a topic's answer."""
-    return {"title": knowledge.presentation["sources_button"],
-            "payload": sources_payload(knowledge, topic_id, stated)}
+    return {
+        "title": knowledge.presentation["sources_button"],
+        "payload": sources_payload(knowledge, topic_id, stated),
+    }
 
 
-def render_sources(
-    knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()
-) -> Optional[Text]:
+def render_sources(knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()) -> Optional[Text]:
     """The sentences of the documents a topic's answer rests on, verbatim and in the order the
     answer says them, grouped by document with its title and date; None when there are none."""
     layout = knowledge.presentation

@@ -26,7 +26,8 @@ def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
     """The values of `entity` in the latest message that are text (never a dict or a list), in
     the order the message names them."""
     found = [
-        e for e in tracker.latest_message.get("entities", [])
+        e
+        for e in tracker.latest_message.get("entities", [])
         if e.get("entity") == entity and isinstance(e.get("value"), str)
     ]
     found.sort(key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0)

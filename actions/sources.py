@@ -34,9 +34,11 @@ def asked_topic(knowledge: Knowledge, tracker: Tracker) -> Tuple[Optional[Text],
         topic_id = known(named[0], knowledge.topics)
         if topic_id is None:
             return None, []
-        stated = [m for m in entity_values(tracker, SOURCES_MISCONCEPTION)
-                  if m in knowledge.misconceptions
-                  and knowledge.misconceptions[m]["topic"] == topic_id][:1]
+        stated = [
+            m
+            for m in entity_values(tracker, SOURCES_MISCONCEPTION)
+            if m in knowledge.misconceptions and knowledge.misconceptions[m]["topic"] == topic_id
+        ][:1]
         return topic_id, stated
     topic_id = slot(knowledge, tracker, LAST_TOPIC)
     # A topic found not covered for another platform ("学信网能不能…" about an 智慧职教 topic) is
@@ -64,8 +66,9 @@ class ActionShowSources(Action):
         if text:
             dispatcher.utter_message(text=text)
         else:
-            dispatcher.utter_message(text=knowledge.presentation["sources_unknown"],
-                                     buttons=[capabilities_button(knowledge)])
+            dispatcher.utter_message(
+                text=knowledge.presentation["sources_unknown"], buttons=[capabilities_button(knowledge)]
+            )
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         if walkthrough.active:  # tapped under an answer given during a walkthrough: go on with it
             return resets + walkthrough.resume()

@@ -59,9 +59,7 @@ def said_answers(knowledge: Knowledge, tracker: Tracker) -> Dict[Text, Text]:
 class Walkthrough:
     """One user's walkthrough: reads the state slot, says what comes next, returns the events."""
 
-    def __init__(
-        self, knowledge: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher
-    ) -> None:
+    def __init__(self, knowledge: Knowledge, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
         self.knowledge = knowledge
         self.config = knowledge.walkthroughs
         self.messages = knowledge.walkthroughs["messages"]
@@ -168,9 +166,7 @@ class Walkthrough:
     def _not_covered(self, platform: Text) -> List[Dict[Text, Any]]:
         info = self.knowledge.platforms[platform]
         self.dispatcher.utter_message(
-            text=self.messages["not_covered"].format(
-                platform_name=info["name"], platform_help=info["help"]
-            ),
+            text=self.messages["not_covered"].format(platform_name=info["name"], platform_help=info["help"]),
             buttons=topic_buttons(self.knowledge, info["menu"]),
         )
         return [SlotSet(STATE_SLOT, None), SlotSet("platform", platform)]
@@ -215,25 +211,23 @@ class Walkthrough:
             text = self.messages["hint"].format(hint=step["hint"])
         else:
             platform = self.knowledge.procedures[self.state["procedure"]]["platform"]
-            text = self.messages["no_hint"].format(
-                platform_help=self.knowledge.platforms[platform]["help"]
-            )
+            text = self.messages["no_hint"].format(platform_help=self.knowledge.platforms[platform]["help"])
         self.dispatcher.utter_message(text=text, buttons=self._step_buttons(self.state["step"]))
         return []
 
     def _finish(self) -> List[Dict[Text, Any]]:
         procedure = self.knowledge.procedures[self.state["procedure"]]
         self.dispatcher.utter_message(
-            text="\n".join([
-                self.messages["done"].format(title=procedure["title"], check=procedure["check"]),
-                citation(self.knowledge, procedure["source"]),
-            ])
+            text="\n".join(
+                [
+                    self.messages["done"].format(title=procedure["title"], check=procedure["check"]),
+                    citation(self.knowledge, procedure["source"]),
+                ]
+            )
         )
         offers = [
             {
-                "title": self.messages["start_button"].format(
-                    title=self.knowledge.procedures[p]["title"]
-                ),
+                "title": self.messages["start_button"].format(title=self.knowledge.procedures[p]["title"]),
                 "payload": walkthrough_payload(self.knowledge, p),
             }
             for p in procedure.get("next_walkthroughs", [])

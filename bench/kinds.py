@@ -22,9 +22,16 @@ SETS = ROOT / "tests" / "understanding"
 OUT_OF_SCOPE, CHEATING, ASK_PLATFORM = "out_of_scope", "request_cheating", "ask_platform"
 REFUSALS = {OUT_OF_SCOPE, CHEATING}
 KIND_NAMES = {
-    "a": "back-story", "b": "voice-input errors", "c": "pinyin, English, abbreviations",
-    "d": "emoji, slang, run-on", "e": "numbers asked indirectly", "f": "teachers and staff",
-    "g": "two questions", "h": "conversation turns", "i": "near misses", "j": "not questions",
+    "a": "back-story",
+    "b": "voice-input errors",
+    "c": "pinyin, English, abbreviations",
+    "d": "emoji, slang, run-on",
+    "e": "numbers asked indirectly",
+    "f": "teachers and staff",
+    "g": "two questions",
+    "h": "conversation turns",
+    "i": "near misses",
+    "j": "not questions",
 }
 ANSWERABLE_KINDS = "abcdefgh"
 REFUSAL_KINDS = "ij"
@@ -47,19 +54,28 @@ class ReplyReader:
 
         knowledge = load_knowledge()
         layout = knowledge.presentation
-        self.topic_lines = {
-            topic: self._lines(render_answer(knowledge, topic)) for topic in knowledge.topics
-        }
-        self.refusals = [template_pattern(layout[key]) for key in
-                         ("out_of_scope", "not_understood", "other_platform",
-                          "other_platform_unnamed", "not_covered") if key in layout]
+        self.topic_lines = {topic: self._lines(render_answer(knowledge, topic)) for topic in knowledge.topics}
+        self.refusals = [
+            template_pattern(layout[key])
+            for key in (
+                "out_of_scope",
+                "not_understood",
+                "other_platform",
+                "other_platform_unnamed",
+                "not_covered",
+            )
+            if key in layout
+        ]
         domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
         self.cheating = domain["responses"]["utter_request_cheating"][0]["text"].strip()
         self.ask_platform = layout["ask_platform"].strip()
         self.offer_of_more = (layout.get("other_questions") or "\0").strip()
         # Not answers: the warning about personal data, the offer of a message's other questions.
-        self.skipped = {layout[key].strip() for key in ("personal_data_warning", "other_questions")
-                        if isinstance(layout.get(key), str)}
+        self.skipped = {
+            layout[key].strip()
+            for key in ("personal_data_warning", "other_questions")
+            if isinstance(layout.get(key), str)
+        }
 
     @staticmethod
     def _lines(text: str) -> set:
@@ -87,9 +103,7 @@ class ReplyReader:
         if text.startswith(self.ask_platform):
             return ASK_PLATFORM
         lines = self._lines(text)
-        similarity = {
-            topic: len(lines & own) / len(lines | own) for topic, own in self.topic_lines.items()
-        }
+        similarity = {topic: len(lines & own) / len(lines | own) for topic, own in self.topic_lines.items()}
         best = max(similarity, key=similarity.get)
         if similarity[best] >= MIN_TOPIC_SIMILARITY:
             return best
@@ -122,7 +136,8 @@ class Outcome:
         """A topic's answer where only a refusal was right."""
         return self.expected in REFUSALS and any(
             label not in REFUSALS and not label.startswith("other") and label != ASK_PLATFORM
-            for label in self.got)
+            for label in self.got
+        )
 
 
 def send(webhook: str, sender: str, text: str) -> List[Dict[str, Any]]:
@@ -143,15 +158,31 @@ def run_set(webhook: str, path: Path, reader: Optional[ReplyReader] = None) -> L
     outcomes = []
     for item in data.get("messages") or []:
         reply = send(webhook, f"kinds-{uuid.uuid4().hex}", item["text"])
-        outcomes.append(Outcome(item["kind"], item["text"], item["expected"], reader.labels(reply),
-                                accepted_labels(item), item.get("second"),
-                                offered_more=reader.offers_more(reply)))
+        outcomes.append(
+            Outcome(
+                item["kind"],
+                item["text"],
+                item["expected"],
+                reader.labels(reply),
+                accepted_labels(item),
+                item.get("second"),
+                offered_more=reader.offers_more(reply),
+            )
+        )
     for conversation in data.get("conversations") or []:
         sender, context = f"kinds-{uuid.uuid4().hex}", []
         for turn in conversation["turns"]:
             got = reader.labels(send(webhook, sender, turn["text"]))
-            outcomes.append(Outcome(conversation["kind"], turn["text"], turn["expected"], got,
-                                    accepted_labels(turn), context=list(context)))
+            outcomes.append(
+                Outcome(
+                    conversation["kind"],
+                    turn["text"],
+                    turn["expected"],
+                    got,
+                    accepted_labels(turn),
+                    context=list(context),
+                )
+            )
             context.append(turn["text"])
     return outcomes
 
@@ -170,8 +201,9 @@ def summary(outcomes: List[Outcome]) -> Dict[str, Any]:
     refusing = [o for o in outcomes if o.kind in REFUSAL_KINDS]
     seconds = [o for o in outcomes if o.second]
     return {
-        "per_kind": {kind: (share(items, lambda o: o.right), len(items))
-                     for kind, items in sorted(by_kind.items())},
+        "per_kind": {
+            kind: (share(items, lambda o: o.right), len(items)) for kind, items in sorted(by_kind.items())
+        },
         "right_a_to_h": share(answerable, lambda o: o.right),
         "right_i_j": share(refusing, lambda o: o.right),
         "confident_wrong_i_j": share(refusing, lambda o: o.confidently_wrong),
@@ -206,16 +238,19 @@ def summary_table(summaries: Dict[str, Dict[str, Any]]) -> str:
             right, count = summaries[name]["per_kind"].get(kind, (float("nan"), 0))
             cells.append(f"{right:.0%} of {count}")
         rows.append(f"| {kind}. {title} | " + " | ".join(cells) + " |")
-    for key, title in (("right_a_to_h", "right, kinds a–h"),
-                       ("confident_wrong_i_j", "confident wrong answers, kinds i–j"),
-                       ("second_answered_or_offered",
-                        "second question answered or offered as a button (kind g)")):
-        rows.append(f"| **{title}** | " + " | ".join(
-            f"**{summaries[name][key]:.1%}**" for name in names) + " |")
+    for key, title in (
+        ("right_a_to_h", "right, kinds a–h"),
+        ("confident_wrong_i_j", "confident wrong answers, kinds i–j"),
+        ("second_answered_or_offered", "second question answered or offered as a button (kind g)"),
+    ):
+        rows.append(
+            f"| **{title}** | " + " | ".join(f"**{summaries[name][key]:.1%}**" for name in names) + " |"
+        )
     return "\n".join(rows)
 
 
 # ---- the baselines: an intent classifier alone, each message on its own ----
+
 
 def single_messages(path: Path) -> List[Dict[str, Any]]:
     """Every message of a half, a conversation's turns each on its own (a classifier alone has no
@@ -243,12 +278,20 @@ def label_of_intent(knowledge: Any, intent: str, entities: Sequence[Dict[str, An
     return "other: " + intent
 
 
-def outcomes_of_intents(items: Sequence[Dict[str, Any]], intents: Sequence[str],
-                        entities: Sequence[Sequence[Dict[str, Any]]]) -> List[Outcome]:
+def outcomes_of_intents(
+    items: Sequence[Dict[str, Any]], intents: Sequence[str], entities: Sequence[Sequence[Dict[str, Any]]]
+) -> List[Outcome]:
     from actions.knowledge import load_knowledge
 
     knowledge = load_knowledge()
-    return [Outcome(item["kind"], item["text"], item["expected"],
-                    [label_of_intent(knowledge, intent, found)], accepted_labels(item),
-                    item.get("second"))
-            for item, intent, found in zip(items, intents, entities)]
+    return [
+        Outcome(
+            item["kind"],
+            item["text"],
+            item["expected"],
+            [label_of_intent(knowledge, intent, found)],
+            accepted_labels(item),
+            item.get("second"),
+        )
+        for item, intent, found in zip(items, intents, entities)
+    ]

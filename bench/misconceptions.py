@@ -18,8 +18,7 @@ def evaluate(model: Path) -> Dict[str, Any]:
     from actions.misconceptions import load_recogniser
 
     beliefs = yaml.safe_load(UNSEEN.read_text(encoding="utf-8"))["beliefs"]
-    cases = [(b, kind, s) for b, kinds in beliefs.items() for kind in ("states", "asks")
-             for s in kinds[kind]]
+    cases = [(b, kind, s) for b, kinds in beliefs.items() for kind in ("states", "asks") for s in kinds[kind]]
     parses = parse_with_model(model, [s for _, _, s in cases])
     recogniser = load_recogniser()
     hits = {"states": 0, "asks": 0}

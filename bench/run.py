@@ -57,8 +57,14 @@ def load_questions(count: int):
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB, Python {platform.python_version()}, {platform.platform()}"
 
@@ -67,8 +73,9 @@ def plot_confusion(gold, predicted, path: Path) -> None:
     labels = sorted(set(gold))
     predicted = [understanding.as_refusal(p) for p in predicted]
     fig, ax = plt.subplots(figsize=(14, 14))
-    ConfusionMatrixDisplay.from_predictions(gold, predicted, labels=labels, ax=ax,
-                                            xticks_rotation="vertical", colorbar=False)
+    ConfusionMatrixDisplay.from_predictions(
+        gold, predicted, labels=labels, ax=ax, xticks_rotation="vertical", colorbar=False
+    )
     ax.set_title("Held-out set: this bot (out_of_scope includes nlu_fallback)")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -77,8 +84,7 @@ def plot_confusion(gold, predicted, path: Path) -> None:
 
 def plot_latency(loads, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.boxplot([r.latencies_ms for r in loads], labels=[str(r.concurrency) for r in loads],
-               showfliers=False)
+    ax.boxplot([r.latencies_ms for r in loads], labels=[str(r.concurrency) for r in loads], showfliers=False)
     ax.plot(range(1, len(loads) + 1), [r.percentile(99) for r in loads], "r^", label="p99")
     ax.set_xlabel("concurrent conversations")
     ax.set_ylabel("latency over REST (ms)")
@@ -93,8 +99,12 @@ def plot_accuracy(results, path: Path) -> None:
     metrics = ["accuracy", "macro_f1", "oos_f1", "answer_share"]
     width = 0.8 / len(results)
     for i, r in enumerate(results):
-        ax.bar([m + i * width for m in range(len(metrics))], [getattr(r, m) for m in metrics],
-               width, label=r.name)
+        ax.bar(
+            [m + i * width for m in range(len(metrics))],
+            [getattr(r, m) for m in metrics],
+            width,
+            label=r.name,
+        )
     ax.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))])
     ax.set_xticklabels(["intent accuracy", "macro F1", "out-of-scope F1", "right answer"])
     ax.set_ylim(0, 1)
@@ -144,44 +154,74 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
         "|---|---|---|---|---|---|---|",
     ]
     for r in u["results"]:
-        lines.append(f"| {r.name} | {r.accuracy:.1%} | {r.macro_f1:.3f} | {r.oos_precision:.1%} | "
-                     f"{r.oos_recall:.1%} | {r.oos_f1:.3f} | {r.answer_share:.1%} |")
+        lines.append(
+            f"| {r.name} | {r.accuracy:.1%} | {r.macro_f1:.3f} | {r.oos_precision:.1%} | "
+            f"{r.oos_recall:.1%} | {r.oos_f1:.3f} | {r.answer_share:.1%} |"
+        )
     if "cv" in measured:
         acc, f1 = measured["cv"]
-        lines += ["", f"5-fold cross-validation of this bot's pipeline on the training data: "
-                      f"accuracy {acc:.1%}, macro F1 {f1:.3f}."]
+        lines += [
+            "",
+            f"5-fold cross-validation of this bot's pipeline on the training data: "
+            f"accuracy {acc:.1%}, macro F1 {f1:.3f}.",
+        ]
     lines += ["", "Confusions of this bot (true → predicted, count):", ""]
     lines += [f"- {g} → {p}: {n}" for (g, p), n in u["mistakes"].most_common()]
     lines += kinds_section(measured["kinds"])
     m = measured["misconceptions"]
-    lines += ["", "## Misconception recognition (bench/data/misconceptions_unseen.yml)", "",
-              f"{m['stated']} sentences that state or act on one of the 11 false beliefs and "
-              f"{m['asked']} that only ask about them, by an author who saw neither the patterns "
-              "nor the other sentence sets; each goes through the trained NLU, then the spaCy "
-              f"recogniser. Recall {m['recall']:.1%}, false alarms {m['false alarm rate']:.1%}.", "",
-              "| belief | recognised |", "|---|---|"]
+    lines += [
+        "",
+        "## Misconception recognition (bench/data/misconceptions_unseen.yml)",
+        "",
+        f"{m['stated']} sentences that state or act on one of the 11 false beliefs and "
+        f"{m['asked']} that only ask about them, by an author who saw neither the patterns "
+        "nor the other sentence sets; each goes through the trained NLU, then the spaCy "
+        f"recogniser. Recall {m['recall']:.1%}, false alarms {m['false alarm rate']:.1%}.",
+        "",
+        "| belief | recognised |",
+        "|---|---|",
+    ]
     lines += [f"| {b} | {n}/{m['per belief total'][b]} |" for b, n in m["per belief"].items()]
-    lines += ["", "![accuracy](bench_accuracy.png)", "", "![confusion matrix](bench_confusion.png)", "",
-              "## Speed (REST, custom actions in the path, SQLite tracker store)", "",
-              "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "![accuracy](bench_accuracy.png)",
+        "",
+        "![confusion matrix](bench_confusion.png)",
+        "",
+        "## Speed (REST, custom actions in the path, SQLite tracker store)",
+        "",
+        "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in measured["loads"]:
-        lines.append(f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
-                     f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |")
+        lines.append(
+            f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
+            f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |"
+        )
     heaviest = measured["loads"][-1]
-    lines += ["", f"Answered messages of the heaviest load found in the SQLite tracker store afterwards: "
-              f"{measured['stored']}/{len(heaviest.answered)}.", "", "![latency](bench_latency.png)", ""]
+    lines += [
+        "",
+        f"Answered messages of the heaviest load found in the SQLite tracker store afterwards: "
+        f"{measured['stored']}/{len(heaviest.answered)}.",
+        "",
+        "![latency](bench_latency.png)",
+        "",
+    ]
     scaled = measured.get("scaled")
     if scaled:
         r = scaled["load"]
-        lines += ["## Speed, scaled out (harness/cluster.py: 2 Rasa replicas + 2 action servers behind "
-                  "nginx, PostgreSQL tracker store, Redis lock store, all on these 2 cores)", "",
-                  "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
-                  "|---|---|---|---|---|---|---|",
-                  f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
-                  f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |", "",
-                  f"Answered messages found in PostgreSQL afterwards: {scaled['stored']}/"
-                  f"{len(r.answered)}.", ""]
+        lines += [
+            "## Speed, scaled out (harness/cluster.py: 2 Rasa replicas + 2 action servers behind "
+            "nginx, PostgreSQL tracker store, Redis lock store, all on these 2 cores)",
+            "",
+            "| concurrent conversations | messages | failed | p50 ms | p95 ms | p99 ms | messages/s |",
+            "|---|---|---|---|---|---|---|",
+            f"| {r.concurrency} | {len(r.latencies_ms)} | {r.failures} | {r.percentile(50):.0f} | "
+            f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {r.messages_per_s:.1f} |",
+            "",
+            f"Answered messages found in PostgreSQL afterwards: {scaled['stored']}/{len(r.answered)}.",
+            "",
+        ]
     lines += ["## Footprint", ""]
     for name, value in measured["footprint"].items():
         lines.append(f"- {name}: {value}")
@@ -194,15 +234,19 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
 def kinds_section(measured_kinds: dict) -> list:
     """The held-out messages by kind: this bot over REST, the baselines message by message."""
     return [
-        "", "## Understanding as students write (tests/understanding/, by kind)", "",
+        "",
+        "## Understanding as students write (tests/understanding/, by kind)",
+        "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
         "sealed half (measured here only). This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
-        "Mistakes: tests/artifacts/understanding-*-mistakes.md.", "",
-        kinds.summary_table(measured_kinds), "",
+        "Mistakes: tests/artifacts/understanding-*-mistakes.md.",
+        "",
+        kinds.summary_table(measured_kinds),
+        "",
     ]
 
 
@@ -217,11 +261,13 @@ def kinds_of_baselines(model_parses: dict, stock_model) -> dict:
         entities = [parse["entities"] for parse in items["parses"]]
         tfidf = understanding.tfidf_predict(train_texts, train_intents, texts)
         results[f"TF-IDF retriever, {half}"] = kinds.summary(
-            kinds.outcomes_of_intents(items["items"], tfidf, entities))
+            kinds.outcomes_of_intents(items["items"], tfidf, entities)
+        )
         if stock_model:
             stock = [p["intent"]["name"] for p in understanding.parse_with_model(stock_model, texts)]
             results[f"Rasa stock pipeline, {half}"] = kinds.summary(
-                kinds.outcomes_of_intents(items["items"], stock, entities))
+                kinds.outcomes_of_intents(items["items"], stock, entities)
+            )
     return results
 
 
@@ -232,7 +278,8 @@ def kinds_of_this_bot(webhook: str, halves) -> dict:
     for half in halves:
         outcomes = kinds.run_set(webhook, kinds.SETS / f"{half}.yml")
         (ARTIFACTS / f"understanding-{half}-mistakes.md").write_text(
-            kinds.mistakes_markdown(f"Mistakes on the {half} half", outcomes), encoding="utf-8")
+            kinds.mistakes_markdown(f"Mistakes on the {half} half", outcomes), encoding="utf-8"
+        )
         results[f"this bot, {half}"] = kinds.summary(outcomes)
     return results
 
@@ -240,9 +287,10 @@ def kinds_of_this_bot(webhook: str, halves) -> dict:
 def scaled_load(questions) -> dict:
     """50 conversations × 20 messages through nginx to two replicas; then each answered message is
     looked up in the PostgreSQL tracker store."""
-    with tempfile.TemporaryDirectory() as tmp, running_cluster(
-        MODEL, env={"REHEARSAL_DB": str(Path(tmp) / "rehearsal.db")}
-    ) as cluster:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_cluster(MODEL, env={"REHEARSAL_DB": str(Path(tmp) / "rehearsal.db")}) as cluster,
+    ):
         load = speed.load_test(cluster.webhook, 50, questions)
         rows = cluster.postgres.query("select sender_id, data from events where type_name = 'user'")
     return {"load": load, "stored": stored_count(load, rows)}
@@ -268,8 +316,13 @@ def main() -> None:
         u = understanding.evaluate(MODEL, with_stock_baseline=not args.smoke, stock_dir=Path(tmp))
         if not args.smoke:
             items = {half: kinds.single_messages(kinds.SETS / f"{half}.yml") for half in halves}
-            parses = {half: {"items": found, "parses": understanding.parse_with_model(
-                MODEL, [item["text"] for item in found])} for half, found in items.items()}
+            parses = {
+                half: {
+                    "items": found,
+                    "parses": understanding.parse_with_model(MODEL, [item["text"] for item in found]),
+                }
+                for half, found in items.items()
+            }
             baselines = kinds_of_baselines(parses, Path(tmp) / "stock.tar.gz")
     measured["understanding"] = u
     measured["misconceptions"] = m = misconceptions.evaluate(MODEL)
@@ -310,7 +363,9 @@ def main() -> None:
     if not args.smoke:  # the smoke run measures the development half only
         sealed = measured["kinds"]["this bot, sealed"]
         measured["headline"]["right answers, kinds a–h (sealed half)"] = sealed["right_a_to_h"]
-        measured["headline"]["confident wrong answers, kinds i–j (sealed half)"] = sealed["confident_wrong_i_j"]
+        measured["headline"]["confident wrong answers, kinds i–j (sealed half)"] = sealed[
+            "confident_wrong_i_j"
+        ]
     if not args.smoke:  # the smoke run's light load says nothing about 50 conversations
         heaviest = measured["loads"][-1]
         measured["headline"]["p99 latency at 50 concurrent (ms)"] = heaviest.percentile(99)

@@ -32,7 +32,6 @@ class LoadResult:
     wall_s: float
     answered: List[Tuple[str, str]]  # (sender, message) of every message answered with 200
 
-
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -67,10 +66,12 @@ async def _load(webhook: str, concurrency: int, questions: Sequence[str]) -> Loa
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = time.perf_counter()
-        await asyncio.gather(*[
-            _conversation(session, webhook, questions, latencies, failures, answered)
-            for _ in range(concurrency)
-        ])
+        await asyncio.gather(
+            *[
+                _conversation(session, webhook, questions, latencies, failures, answered)
+                for _ in range(concurrency)
+            ]
+        )
         wall = time.perf_counter() - start
     return LoadResult(concurrency, latencies, len(failures), wall, answered)
 
@@ -82,8 +83,9 @@ def load_test(webhook: str, concurrency: int, questions: Sequence[str]) -> LoadR
 
 def first_answer_s(webhook: str, started: float) -> float:
     """Seconds from `started` until the bot has answered one real question."""
-    requests.post(webhook, json={"sender": "bench-cold", "message": "智慧职教怎么退出账号"},
-                  timeout=REQUEST_TIMEOUT_S).raise_for_status()
+    requests.post(
+        webhook, json={"sender": "bench-cold", "message": "智慧职教怎么退出账号"}, timeout=REQUEST_TIMEOUT_S
+    ).raise_for_status()
     return time.perf_counter() - started
 
 
@@ -107,9 +109,12 @@ def training_time_s() -> tuple:
         env = {**os.environ, "RASA_CACHE_DIRECTORY": str(Path(tmp) / "cache")}
         start = time.perf_counter()
         subprocess.run(
-            [str(Path(sys.executable).parent / "rasa"), "train", "--out", tmp,
-             "--fixed-model-name", "bench"],
-            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [str(Path(sys.executable).parent / "rasa"), "train", "--out", tmp, "--fixed-model-name", "bench"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         seconds = time.perf_counter() - start
         size = (Path(tmp) / "bench.tar.gz").stat().st_size / 1e6

@@ -93,9 +93,23 @@ def tfidf_predict(train_texts, train_intents, test_texts) -> List[str]:
 
 def train_nlu(config: Path, nlu: Path, out_dir: Path, name: str) -> Path:
     subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
-         "--nlu", str(nlu), "--out", str(out_dir), "--fixed-model-name", name],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(nlu),
+            "--out",
+            str(out_dir),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return out_dir / f"{name}.tar.gz"
 
@@ -159,8 +173,16 @@ class AnswerOracle:
         action = self.rule_actions.get(intent)
         if action != "action_answer":
             return str(action)
-        tracker = Tracker("bench", {}, {"intent": {"name": intent}, "entities": entities},
-                          [], False, None, {}, "action_listen")
+        tracker = Tracker(
+            "bench",
+            {},
+            {"intent": {"name": intent}, "entities": entities},
+            [],
+            False,
+            None,
+            {},
+            "action_listen",
+        )
         dispatcher = CollectingDispatcher()
         ActionAnswer().run(dispatcher, tracker, self.domain)
         text = "\n".join(m.get("text") or m.get("response") or "" for m in dispatcher.messages)
@@ -173,9 +195,7 @@ class AnswerOracle:
         return REFUSAL if text in refusals else text
 
     def share_right(self, gold: Sequence[str], predicted: Sequence[str], entities) -> float:
-        right = sum(
-            self.reply(g, e) == self.reply(p, e) for g, p, e in zip(gold, predicted, entities)
-        )
+        right = sum(self.reply(g, e) == self.reply(p, e) for g, p, e in zip(gold, predicted, entities))
         return right / len(gold)
 
 
@@ -191,19 +211,21 @@ def evaluate(model: Path, with_stock_baseline: bool, stock_dir: Path) -> Dict[st
     bot.answer_share = oracle.share_right(gold, bot.predictions, entities)
 
     training = load_examples(TRAINING).intent_examples
-    tfidf = score("TF-IDF char n-gram retriever", gold, tfidf_predict(
-        [m.get("text") for m in training], [m.get("intent") for m in training], texts))
+    tfidf = score(
+        "TF-IDF char n-gram retriever",
+        gold,
+        tfidf_predict([m.get("text") for m in training], [m.get("intent") for m in training], texts),
+    )
     tfidf.answer_share = oracle.share_right(gold, tfidf.predictions, entities)
     results = [bot, tfidf]
 
     if with_stock_baseline:
         stock_model = train_nlu(ROOT / "bench" / "stock_config.yml", TRAINING, stock_dir, "stock")
         stock_parses = parse_with_model(stock_model, texts)
-        stock = score("Rasa stock pipeline (rasa init + Jieba)", gold,
-                      [p["intent"]["name"] for p in stock_parses])
+        stock = score(
+            "Rasa stock pipeline (rasa init + Jieba)", gold, [p["intent"]["name"] for p in stock_parses]
+        )
         stock.answer_share = oracle.share_right(gold, stock.predictions, entities)
         results.append(stock)
-    mistakes = Counter(
-        (g, as_refusal(p)) for g, p in zip(gold, bot.predictions) if g != as_refusal(p)
-    )
+    mistakes = Counter((g, as_refusal(p)) for g, p in zip(gold, bot.predictions) if g != as_refusal(p))
     return {"results": results, "gold": gold, "mistakes": mistakes}

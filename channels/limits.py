@@ -93,8 +93,9 @@ class MessageGate:
 
     async def admit(self, channel: Text, sender: Text, message: Text) -> Verdict:
         limits = self.limits
-        if not await self.state.allow(f"{channel}:{sender}", limits.messages_per_window,
-                                      limits.window_seconds):
+        if not await self.state.allow(
+            f"{channel}:{sender}", limits.messages_per_window, limits.window_seconds
+        ):
             return Verdict(message, self._notice("too_many_messages"), too_many=True)
         message = CONTROL_CHARACTERS.sub("", message)
         message = user_text(message)  # slash commands: only the bot's own button payloads

@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 INTENT_PREFIX = "/"
 # Rasa's own pattern (YAMLStoryReader._regex_message_pattern): /intent@confidence{entities}rest.
-COMMAND = re.compile(r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>{.+})?(?P<rest>.*)$",
-                     re.DOTALL)
+COMMAND = re.compile(
+    r"^/(?P<intent>[^{@]+)(?P<confidence>@[0-9.]+)?(?P<entities>{.+})?(?P<rest>.*)$", re.DOTALL
+)
 
 Command = Tuple[Text, FrozenSet[Tuple[Text, Text]]]
 
@@ -51,9 +52,7 @@ def parse_command(payload: Text) -> Optional[Command]:
             entities = json.loads(match.group("entities"))
         except ValueError:
             return None
-        if not isinstance(entities, dict) or not all(
-            isinstance(value, str) for value in entities.values()
-        ):
+        if not isinstance(entities, dict) or not all(isinstance(value, str) for value in entities.values()):
             return None
     return match.group("intent"), frozenset(entities.items())
 

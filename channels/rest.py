@@ -39,12 +39,9 @@ class RestInput(RasaRestInput):
         self.limits = limits or Limits.from_environment()
         self.gate = MessageGate(self.limits)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
-        receive = next(route.handler for route in webhook._future_routes
-                       if route.uri == "/webhook")
+        receive = next(route.handler for route in webhook._future_routes if route.uri == "/webhook")
 
         # By the handler the request was routed to, not by its path: Sanic routes "/webhook/"
         # there too, and a path test let such requests past every check.
@@ -77,8 +74,9 @@ class RestInput(RasaRestInput):
         if not isinstance(sender, str) or not sender.strip():
             return error(400, "`sender` must be a non-empty string")
         if is_reserved(sender):
-            return error(400, "`sender` ids starting with "
-                              f"{' or '.join(RESERVED_PREFIXES)} belong to other channels")
+            return error(
+                400, f"`sender` ids starting with {' or '.join(RESERVED_PREFIXES)} belong to other channels"
+            )
         if not isinstance(message, str):
             return error(400, "`message` must be a string")
         problem = metadata_problem(data.get("metadata"), self.limits.max_metadata_bytes)
@@ -86,7 +84,8 @@ class RestInput(RasaRestInput):
             return error(400, problem)
         verdict = await self.gate.admit("rest", sender, message)
         if verdict.notice:
-            return response.json([{"recipient_id": sender, "text": verdict.notice}],
-                                 status=429 if verdict.too_many else 200)
+            return response.json(
+                [{"recipient_id": sender, "text": verdict.notice}], status=429 if verdict.too_many else 200
+            )
         request.parsed_json = {**data, "message": verdict.message}
         return None

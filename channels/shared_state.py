@@ -34,8 +34,7 @@ class MemoryState:
         while len(store) > REMEMBERED_KEYS:
             store.popitem(last=False)
 
-    async def allow(self, key: Text, count: int, seconds: float,
-                    now: Optional[float] = None) -> bool:
+    async def allow(self, key: Text, count: int, seconds: float, now: Optional[float] = None) -> bool:
         """True for at most `count` calls with this key in any `seconds`-long window."""
         now = time.monotonic() if now is None else now
         times = self.windows.get(key) or deque()
@@ -75,8 +74,7 @@ class RedisState(MemoryState):
 
         self.redis = redis.asyncio.Redis(host=host, port=port, socket_timeout=5)
 
-    async def allow(self, key: Text, count: int, seconds: float,
-                    now: Optional[float] = None) -> bool:
+    async def allow(self, key: Text, count: int, seconds: float, now: Optional[float] = None) -> bool:
         key, now = PREFIX + key, time.time() if now is None else now
         member = f"{now}:{uuid.uuid4().hex}"
         pipe = self.redis.pipeline(transaction=True)
@@ -95,8 +93,7 @@ class RedisState(MemoryState):
         return None if value is None else json.loads(value)
 
     async def put(self, key: Text, value: Any, seconds: float) -> None:
-        await self.redis.set(PREFIX + key, json.dumps(value, ensure_ascii=False),
-                             px=int(seconds * 1000))
+        await self.redis.set(PREFIX + key, json.dumps(value, ensure_ascii=False), px=int(seconds * 1000))
 
     async def pop(self, key: Text) -> Any:
         pipe = self.redis.pipeline(transaction=True)

@@ -108,8 +108,7 @@ def allowed_origins(configured: Any, environ: Optional[Dict[Text, Text]] = None)
     return parse_origins(configured) or list(DEFAULT_ALLOWED_ORIGINS)
 
 
-def session_secret(environ: Optional[Dict[Text, Text]] = None,
-                   key_file: Path = SESSION_SECRET_FILE) -> bytes:
+def session_secret(environ: Optional[Dict[Text, Text]] = None, key_file: Path = SESSION_SECRET_FILE) -> bytes:
     """The key that signs widget session ids: the environment variable, else the key file (made
     once, atomically, so that replicas started together agree on it)."""
     environ = os.environ if environ is None else environ
@@ -231,14 +230,17 @@ class SocketIOInput(RasaSocketIOInput):
                 return None  # no session_request first: no session to answer in (Rasa ignores it too)
             verdict = await self.gate.admit("socketio", sender, data.get("message", ""))
             if verdict.notice:
-                await sio.emit(self.bot_message_evt, {"text": verdict.notice}, room=sender,
-                               namespace=self.namespace)
+                await sio.emit(
+                    self.bot_message_evt, {"text": verdict.notice}, room=sender, namespace=self.namespace
+                )
                 return True
-            metadata = with_role(usable_metadata(data.get(self.metadata_key),
-                                                 self.gate.limits.max_metadata_bytes),
-                                 staff=await is_staff_socket(sid))
-            await rasa_handle_message(sid, {"message": verdict.message, "session_id": sender,
-                                            self.metadata_key: metadata})
+            metadata = with_role(
+                usable_metadata(data.get(self.metadata_key), self.gate.limits.max_metadata_bytes),
+                staff=await is_staff_socket(sid),
+            )
+            await rasa_handle_message(
+                sid, {"message": verdict.message, "session_id": sender, self.metadata_key: metadata}
+            )
             return True  # the ack, for a client that asked for one: the answer is complete
 
         # Replaces Rasa's handler of the same event (python-socketio keeps one per event).

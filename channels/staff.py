@@ -42,8 +42,10 @@ class StaffToken:
 
     def __init__(self, token: Optional[Text]) -> None:
         if token is not None and len(token) < MIN_TOKEN_CHARS:
-            raise ValueError(f"{STAFF_TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} characters "
-                             "long (e.g. the output of `openssl rand -hex 24`)")
+            raise ValueError(
+                f"{STAFF_TOKEN_ENV} must be at least {MIN_TOKEN_CHARS} characters "
+                "long (e.g. the output of `openssl rand -hex 24`)"
+            )
         self._digest = _digest(token) if token else None
 
     @classmethod
@@ -65,8 +67,7 @@ class StaffToken:
 def staff_openids(environ: Optional[Dict[Text, Text]] = None) -> FrozenSet[Text]:
     """The WeChat OpenIDs of staff, from STAFF_OPENIDS ("o6_bmjrPTlm6_2sgVt7hMZOPfL2M,o6_…")."""
     environ = os.environ if environ is None else environ
-    return frozenset(item.strip() for item in environ.get(STAFF_OPENIDS_ENV, "").split(",")
-                     if item.strip())
+    return frozenset(item.strip() for item in environ.get(STAFF_OPENIDS_ENV, "").split(",") if item.strip())
 
 
 def with_role(metadata: Optional[Dict[Text, Any]], staff: bool) -> Dict[Text, Any]:

@@ -186,9 +186,7 @@ class WeChatInput(InputChannel):
         self._client: Any = None
 
     # ---- HTTP ----
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("wechat_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -279,7 +277,8 @@ class WeChatInput(InputChannel):
             # Either this replica answers it, or a retry of a message another replica is answering
             # waits for that replica's reply.
             task = asyncio.ensure_future(
-                self._answer(key, message, on_new_message) if first_time
+                self._answer(key, message, on_new_message)
+                if first_time
                 else wait_for(self.state, f"wechat:reply:{key}", TAKEN_SECONDS)
             )
             self.replies[key] = task
@@ -344,8 +343,11 @@ class WeChatInput(InputChannel):
         collector = CollectingOutputChannel()
         # The OpenID is WeChat's (the request is signed): staff are those on STAFF_OPENIDS.
         metadata = with_role(None, staff=user in self.settings.staff_openids)
-        await on_new_message(UserMessage(text, collector, sender_id=wechat_sender(user),
-                                         input_channel=self.name(), metadata=metadata))
+        await on_new_message(
+            UserMessage(
+                text, collector, sender_id=wechat_sender(user), input_channel=self.name(), metadata=metadata
+            )
+        )
         lines: List[Text] = []
         payloads: List[Text] = []
         for bot_message in collector.messages:
@@ -353,9 +355,7 @@ class WeChatInput(InputChannel):
                 lines.append(bot_message["text"])
             for button in bot_message.get("buttons") or []:
                 payloads.append(button["payload"])
-                lines.append(
-                    self.texts["menu_item"].format(number=len(payloads), title=button["title"])
-                )
+                lines.append(self.texts["menu_item"].format(number=len(payloads), title=button["title"]))
         await self.state.put(f"wechat:menu:{user}", payloads, REMEMBER_SECONDS)
         return split_for_wechat("\n".join(lines), self.settings.reply_max_bytes) if lines else []
 

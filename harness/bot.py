@@ -55,8 +55,9 @@ class SlowProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 time.sleep(delay_s)
                 try:
-                    answer = requests.post(proxy.target, data=body,
-                                           headers={"Content-Type": "application/json"}, timeout=60)
+                    answer = requests.post(
+                        proxy.target, data=body, headers={"Content-Type": "application/json"}, timeout=60
+                    )
                 except requests.ConnectionError:  # the bot behind it has stopped meanwhile
                     self.send_error(502)
                     return
@@ -78,8 +79,13 @@ def server_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]
     """The environment both servers run in: this one, the project on the path, TF quiet, and no
     telemetry or crash reports to Rasa's servers, however the tests were started (the Makefile
     says so too, but `pytest` may be run without it)."""
-    return {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
-            "RASA_TELEMETRY_ENABLED": "false", **(extra or {})}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+        **(extra or {}),
+    }
 
 
 def launcher(plain_rasa: bool = False) -> List[str]:
@@ -92,16 +98,27 @@ def action_server_command(port: int, plain_rasa: bool = False) -> List[str]:
     return [*launcher(plain_rasa), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
-def rasa_server_command(model: Path, port: int, endpoints: Path,
-                        extra: Sequence[str] = (), plain_rasa: bool = False) -> List[str]:
-    return [*launcher(plain_rasa), "run", "--model", str(model), "--port", str(port),
-            "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints), *extra]
+def rasa_server_command(
+    model: Path, port: int, endpoints: Path, extra: Sequence[str] = (), plain_rasa: bool = False
+) -> List[str]:
+    return [
+        *launcher(plain_rasa),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--credentials",
+        str(ROOT / "credentials.yml"),
+        "--endpoints",
+        str(endpoints),
+        *extra,
+    ]
 
 
 def start_logged(command: List[str], env: Dict[str, str], log: Path) -> subprocess.Popen:
     """A server started from the project folder, its output in `log`."""
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
 def stop_all(processes: Sequence[subprocess.Popen]) -> None:
@@ -168,11 +185,13 @@ def running_bot(
     try:
         action_log = ARTIFACTS / f"{log_prefix}action_server.log"
         action_server = start_logged(
-            [*action_server_command(action_port, plain_rasa), *action_args], env, action_log)
+            [*action_server_command(action_port, plain_rasa), *action_args], env, action_log
+        )
         processes.append(action_server)
         rasa_log = ARTIFACTS / f"{log_prefix}rasa_server.log"
         rasa_server = start_logged(
-            rasa_server_command(model, rasa_port, endpoints, rasa_args, plain_rasa), env, rasa_log)
+            rasa_server_command(model, rasa_port, endpoints, rasa_args, plain_rasa), env, rasa_log
+        )
         processes.append(rasa_server)
         wait_until_up(f"http://127.0.0.1:{action_port}/health", action_server, action_log)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa_server, rasa_log)

@@ -31,9 +31,7 @@ def normalize(text: Text, replacements: Dict[Text, Text]) -> Text:
     return text.strip()
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class ChineseTextNormalizer(ConfiguredComponent):
     """Rewrites the message text in place; must come first in the pipeline."""
 
@@ -44,9 +42,7 @@ class ChineseTextNormalizer(ConfiguredComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         super().__init__(config)
         # Longest first, so a long typo is not half-replaced by a shorter one it contains.
-        self._replacements = dict(
-            sorted(config["replacements"].items(), key=lambda kv: -len(kv[0]))
-        )
+        self._replacements = dict(sorted(config["replacements"].items(), key=lambda kv: -len(kv[0])))
 
     def _normalize_message(self, message: Message) -> None:
         text = message.get(TEXT)

@@ -47,8 +47,7 @@ Unit = Tuple[Text, int, int]  # a syllable and the span of the text it was read 
 @lru_cache(maxsize=1)
 def pinyin_syllables() -> frozenset:
     """Every toneless syllable of Mandarin (about 400), read from pypinyin's own table."""
-    return frozenset(
-        s for s in lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))) if s.isalpha())
+    return frozenset(s for s in lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))) if s.isalpha())
 
 
 def split_syllables(run: Text) -> Optional[List[Tuple[Text, int, int]]]:
@@ -86,7 +85,7 @@ def sound_units(text: Text) -> List[Unit]:
 
 def contiguous(text: Text, units: Sequence[Unit]) -> bool:
     """True when nothing but spaces lies between consecutive units."""
-    return all(not text[a[2]:b[1]].strip() for a, b in zip(units, units[1:]))
+    return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:]))
 
 
 class SoundIndex:
@@ -110,7 +109,7 @@ class SoundIndex:
         while i < len(units):
             replaced = False
             for length in range(min(MAX_SYLLABLES, len(units) - i), MIN_SYLLABLES - 1, -1):
-                span = units[i:i + length]
+                span = units[i : i + length]
                 start, end = span[0][1], span[-1][2]
                 if not contiguous(text, span):
                     continue
@@ -148,14 +147,17 @@ def vocabulary_of(training_data: TrainingData, dictionary: Iterable[Text] = ()) 
     return dict(counts)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class PinyinNormalizer(GraphComponent):
     """Rewrites homophones and pinyin into the training data's own words (see the module)."""
 
-    def __init__(self, config: Dict[Text, Any], vocabulary: Dict[Text, int],
-                 model_storage: ModelStorage, resource: Resource) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        vocabulary: Dict[Text, int],
+        model_storage: ModelStorage,
+        resource: Resource,
+    ) -> None:
         self.config = config
         self.vocabulary = vocabulary
         self.index = SoundIndex(vocabulary) if vocabulary else None
@@ -164,13 +166,24 @@ class PinyinNormalizer(GraphComponent):
             pinyin_syllables()  # built when the model loads, not on the first student's message
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "PinyinNormalizer":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "PinyinNormalizer":
         return cls(config, {}, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "PinyinNormalizer":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "PinyinNormalizer":
         try:
             with model_storage.read_from(resource) as directory:
                 vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -200,7 +213,8 @@ class PinyinNormalizer(GraphComponent):
         self.index = SoundIndex(self.vocabulary)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
-                json.dumps(self.vocabulary, ensure_ascii=False), encoding="utf-8")
+                json.dumps(self.vocabulary, ensure_ascii=False), encoding="utf-8"
+            )
         return self._resource
 
     def _rewrite(self, message: Message) -> None:

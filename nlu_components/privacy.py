@@ -24,9 +24,7 @@ from privacy import mask
 ENTITY = "personal_data"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class PersonalDataFilter(ConfiguredComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -36,8 +34,10 @@ class PersonalDataFilter(ConfiguredComponent):
             masked, kinds = mask(text)
             if kinds:
                 message.set(TEXT, masked)
-                found = [{"entity": ENTITY, "value": kind, "extractor": type(self).__name__}
-                         for kind in sorted(set(kinds))]
+                found = [
+                    {"entity": ENTITY, "value": kind, "extractor": type(self).__name__}
+                    for kind in sorted(set(kinds))
+                ]
                 message.set(ENTITIES, (message.get(ENTITIES) or []) + found, add_to_output=True)
         return messages
 

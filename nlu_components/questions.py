@@ -26,7 +26,8 @@ QUESTION_END = re.compile(r"[?？]+")
 # "还有"/"另外" open a question only after a pause ("手机和电脑还有平板" is one question).
 OPENS_ANOTHER = re.compile(
     r"[，,。；;\s]*(?:顺便问一下|顺便问下|顺便问|还想问一下|还想问|再问一下)"
-    r"|[，,。；;\s]+(?:另外|还有就是|还有)")
+    r"|[，,。；;\s]+(?:另外|还有就是|还有)"
+)
 # A piece shorter than this (after removing punctuation) is no question of its own ("嗯？").
 MIN_QUESTION_CHARS = 4
 CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
@@ -46,7 +47,8 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
     # A piece is a question when it ends in a question mark, opens another question, or is
     # followed by one that does ("…怎么办，顺便问下…").
     questions = [
-        (a, b) for i, (a, b) in enumerate(pieces)
+        (a, b)
+        for i, (a, b) in enumerate(pieces)
         if (opened[i] or QUESTION_END.search(text, a, b) or (i + 1 < len(pieces) and opened[i + 1]))
         and len(CONTENT.findall(text, a, b)) >= MIN_QUESTION_CHARS
     ]
@@ -64,9 +66,7 @@ def _opened_pieces(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
     return list(zip(bounds, bounds[1:]))
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class QuestionSplitter(ConfiguredComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

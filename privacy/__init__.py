@@ -36,8 +36,11 @@ from typing import Dict, Iterable, List, Optional, Text, Tuple
 ID_NUMBER, PHONE, PASSWORD = "id_number", "phone", "password"
 EMAIL, BANK_CARD = "email", "bank_card"
 MASKS = {
-    ID_NUMBER: "【身份证号】", PHONE: "【手机号】", PASSWORD: "【密码】",
-    EMAIL: "【邮箱】", BANK_CARD: "【银行卡号】",
+    ID_NUMBER: "【身份证号】",
+    PHONE: "【手机号】",
+    PASSWORD: "【密码】",
+    EMAIL: "【邮箱】",
+    BANK_CARD: "【银行卡号】",
 }
 # What the bot warns about in a message; storage and logs redact every kind in MASKS.
 WARNED_KINDS = (ID_NUMBER, PHONE, PASSWORD)
@@ -62,9 +65,29 @@ def valid_id_number(candidate: Text) -> bool:
 DIGITS = frozenset("0123456789")
 HEX = frozenset("0123456789abcdefABCDEF")
 CHINESE_NUMERALS = {
-    "零": "0", "〇": "0", "○": "0", "一": "1", "幺": "1", "壹": "1", "二": "2", "两": "2",
-    "贰": "2", "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6",
-    "陆": "6", "七": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "玖": "9",
+    "零": "0",
+    "〇": "0",
+    "○": "0",
+    "一": "1",
+    "幺": "1",
+    "壹": "1",
+    "二": "2",
+    "两": "2",
+    "贰": "2",
+    "三": "3",
+    "叁": "3",
+    "四": "4",
+    "肆": "4",
+    "五": "5",
+    "伍": "5",
+    "六": "6",
+    "陆": "6",
+    "七": "7",
+    "柒": "7",
+    "八": "8",
+    "捌": "8",
+    "九": "9",
+    "玖": "9",
 }
 MAX_CACHED_CHARACTERS = 50_000
 _canonical_characters: Dict[Text, Tuple[Text, bool]] = {}
@@ -107,7 +130,7 @@ def _canonical_character(char: Text) -> Tuple[Text, bool]:
 
 
 def _hex_at(text: Text, start: int, count: int) -> Optional[int]:
-    digits = text[start:start + count]
+    digits = text[start : start + count]
     if len(digits) != count or not all(c in HEX for c in digits):
         return None
     return int(digits, 16)
@@ -116,12 +139,12 @@ def _hex_at(text: Text, start: int, count: int) -> Optional[int]:
 def _escape_at(text: Text, i: int) -> Optional[Tuple[Text, int]]:
     """The character an escape at text[i] (a backslash) stands for, and the escape's length:
     \\uXXXX (with a surrogate pair joined), \\UXXXXXXXX, \\xHH (UTF-8 bytes joined)."""
-    kind = text[i + 1:i + 2]
+    kind = text[i + 1 : i + 2]
     if kind == "u":
         code = _hex_at(text, i + 2, 4)
         if code is None:
             return None
-        if 0xD800 <= code < 0xDC00 and text[i + 6:i + 8] == "\\u":
+        if 0xD800 <= code < 0xDC00 and text[i + 6 : i + 8] == "\\u":
             low = _hex_at(text, i + 8, 4)
             if low is not None and 0xDC00 <= low < 0xE000:
                 return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), 12
@@ -133,10 +156,11 @@ def _escape_at(text: Text, i: int) -> Optional[Tuple[Text, int]]:
         first = _hex_at(text, i + 2, 2)
         if first is None:
             return None
-        length = 2 if 0xC0 <= first < 0xE0 else 3 if 0xE0 <= first < 0xF0 else \
-            4 if 0xF0 <= first < 0xF8 else 1
+        length = (
+            2 if 0xC0 <= first < 0xE0 else 3 if 0xE0 <= first < 0xF0 else 4 if 0xF0 <= first < 0xF8 else 1
+        )
         data, at = [first], i + 4
-        while len(data) < length and text[at:at + 2] == "\\x":
+        while len(data) < length and text[at : at + 2] == "\\x":
             byte = _hex_at(text, at + 2, 2)
             if byte is None:
                 break
@@ -157,8 +181,13 @@ class _View:
 
     __slots__ = ("text", "starts", "ends", "numerals")
 
-    def __init__(self, text: Text, starts: Optional[List[int]] = None,
-                 ends: Optional[List[int]] = None, numerals: Optional[bytearray] = None) -> None:
+    def __init__(
+        self,
+        text: Text,
+        starts: Optional[List[int]] = None,
+        ends: Optional[List[int]] = None,
+        numerals: Optional[bytearray] = None,
+    ) -> None:
         self.text, self.starts, self.ends, self.numerals = text, starts, ends, numerals
 
     def original(self, start: int, end: int) -> Tuple[int, int]:
@@ -256,7 +285,7 @@ def _check_character_end(text: Text, end: int) -> Optional[int]:
     at = end
     while at < len(text) and at - end < MAX_SEPARATORS and text[at] in SEPARATORS:
         at += 1
-    return at + 1 if text[at:at + 1] == "x" else None
+    return at + 1 if text[at : at + 1] == "x" else None
 
 
 class _Chain:
@@ -367,24 +396,31 @@ def _numbers(view: _View, kinds: Iterable[Text]) -> List[Finding]:
             while groups[g] <= start:
                 g += 1
             end, kind = None, None
-            if want_id and digits[start + 6:start + 8] in BIRTH_CENTURIES:
-                if start + 18 in boundary and valid_id_number(digits[start:start + 18]):
+            if want_id and digits[start + 6 : start + 8] in BIRTH_CENTURIES:
+                if start + 18 in boundary and valid_id_number(digits[start : start + 18]):
                     end, kind = chain.end_of(start + 18), ID_NUMBER
                 elif start + 17 in boundary:
                     check = _check_character_end(text, chain.end_of(start + 17))
-                    if check is not None and valid_id_number(digits[start:start + 17] + "x"):
+                    if check is not None and valid_id_number(digits[start : start + 17] + "x"):
                         end, kind = check, ID_NUMBER
             prefix = PHONE_PREFIX_BY_FIRST_DIGIT.get(digits[start]) if want_phone else None
             if end is None and prefix is not None:
                 at = start + len(prefix)
-                if at + 11 in boundary and digits.startswith(prefix, start) \
-                        and digits[at] == "1" and digits[at + 1] in MOBILE_SECOND_DIGITS \
-                        and chain.written_as_phone(at, at + 11):
+                if (
+                    at + 11 in boundary
+                    and digits.startswith(prefix, start)
+                    and digits[at] == "1"
+                    and digits[at + 1] in MOBILE_SECOND_DIGITS
+                    and chain.written_as_phone(at, at + 11)
+                ):
                     end, kind = chain.end_of(at + 11), PHONE
             first_group = groups[g] - start  # a card starts with a group of 3 to 6, or 13+
-            if end is None and want_card and (MIN_CARD_GROUP <= first_group <= MAX_CARD_GROUP
-                                              or first_group >= 13) \
-                    and not _fraction(text, start_segment):
+            if (
+                end is None
+                and want_card
+                and (MIN_CARD_GROUP <= first_group <= MAX_CARD_GROUP or first_group >= 13)
+                and not _fraction(text, start_segment)
+            ):
                 end, kind = chain.card_end(start), BANK_CARD
             if end is not None:
                 found.append((start_segment, end, kind))
@@ -434,12 +470,51 @@ def _emails(view: _View) -> List[Finding]:
 
 PASSWORD_WORDS = ("密码", "口令", "password", "passwd", "passcode", "pwd")
 # After the word: what says "the password is" (simplified and lower case: the canonical view).
-CONNECTORS = sorted([
-    "是", "为", "叫", "就是", "也是", "都是", "还是", "就", "其实是", "应该是", "一直是", "是这个",
-    "设置为", "设置成", "设置的是", "设定为", "设为", "设成", "设的是", "改成了", "改成", "改为", "改了",
-    "换成了", "换成", "修改为", "变成了", "变成", "如下", "发给你", "给你", "is", "was", "are",
-    "->", "=>", "→", ":", "=",
-], key=len, reverse=True)
+CONNECTORS = sorted(
+    [
+        "是",
+        "为",
+        "叫",
+        "就是",
+        "也是",
+        "都是",
+        "还是",
+        "就",
+        "其实是",
+        "应该是",
+        "一直是",
+        "是这个",
+        "设置为",
+        "设置成",
+        "设置的是",
+        "设定为",
+        "设为",
+        "设成",
+        "设的是",
+        "改成了",
+        "改成",
+        "改为",
+        "改了",
+        "换成了",
+        "换成",
+        "修改为",
+        "变成了",
+        "变成",
+        "如下",
+        "发给你",
+        "给你",
+        "is",
+        "was",
+        "are",
+        "->",
+        "=>",
+        "→",
+        ":",
+        "=",
+    ],
+    key=len,
+    reverse=True,
+)
 CONNECTORS_BY_FIRST_CHARACTER: Dict[Text, List[Text]] = {}
 for _word in CONNECTORS:
     CONNECTORS_BY_FIRST_CHARACTER.setdefault(_word[0], []).append(_word)
@@ -450,9 +525,11 @@ MIN_VALUE, MAX_VALUE_SCAN = 4, 128
 # After a number, these make it a rule about passwords, not one: "密码是6位", "密码为8-16位".
 UNITS = frozenset("位个天小时次分秒年月日号元字周岁")
 # "password is wrong" is not a password.
-NOT_A_VALUE = frozenset("""wrong incorrect invalid expired correct right what same weak strong
+NOT_A_VALUE = frozenset(
+    """wrong incorrect invalid expired correct right what same weak strong
 empty none null reset changed forgotten forgot locked required missing needed still also just only
-this that here there please help again okay same different secret unknown blank hidden""".split())
+this that here there please help again okay same different secret unknown blank hidden""".split()
+)
 
 
 def _connector_end(text: Text, at: int) -> Tuple[int, bool]:
@@ -467,7 +544,7 @@ def _connector_end(text: Text, at: int) -> Tuple[int, bool]:
         for word in CONNECTORS_BY_FIRST_CHARACTER.get(char, ()):
             if text.startswith(word, at):
                 after = at + len(word)
-                if word.isalpha() and word.isascii() and text[after:after + 1] in VALUE_CHARACTERS:
+                if word.isalpha() and word.isascii() and text[after : after + 1] in VALUE_CHARACTERS:
                     continue  # "is" must be a word of its own: "isabc1" is a value
                 at, strong = after, True
                 break
@@ -490,8 +567,7 @@ def _password_value(text: Text, start: int, strong: bool, covered: int) -> Optio
         return None
     has_digit = any(c in DIGITS for c in value)
     has_letter = any(c in LETTERS for c in value)
-    if not has_letter and text[end:end + 1] in UNITS \
-            and all(c in DIGITS or c in "-~" for c in value):
+    if not has_letter and text[end : end + 1] in UNITS and all(c in DIGITS or c in "-~" for c in value):
         return None
     if not strong and not (has_digit and (has_letter or len(value) >= 6)):
         return None
@@ -520,6 +596,7 @@ def _passwords(view: _View) -> List[Finding]:
 
 
 # ---- the API ------------------------------------------------------------------------------------
+
 
 def _regions(text: Text, kinds: Iterable[Text]) -> List[Tuple[int, int, List[Text]]]:
     """(start, end, kinds) of the text's personal data, in text order, findings that overlap

@@ -61,8 +61,10 @@ def unprotected_api_refusal(arguments: Sequence[str]) -> Optional[str]:
         return None
     if any(a.split("=")[0] in ("--auth-token", "-t", "--jwt-secret") for a in arguments):
         return None
-    return ("Refusing to start: --enable-api without --auth-token or --jwt-secret would open the "
-            "management API to anyone who can reach the port (CVE-2024-49375).")
+    return (
+        "Refusing to start: --enable-api without --auth-token or --jwt-secret would open the "
+        "management API to anyone who can reach the port (CVE-2024-49375)."
+    )
 
 
 def protect_action_server() -> None:
@@ -92,8 +94,10 @@ def protect_rasa_server(arguments: Sequence[str] = ()) -> None:
     answer_without_the_action_server()
     hide_the_version()
     api = "with a token" if "--enable-api" in arguments else "off"
-    logger.info("Protections in force (Rasa server): log redaction, action deadline with answers "
-                f"from the knowledge, GET / without the Rasa version, management API {api}.")
+    logger.info(
+        "Protections in force (Rasa server): log redaction, action deadline with answers "
+        f"from the knowledge, GET / without the Rasa version, management API {api}."
+    )
 
 
 _ANNOUNCED: set = set()

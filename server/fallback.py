@@ -29,7 +29,9 @@ def deadline_of(action: RemoteAction) -> float:
     return float(options.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS))
 
 
-def static_topic(knowledge: Knowledge, intent: Text, entities: List[Dict], platform: Optional[Text]) -> Optional[Text]:
+def static_topic(
+    knowledge: Knowledge, intent: Text, entities: List[Dict], platform: Optional[Text]
+) -> Optional[Text]:
     """The knowledge topic that answers `intent` without the action server, if there is one.
     Entity and slot values that are not known ids (a dict or an unknown id a user typed) are
     ignored, as the actions do (actions/slots.py)."""

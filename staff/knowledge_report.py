@@ -44,8 +44,11 @@ STYLE = (
 def read_documents(knowledge: Knowledge, seeds: Path) -> Optional[Dict[Text, Text]]:
     if not seeds.is_dir():
         return None
-    return {sid: (seeds / s["seed"]).read_text(encoding="utf-8")
-            for sid, s in knowledge.sources.items() if (seeds / s["seed"]).is_file()}
+    return {
+        sid: (seeds / s["seed"]).read_text(encoding="utf-8")
+        for sid, s in knowledge.sources.items()
+        if (seeds / s["seed"]).is_file()
+    }
 
 
 def read_coverage() -> Dict[Text, Any]:
@@ -74,7 +77,7 @@ def problems(text: Provenance, documents: Optional[Dict[Text, Text]], labels: Di
 def marked(text: Provenance) -> Text:
     """The text, HTML-escaped, with what its quote does not contain highlighted."""
     out = html.escape(text.text)
-    for claim in ([] if text.guidance else unsupported(text.text, text.quotes)):
+    for claim in [] if text.guidance else unsupported(text.text, text.quotes):
         escaped = html.escape(claim)
         if escaped in out:
             out = out.replace(escaped, f"<mark>{escaped}</mark>")
@@ -82,8 +85,9 @@ def marked(text: Provenance) -> Text:
 
 
 class Report:
-    def __init__(self, knowledge: Knowledge, documents: Optional[Dict[Text, Text]],
-                 coverage: Dict[Text, Any]) -> None:
+    def __init__(
+        self, knowledge: Knowledge, documents: Optional[Dict[Text, Text]], coverage: Dict[Text, Any]
+    ) -> None:
         self.knowledge = knowledge
         self.documents = documents
         self.coverage = coverage
@@ -98,18 +102,26 @@ class Report:
             quote = f"<em>{html.escape(labels['guidance'])}</em>"
         else:
             title = self.knowledge.sources[text.source]["title"]
-            quote = "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in text.quotes) + \
-                f"<small>《{html.escape(title)}》</small>"
-        check = "<br>".join(f'<span class="bad">⚠️ {html.escape(p)}</span>' for p in found) or \
-            f'<span class="ok">✓ {html.escape(labels["ok"])}</span>'
+            quote = (
+                "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in text.quotes)
+                + f"<small>《{html.escape(title)}》</small>"
+            )
+        check = (
+            "<br>".join(f'<span class="bad">⚠️ {html.escape(p)}</span>' for p in found)
+            or f'<span class="ok">✓ {html.escape(labels["ok"])}</span>'
+        )
         classes = " ".join(c for c, on in (("flagged", found), ("guidance", text.guidance)) if on)
-        return (f'<tr class="{classes}" data-key="{html.escape(text.key)}"><td class="text">{marked(text)}'
-                f'<br><small>{html.escape(text.key)}</small></td><td class="quote">{quote}</td>'
-                f"<td>{check}</td></tr>")
+        return (
+            f'<tr class="{classes}" data-key="{html.escape(text.key)}"><td class="text">{marked(text)}'
+            f'<br><small>{html.escape(text.key)}</small></td><td class="quote">{quote}</td>'
+            f"<td>{check}</td></tr>"
+        )
 
     def table(self, texts: Sequence[Provenance]) -> Text:
         labels = self.labels
-        head = "".join(f"<th>{html.escape(labels[c])}</th>" for c in ("column_text", "column_quote", "column_check"))
+        head = "".join(
+            f"<th>{html.escape(labels[c])}</th>" for c in ("column_text", "column_quote", "column_check")
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(self.row(t) for t in texts)}</tbody></table>"
 
     def build(self) -> Text:
@@ -119,41 +131,65 @@ class Report:
         for topic_id, topic in knowledge.topics.items():
             texts = knowledge.topic_texts(topic_id)
             shown.update(t.key for t in texts)
-            topics.append(f'<section class="topic" id="{html.escape(topic_id)}"><h3>{html.escape(topic["title"])} '
-                          f"<small>({html.escape(topic_id)})</small></h3>{self.table(texts)}</section>")
+            topics.append(
+                f'<section class="topic" id="{html.escape(topic_id)}"><h3>{html.escape(topic["title"])} '
+                f"<small>({html.escape(topic_id)})</small></h3>{self.table(texts)}</section>"
+            )
         others = [t for t in knowledge.texts.values() if t.key not in shown]
         other_table = self.table(others)
 
         conflicts = []
         for conflict in self.coverage["contradictions"]:
             quotes = "".join(f"<blockquote>{html.escape(q)}</blockquote>" for q in conflict["quotes"])
-            where = "、".join(f'<a href="#{html.escape(t)}">{html.escape(knowledge.topics[t]["title"])}</a>'
-                             for t in conflict["topics"])
-            conflicts.append(f"<tr><td>{html.escape(conflict['about'])}</td><td>{quotes}</td><td>{where}</td></tr>")
+            where = "、".join(
+                f'<a href="#{html.escape(t)}">{html.escape(knowledge.topics[t]["title"])}</a>'
+                for t in conflict["topics"]
+            )
+            conflicts.append(
+                f"<tr><td>{html.escape(conflict['about'])}</td><td>{quotes}</td><td>{where}</td></tr>"
+            )
 
         facts, unstated = [], 0
         for fact in self.coverage["facts"]:
             rendered = render_answer(knowledge, fact["topic"]) if fact["topic"] in knowledge.topics else ""
             stated = not missing_from(rendered, fact_words(fact))
             unstated += not stated
-            mark = f'<span class="ok">✓</span>' if stated else f'<span class="bad">⚠️ {html.escape(labels["fact_missing"])}</span>'
+            mark = (
+                f'<span class="ok">✓</span>'
+                if stated
+                else f'<span class="bad">⚠️ {html.escape(labels["fact_missing"])}</span>'
+            )
             title = knowledge.topics.get(fact["topic"], {}).get("title", fact["topic"])
-            facts.append(f'<tr class="{"" if stated else "flagged"}"><td>{html.escape(fact["fact"])}</td>'
-                         f"<td><blockquote>{html.escape(fact['quote'])}</blockquote></td>"
-                         f'<td><a href="#{html.escape(fact["topic"])}">{html.escape(title)}</a> {mark}</td></tr>')
+            facts.append(
+                f'<tr class="{"" if stated else "flagged"}"><td>{html.escape(fact["fact"])}</td>'
+                f"<td><blockquote>{html.escape(fact['quote'])}</blockquote></td>"
+                f'<td><a href="#{html.escape(fact["topic"])}">{html.escape(title)}</a> {mark}</td></tr>'
+            )
 
         documents = []
         for sid, source in knowledge.sources.items():
-            state = labels["document_missing"] if not self.documents or sid not in self.documents \
+            state = (
+                labels["document_missing"]
+                if not self.documents or sid not in self.documents
                 else labels["document_checked"]
-            documents.append(f"<li>《{html.escape(source['title'])}》（{html.escape(str(source['published']))}）"
-                             f"：{html.escape(state)}</li>")
+            )
+            documents.append(
+                f"<li>《{html.escape(source['title'])}》（{html.escape(str(source['published']))}）"
+                f"：{html.escape(state)}</li>"
+            )
         texts = list(knowledge.texts.values())
         summary = labels["summary"].format(
-            quoted=sum(not t.guidance for t in texts), guidance=sum(t.guidance for t in texts),
-            flagged=self.flagged, facts=len(self.coverage["facts"]), unstated=unstated,
-            conflicts=len(self.coverage["contradictions"]))
-        nav = "".join(f'<a href="#{html.escape(tid)}">{html.escape(t["title"])}</a>' for tid, t in knowledge.topics.items())
+            quoted=sum(not t.guidance for t in texts),
+            guidance=sum(t.guidance for t in texts),
+            flagged=self.flagged,
+            facts=len(self.coverage["facts"]),
+            unstated=unstated,
+            conflicts=len(self.coverage["contradictions"]),
+        )
+        nav = "".join(
+            f'<a href="#{html.escape(tid)}">{html.escape(t["title"])}</a>'
+            for tid, t in knowledge.topics.items()
+        )
         body = [
             f"<h1>{html.escape(labels['title'])}</h1>",
             f"<p>{html.escape(labels['generated'].format(time=datetime.now().strftime('%Y-%m-%d %H:%M')))}</p>",
@@ -162,7 +198,8 @@ class Report:
             f'<p id="summary" data-flagged="{self.flagged}" data-unstated="{unstated}">{html.escape(summary)}</p>',
             f"<h2>{html.escape(labels['topics'])}</h2><nav>{nav}</nav>",
             *topics,
-            f'<h2 id="others">{html.escape(labels["others"])}</h2>', other_table,
+            f'<h2 id="others">{html.escape(labels["others"])}</h2>',
+            other_table,
             f'<h2 id="contradictions">{html.escape(labels["contradictions"])}</h2>',
             f"<table><thead><tr><th>{html.escape(labels['column_about'])}</th><th>{html.escape(labels['column_quote'])}</th>"
             f"<th>{html.escape(labels['column_topics'])}</th></tr></thead><tbody>{''.join(conflicts)}</tbody></table>",
@@ -170,12 +207,17 @@ class Report:
             f"<table><thead><tr><th>{html.escape(labels['column_fact'])}</th><th>{html.escape(labels['column_quote'])}</th>"
             f"<th>{html.escape(labels['column_topic'])}</th></tr></thead><tbody>{''.join(facts)}</tbody></table>",
         ]
-        return ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-                f"<title>{html.escape(labels['title'])}</title><style>{STYLE}</style></head><body>"
-                + "\n".join(body) + "</body></html>\n")
+        return (
+            '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>{html.escape(labels['title'])}</title><style>{STYLE}</style></head><body>"
+            + "\n".join(body)
+            + "</body></html>\n"
+        )
 
 
-def write(knowledge: Knowledge, documents: Optional[Dict[Text, Text]], coverage: Dict[Text, Any], out: Path) -> Report:
+def write(
+    knowledge: Knowledge, documents: Optional[Dict[Text, Text]], coverage: Dict[Text, Any], out: Path
+) -> Report:
     report = Report(knowledge, documents, coverage)
     page = report.build()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +228,9 @@ def write(knowledge: Knowledge, documents: Optional[Dict[Text, Text]], coverage:
 def main(argv: Sequence[Text] = ()) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("reports") / "knowledge.html")
-    parser.add_argument("--seeds", type=Path, default=SEEDS, help="the source documents (default: ../shared/seeds)")
+    parser.add_argument(
+        "--seeds", type=Path, default=SEEDS, help="the source documents (default: ../shared/seeds)"
+    )
     args = parser.parse_args(list(argv) or None)
     knowledge = load_knowledge()
     documents = read_documents(knowledge, args.seeds)

@@ -31,8 +31,10 @@ def bar_chart(title: Text, bars: Sequence[Tuple[Text, float]]) -> Text:
     """A horizontal bar chart (scores 0-100) as inline SVG."""
     height = len(bars) * (BAR_HEIGHT + BAR_GAP) + BAR_GAP
     width = LABEL_WIDTH + BAR_WIDTH + 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="{html.escape(title)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="{html.escape(title)}">'
+    ]
     for i, (label, value) in enumerate(bars):
         y = BAR_GAP + i * (BAR_HEIGHT + BAR_GAP)
         length = BAR_WIDTH * max(0.0, min(value, 100)) / 100
@@ -51,9 +53,7 @@ def bar_chart(title: Text, bars: Sequence[Tuple[Text, float]]) -> Text:
 
 def table(headers: Sequence[Text], rows: Sequence[Sequence[Any]]) -> Text:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -71,8 +71,16 @@ def by_trainee(results: List[Dict[Text, Any]]) -> List[List[Any]]:
     for trainee in sorted({r["trainee"] for r in results}):
         mine = [r for r in results if r["trainee"] == trainee]
         scores = [r["score"] for r in mine]
-        rows.append([trainee, len({r["session"] for r in mine}), len(mine), round(mean(scores)),
-                     min(scores), local_time(mine[-1]["created_at"])])
+        rows.append(
+            [
+                trainee,
+                len({r["session"] for r in mine}),
+                len(mine),
+                round(mean(scores)),
+                min(scores),
+                local_time(mine[-1]["created_at"]),
+            ]
+        )
     return sorted(rows, key=lambda row: -row[3])
 
 
@@ -88,10 +96,18 @@ def write_html(knowledge: Knowledge, results: List[Dict[Text, Any]], out: Path) 
     labels = knowledge.rehearsal["report"]
     columns = labels["columns"]
     body = [f"<h1>{html.escape(labels['title'])}</h1>"]
-    body.append("<p>" + html.escape(labels["generated"].format(
-        time=datetime.now().strftime("%Y-%m-%d %H:%M"), answers=len(results),
-        trainees=len({r["trainee"] for r in results}), sessions=len({r["session"] for r in results}),
-    )) + "</p>")
+    body.append(
+        "<p>"
+        + html.escape(
+            labels["generated"].format(
+                time=datetime.now().strftime("%Y-%m-%d %H:%M"),
+                answers=len(results),
+                trainees=len({r["trainee"] for r in results}),
+                sessions=len({r["session"] for r in results}),
+            )
+        )
+        + "</p>"
+    )
     if not results:
         body.append(f"<p>{html.escape(labels['empty'])}</p>")
     else:
@@ -100,8 +116,10 @@ def write_html(knowledge: Knowledge, results: List[Dict[Text, Any]], out: Path) 
         body += [
             f"<h2>{html.escape(labels['by_trainee'])}</h2>",
             bar_chart(labels["by_trainee"], [(row[0], row[3]) for row in trainees]),
-            table([columns[c] for c in ("trainee", "sessions", "answers", "average", "lowest", "last")],
-                  trainees),
+            table(
+                [columns[c] for c in ("trainee", "sessions", "answers", "average", "lowest", "last")],
+                trainees,
+            ),
             f"<h2>{html.escape(labels['by_topic'])}</h2>",
             bar_chart(labels["by_topic"], [(row[0], row[2]) for row in topics]),
             table([columns[c] for c in ("topic", "answers", "average")], topics),
@@ -125,12 +143,25 @@ def write_csv(knowledge: Knowledge, results: List[Dict[Text, Any]], out: Path) -
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(safe_row(columns[c] for c in ("time", "trainee", "session", "scenario",
-                                                      "topic", "score", "missed")))
+        writer.writerow(
+            safe_row(
+                columns[c] for c in ("time", "trainee", "session", "scenario", "topic", "score", "missed")
+            )
+        )
         for r in results:  # trainee names are typed by whoever starts a rehearsal
-            writer.writerow(safe_row([r["created_at"], r["trainee"], r["session"], r["scenario"],
-                                      topic_title(knowledge, r["topic"]), r["score"],
-                                      "；".join(r["missed"])]))
+            writer.writerow(
+                safe_row(
+                    [
+                        r["created_at"],
+                        r["trainee"],
+                        r["session"],
+                        r["scenario"],
+                        topic_title(knowledge, r["topic"]),
+                        r["score"],
+                        "；".join(r["missed"]),
+                    ]
+                )
+            )
 
 
 def main(argv: Sequence[Text] = ()) -> None:

@@ -94,9 +94,12 @@ def rehearse(url: Text, token: Text, trainee: Optional[Text]) -> None:
 def main(argv: Sequence[Text] = ()) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trainee", default="", help="name or staff number (asked when not given)")
-    parser.add_argument("--server", default="",
-                        help=f"URL of a running Rasa server, e.g. http://localhost:5005 (staff token "
-                             f"in {STAFF_TOKEN_ENV}; default: start a bot)")
+    parser.add_argument(
+        "--server",
+        default="",
+        help=f"URL of a running Rasa server, e.g. http://localhost:5005 (staff token "
+        f"in {STAFF_TOKEN_ENV}; default: start a bot)",
+    )
     parser.add_argument("--model", type=Path, default=MODEL)
     args = parser.parse_args(list(argv) or None)
     texts = load_knowledge().rehearsal["terminal"]

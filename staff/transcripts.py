@@ -115,6 +115,7 @@ def replay(webhook: str, turns: List[Turn]) -> List[Tuple[Turn, List[Dict[str, A
 
 # ---- Markdown ----
 
+
 def escape(line: str) -> str:
     """Bot and student text shown as text: no emphasis, links, HTML, lists or headings."""
     line = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", line)
@@ -156,9 +157,7 @@ def header(source_names: Sequence[str], model_label: str, when: str) -> str:
     )
 
 
-def render_source(
-    source: Source, results: Dict[str, list], model_label: str, when: str
-) -> str:
+def render_source(source: Source, results: Dict[str, list], model_label: str, when: str) -> str:
     source_label = f"`{source.name}`（sha256 {short_hash(source.path)}）"
     out = [f"# 对话记录：{source.name}", "", header([source_label], model_label, when), ""]
     for number, (name, exchanges) in enumerate(results.items(), 1):
@@ -173,8 +172,7 @@ def render_index(sources: List[Source], model_label: str, when: str) -> str:
     out = ["# 对话记录（培训材料）", "", header(names, model_label, when), ""]
     for source in sources:
         out.append(
-            f"- [{source.out_name}]({source.out_name})（{source.name}，"
-            f"{len(source.conversations)} 段对话）"
+            f"- [{source.out_name}]({source.out_name})（{source.name}，{len(source.conversations)} 段对话）"
         )
         out += [f"  - {escape(name)}" for name in source.conversations]
     return "\n".join(out) + "\n"
@@ -185,7 +183,8 @@ def generate(out: Path, webhook: str, model: Optional[Path] = None) -> List[Path
     when = datetime.now().strftime("%Y-%m-%d %H:%M")
     model_label = (
         f"运行中的机器人（模型 `{relative(model)}`，sha256 {short_hash(model)}）"
-        if model else "运行中的机器人"
+        if model
+        else "运行中的机器人"
     )
     sources = load_sources()
     out.mkdir(parents=True, exist_ok=True)
@@ -211,9 +210,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     else:
         if not args.model.exists():
             sys.exit(f"{args.model} is missing: run `make train` first")
-        with tempfile.TemporaryDirectory() as workdir, running_bot(
-            args.model, Path(workdir), log_prefix="transcripts-"
-        ) as bot:
+        with (
+            tempfile.TemporaryDirectory() as workdir,
+            running_bot(args.model, Path(workdir), log_prefix="transcripts-") as bot,
+        ):
             written = generate(args.out, bot.webhook, args.model)
     print(f"wrote {len(written)} files to {args.out}/: " + ", ".join(p.name for p in written))
 

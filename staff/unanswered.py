@@ -58,6 +58,7 @@ def redact(text: str) -> str:
 
 # ---- reading the tracker store ----
 
+
 @dataclass
 class Event:
     sender: str
@@ -89,6 +90,7 @@ def read_events(url: str, since: Optional[float] = None) -> Iterator[Event]:
 
 
 # ---- what went unanswered ----
+
 
 @dataclass
 class Question:
@@ -198,7 +200,7 @@ class Group:
 
     @property
     def examples(self) -> List[str]:
-        return [text for text, _ in self.wordings[1:MAX_EXAMPLES + 1]]
+        return [text for text, _ in self.wordings[1 : MAX_EXAMPLES + 1]]
 
     @property
     def kinds(self) -> str:
@@ -280,6 +282,7 @@ def group_walkthroughs(walkthroughs: List[Abandoned]) -> List[StepGroup]:
 
 # ---- the report ----
 
+
 def day(timestamp: Optional[float]) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d") if timestamp else "—"
 
@@ -312,12 +315,16 @@ def render_markdown(
         "",
     ]
     if groups:
-        out += ["| # | 次数 | 首次 | 最近 | 代表问题 | 类型 | 其他问法（最多5条） |",
-                "|---:|---:|---|---|---|---|---|"]
+        out += [
+            "| # | 次数 | 首次 | 最近 | 代表问题 | 类型 | 其他问法（最多5条） |",
+            "|---:|---:|---|---|---|---|---|",
+        ]
         for n, g in enumerate(groups, 1):
             examples = "；".join(cell(e) for e in g.examples) or "—"
-            out.append(f"| {n} | {g.count} | {day(g.first)} | {day(g.last)} | "
-                       f"{cell(g.representative)} | {g.kinds} | {examples} |")
+            out.append(
+                f"| {n} | {g.count} | {day(g.first)} | {day(g.last)} | "
+                f"{cell(g.representative)} | {g.kinds} | {examples} |"
+            )
     else:
         out.append("这段时间没有未能回答的问题。")
     out += [
@@ -331,8 +338,10 @@ def render_markdown(
     if steps:
         out += ["| # | 次数 | 首次 | 最近 | 引导 | 停在 |", "|---:|---:|---|---|---|---|"]
         for n, s in enumerate(steps, 1):
-            out.append(f"| {n} | {s.count} | {day(s.first)} | {day(s.last)} | "
-                       f"{cell(s.title)}（{s.procedure}） | {cell(s.step)} |")
+            out.append(
+                f"| {n} | {s.count} | {day(s.first)} | {day(s.last)} | "
+                f"{cell(s.title)}（{s.procedure}） | {cell(s.step)} |"
+            )
     else:
         out.append("这段时间没有中途放弃的引导。")
     return "\n".join(out) + "\n"
@@ -348,25 +357,59 @@ def write_csv(path: Path, groups: List[Group], steps: List[StepGroup]) -> None:
         writer.writerow(CSV_COLUMNS)
         # Questions are typed by students: no cell may be read as a formula.
         for g in groups:
-            writer.writerow(safe_row(["未能回答的问题", g.count, day(g.first), day(g.last),
-                                      g.representative, "", g.kinds, " / ".join(g.examples)]))
+            writer.writerow(
+                safe_row(
+                    [
+                        "未能回答的问题",
+                        g.count,
+                        day(g.first),
+                        day(g.last),
+                        g.representative,
+                        "",
+                        g.kinds,
+                        " / ".join(g.examples),
+                    ]
+                )
+            )
         for s in steps:
-            writer.writerow(safe_row(["中途放弃的引导", s.count, day(s.first), day(s.last),
-                                      f"{s.title}（{s.procedure}）", s.step, "", ""]))
+            writer.writerow(
+                safe_row(
+                    [
+                        "中途放弃的引导",
+                        s.count,
+                        day(s.first),
+                        day(s.last),
+                        f"{s.title}（{s.procedure}）",
+                        s.step,
+                        "",
+                        "",
+                    ]
+                )
+            )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tracker-db", type=Path, default=Path("var/tracker.db"),
-                        help="the SQLite tracker store")
-    parser.add_argument("--url", help="an SQLAlchemy URL of the tracker store instead "
-                        "(e.g. postgresql://user:password@host/rasa)")
-    parser.add_argument("--out", type=Path, default=Path("reports/unanswered.md"),
-                        help="the Markdown report; the CSV is written beside it")
+    parser.add_argument(
+        "--tracker-db", type=Path, default=Path("var/tracker.db"), help="the SQLite tracker store"
+    )
+    parser.add_argument(
+        "--url",
+        help="an SQLAlchemy URL of the tracker store instead (e.g. postgresql://user:password@host/rasa)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/unanswered.md"),
+        help="the Markdown report; the CSV is written beside it",
+    )
     parser.add_argument("--since", help="only from this day on (YYYY-MM-DD)")
-    parser.add_argument("--idle-minutes", type=float, default=IDLE_MINUTES,
-                        help="a walkthrough counts as abandoned once its conversation has been "
-                        "silent this long")
+    parser.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=IDLE_MINUTES,
+        help="a walkthrough counts as abandoned once its conversation has been silent this long",
+    )
     args = parser.parse_args(argv)
 
     if args.url:
@@ -388,8 +431,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     )
     csv_path = args.out.with_suffix(".csv")
     write_csv(csv_path, groups, steps)
-    print(f"wrote {args.out} and {csv_path}: {sum(g.count for g in groups)} unanswered questions "
-          f"in {len(groups)} groups, {sum(s.count for s in steps)} abandoned walkthroughs")
+    print(
+        f"wrote {args.out} and {csv_path}: {sum(g.count for g in groups)} unanswered questions "
+        f"in {len(groups)} groups, {sum(s.count for s in steps)} abandoned walkthroughs"
+    )
 
 
 if __name__ == "__main__":

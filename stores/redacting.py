@@ -48,7 +48,7 @@ STRUCTURE = frozenset({"event", "timestamp"})
 IDS = frozenset({"message_id", "model_id"})
 HEX_DIGITS = frozenset("0123456789abcdef")
 MAX_DEPTH = 32  # deeper than this, a value is dropped (Rasa's own events are 4 levels deep)
-SMALLEST_NUMBER_THAT_MAY_BE_DATA = 10 ** 10  # 11 digits: a phone number sent as a JSON number
+SMALLEST_NUMBER_THAT_MAY_BE_DATA = 10**10  # 11 digits: a phone number sent as a JSON number
 
 
 def rasa_id(value: Any) -> bool:
@@ -84,8 +84,10 @@ def redacted_value(value: Any, depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         return None
     if isinstance(value, dict):
-        return {redacted_value(key, depth + 1) if isinstance(key, str) else key:
-                redacted_value(item, depth + 1) for key, item in value.items()}
+        return {
+            redacted_value(key, depth + 1) if isinstance(key, str) else key: redacted_value(item, depth + 1)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [redacted_value(item, depth + 1) for item in value]
     return value
@@ -97,8 +99,7 @@ def redacted(event: Event) -> Event:
     message data), except what identifies and orders it: the event name, its time, the message id
     and the model id Rasa adds to the metadata."""
     data: Dict[Text, Any] = event.as_dict()
-    clean = {key: value if key in STRUCTURE else redacted_value(value)
-             for key, value in data.items()}
+    clean = {key: value if key in STRUCTURE else redacted_value(value) for key, value in data.items()}
     keep_ids(data, clean)
     for part in ("parse_data", "metadata"):
         if isinstance(data.get(part), dict) and isinstance(clean.get(part), dict):
@@ -126,9 +127,7 @@ def first_line(error: SQLAlchemyError) -> Text:
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, retention_days: Optional[int] = None, **kwargs: Any) -> None:
-        self.retention_days = int(
-            os.environ.get(RETENTION_ENV) or retention_days or DEFAULT_RETENTION_DAYS
-        )
+        self.retention_days = int(os.environ.get(RETENTION_ENV) or retention_days or DEFAULT_RETENTION_DAYS)
         self._last_purge = 0.0
         # Conversations answered while the database was unreachable, written when it is back.
         self._unsaved: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()

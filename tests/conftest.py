@@ -51,7 +51,10 @@ def make_tracker(
     return Tracker(
         sender_id="test-user",
         slots={
-            "platform": None, "pending_goal": None, "last_goal": None, "walkthrough": None,
+            "platform": None,
+            "pending_goal": None,
+            "last_goal": None,
+            "walkthrough": None,
             **(slots or {}),
         },
         latest_message=latest,

@@ -114,9 +114,7 @@ def test_topic_asked_about_the_wrong_platform_is_not_covered(dispatcher, domain,
     assert "学信网“关掉APP算退出吗”" in only_message(dispatcher)["text"]
 
 
-def test_question_about_a_misconception_is_answered_without_a_lecture(
-    dispatcher, domain, tracker_for
-):
+def test_question_about_a_misconception_is_answered_without_a_lecture(dispatcher, domain, tracker_for):
     run(dispatcher, domain, tracker_for("icve_close_app", text="关掉APP算退出吗"))
     text = only_message(dispatcher)["text"]
     assert text.startswith("不算。")
@@ -125,9 +123,7 @@ def test_question_about_a_misconception_is_answered_without_a_lecture(
     assert "平台界面可能已更新" in text
 
 
-def test_stated_misconception_is_corrected_first_then_the_procedure(
-    dispatcher, domain, tracker_for
-):
+def test_stated_misconception_is_corrected_first_then_the_procedure(dispatcher, domain, tracker_for):
     said = "我每次用完直接把APP关了，这样就算退出了吧"
     run(dispatcher, domain, tracker_for("icve_close_app", text=said))
     message = only_message(dispatcher)
@@ -137,13 +133,13 @@ def test_stated_misconception_is_corrected_first_then_the_procedure(
     offer = message["buttons"][0]
     assert offer["title"] == "需要我一步一步带你操作吗？"
     assert json.loads(offer["payload"].removeprefix("/walkthrough_start")) == {
-        "platform": "icve", "goal": "logout", "device": "app"
+        "platform": "icve",
+        "goal": "logout",
+        "device": "app",
     }
 
 
-def test_stated_misconception_about_another_topic_answers_that_topic(
-    dispatcher, domain, tracker_for
-):
+def test_stated_misconception_about_another_topic_answers_that_topic(dispatcher, domain, tracker_for):
     said = "卸载了APP账号应该就注销了吧"
     run(dispatcher, domain, tracker_for("deregister", [ICVE], text=said))
     text = only_message(dispatcher)["text"]

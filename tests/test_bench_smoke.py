@@ -12,12 +12,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_bench_smoke_run_writes_a_complete_report(trained_model, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bench.run", "--smoke", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
-    for section in ("## Targets", "## Understanding", "## Understanding as students write",
-                    "## Speed", "## Footprint"):
+    for section in (
+        "## Targets",
+        "## Understanding",
+        "## Understanding as students write",
+        "## Speed",
+        "## Footprint",
+    ):
         assert section in report
     assert re.search(r"\*\*right, kinds a–h\*\* \| \*\*\d+\.\d%\*\*", report), "the by-kind table"
     for plot in ("bench_confusion.png", "bench_latency.png", "bench_accuracy.png"):

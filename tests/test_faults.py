@@ -16,8 +16,9 @@ BUSY = "系统暂时有点忙"
 @pytest.fixture(scope="module")
 def without_action_server(trained_model, tmp_path_factory):
     nowhere = f"http://127.0.0.1:{free_port()}/webhook"  # nothing listens there
-    with running_bot(trained_model, tmp_path_factory.mktemp("down"),
-                     action_url_for=lambda _: nowhere, log_prefix="down-") as bot:
+    with running_bot(
+        trained_model, tmp_path_factory.mktemp("down"), action_url_for=lambda _: nowhere, log_prefix="down-"
+    ) as bot:
         yield bot
 
 
@@ -42,7 +43,9 @@ def test_anything_else_gets_a_short_apology(without_action_server):
 
 
 def test_personal_data_is_still_warned_about(without_action_server):
-    answer = answer_text(without_action_server.webhook, new_sender(), "我手机号13812345678，职教云APP怎么退出")
+    answer = answer_text(
+        without_action_server.webhook, new_sender(), "我手机号13812345678，职教云APP怎么退出"
+    )
     assert "请不要把身份证号、手机号、密码发给任何人" in answer and "13812345678" not in answer
 
 
@@ -54,8 +57,13 @@ def test_the_failure_is_logged_in_one_clear_line(without_action_server):
 
 def test_slow_action_server_is_answered_for_within_the_deadline(trained_model, tmp_path_factory):
     proxy = SlowProxy(delay_s=8)
-    with running_bot(trained_model, tmp_path_factory.mktemp("slow"), action_url_for=proxy.in_front_of,
-                     action_deadline_s=2, log_prefix="slow-") as bot:
+    with running_bot(
+        trained_model,
+        tmp_path_factory.mktemp("slow"),
+        action_url_for=proxy.in_front_of,
+        action_deadline_s=2,
+        log_prefix="slow-",
+    ) as bot:
         started = time.monotonic()
         answer = answer_text(bot.webhook, new_sender(), "学信网账号可以借给同学吗")
         took = time.monotonic() - started
@@ -73,9 +81,22 @@ def test_unreachable_tracker_database_at_start_is_a_clear_error(trained_model, t
         encoding="utf-8",
     )
     started = subprocess.run(
-        [sys.executable, "-m", "server", "run", "--model", str(trained_model), "--port",
-         str(free_port()), "--endpoints", str(endpoints)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "server",
+            "run",
+            "--model",
+            str(trained_model),
+            "--port",
+            str(free_port()),
+            "--endpoints",
+            str(endpoints),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = started.stdout + started.stderr
     assert started.returncode != 0

@@ -79,8 +79,10 @@ def test_a_wrong_answer_confirming_the_belief_is_named(grader, knowledge):
 
 
 def test_correcting_a_belief_by_quoting_it_is_not_stating_it(grader):
-    answer = ("很多同学以为关掉APP就算退出了，其实并没有退出，登录状态会保持72小时。要在“我的”-“设置”-"
-              "“账户与安全”里点退出登录并确认，回到登录界面才行，其他设备也要分别退出登录。")
+    answer = (
+        "很多同学以为关掉APP就算退出了，其实并没有退出，登录状态会保持72小时。要在“我的”-“设置”-"
+        "“账户与安全”里点退出登录并确认，回到登录界面才行，其他设备也要分别退出登录。"
+    )
     grade = grader.grade("close_app", answer)
     assert not grade.stated and grade.score >= GOOD, grade
 
@@ -106,11 +108,18 @@ def test_scenarios_cover_the_knowledge_and_often_hold_a_misconception(knowledge)
     assert len(scenarios) >= 8
     assert sum(bool(s.get("misconception")) for s in scenarios.values()) * 2 >= len(scenarios)
     topics = {s["topic"] for s in scenarios.values()}
-    for needed in ["icve_logout_app", "icve_logout_web", "icve_public_computer", "icve_deregister",
-                   "icve_third_party_unbind", "chsi_account_share"]:
+    for needed in [
+        "icve_logout_app",
+        "icve_logout_web",
+        "icve_public_computer",
+        "icve_deregister",
+        "icve_third_party_unbind",
+        "chsi_account_share",
+    ]:
         procedure = knowledge.topics[needed].get("procedure")
-        assert needed in topics or any(knowledge.topics[t].get("procedure") == procedure and procedure
-                                       for t in topics), needed
+        assert needed in topics or any(
+            knowledge.topics[t].get("procedure") == procedure and procedure for t in topics
+        ), needed
     assert 0 < knowledge.rehearsal["scenarios_per_session"] <= len(scenarios)
 
 

@@ -7,11 +7,30 @@ import pytest
 from actions.render import payload_for, render_answer
 
 # Operational facts from the documents that the bot must be able to state (../shared/GUIDE.md).
-REQUIRED_FACTS = ["72小时", "2小时", "3个工作日", "90天", "180天", "3个常用设备",
-                  "“账户与安全”→“退出登录”", "Ctrl+Shift+Delete", "“强制下线所有设备”", "访客模式",
-                  "“账号安全”-“关联设备”", "验证短信和人脸识别", "“隐私设置”", "信息化办公室",
-                  "《个人信息保护法》第47条", "三阶确认法", "学期末", "证件号码已被注册",
-                  "主子账号", "教务处", "实名验证", "查设备→退登录→清缓存→验状态→改密码"]
+REQUIRED_FACTS = [
+    "72小时",
+    "2小时",
+    "3个工作日",
+    "90天",
+    "180天",
+    "3个常用设备",
+    "“账户与安全”→“退出登录”",
+    "Ctrl+Shift+Delete",
+    "“强制下线所有设备”",
+    "访客模式",
+    "“账号安全”-“关联设备”",
+    "验证短信和人脸识别",
+    "“隐私设置”",
+    "信息化办公室",
+    "《个人信息保护法》第47条",
+    "三阶确认法",
+    "学期末",
+    "证件号码已被注册",
+    "主子账号",
+    "教务处",
+    "实名验证",
+    "查设备→退登录→清缓存→验状态→改密码",
+]
 
 
 def all_answers(knowledge):
@@ -51,8 +70,10 @@ def test_operational_fact_is_stated_somewhere(knowledge, fact):
 
 
 # The articles' marketing statistics and readability figures: never to be said (../shared/GUIDE.md).
-MARKETING = re.compile(r"\d+(\.\d+)?\s*[%％]|\d+\.\d+|白皮书|报告显示|报告指出|调研报告|数字化报告|Flesch|Kincaid|"
-                       r"艾瑞咨询|数据来源|职业教育协会|成功率|受访者|被盗率|失误率|纠纷减少|效率提升|\d+倍|平均句长|句式结构")
+MARKETING = re.compile(
+    r"\d+(\.\d+)?\s*[%％]|\d+\.\d+|白皮书|报告显示|报告指出|调研报告|数字化报告|Flesch|Kincaid|"
+    r"艾瑞咨询|数据来源|职业教育协会|成功率|受访者|被盗率|失误率|纠纷减少|效率提升|\d+倍|平均句长|句式结构"
+)
 
 
 def strings(value):
@@ -71,11 +92,21 @@ def everything_the_bot_can_say(knowledge, domain):
     """(where, text): every answer (and with each belief corrected first), every step, hint, check,
     walkthrough and rehearsal text, every message template, and the domain's responses."""
     said = [(f"answer {tid}", text) for tid, text in all_answers(knowledge).items()]
-    said += [(f"answer {t['topic']} correcting {mid}", render_answer(knowledge, t["topic"], stated=[mid]))
-             for mid, t in knowledge.misconceptions.items()]
+    said += [
+        (f"answer {t['topic']} correcting {mid}", render_answer(knowledge, t["topic"], stated=[mid]))
+        for mid, t in knowledge.misconceptions.items()
+    ]
     said += [(text.key, text.text) for text in knowledge.texts.values()]
-    for name in ("topics", "procedures", "misconceptions", "walkthroughs", "presentation", "rehearsal",
-                 "platforms", "goal_titles"):
+    for name in (
+        "topics",
+        "procedures",
+        "misconceptions",
+        "walkthroughs",
+        "presentation",
+        "rehearsal",
+        "platforms",
+        "goal_titles",
+    ):
         said += [(name, text) for text in strings(getattr(knowledge, name))]
     said += [(f"domain {name}", text) for name, text in strings_of_responses(domain)]
     return said

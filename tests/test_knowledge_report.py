@@ -44,8 +44,13 @@ def with_an_invented_fact():
 
 def test_make_knowledge_report_writes_only_the_page(tmp_path):
     out = tmp_path / "reports" / "knowledge.html"
-    done = subprocess.run([sys.executable, "-m", "staff.knowledge_report", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "staff.knowledge_report", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert [p.name for p in out.parent.iterdir()] == ["knowledge.html"]
     assert "0 flagged" in done.stdout
@@ -66,7 +71,9 @@ def test_every_topic_is_shown_beside_its_quotes_and_nothing_is_flagged(knowledge
     assert page.locator("#summary").get_attribute("data-unstated") == "0"
     # Guidance is shown as such; contradictions and the checklist are there, linked to their topics.
     assert page.locator("tr.guidance").count() == sum(t.guidance for t in knowledge.texts.values())
-    assert page.locator("#contradictions + table tbody tr").count() == len(knowledge_report.read_coverage()["contradictions"])
+    assert page.locator("#contradictions + table tbody tr").count() == len(
+        knowledge_report.read_coverage()["contradictions"]
+    )
     assert page.locator("#facts + table a[href='#icve_deregister_checklist']").count() >= 1
     assert not page.errors, page.errors
 

@@ -12,9 +12,7 @@ from nlu_components.normalizer import normalize
 
 HERE = Path(__file__).resolve().parent
 OWN = yaml.safe_load((HERE / "misconceptions" / "patterns.yml").read_text(encoding="utf-8"))
-INDEPENDENT = yaml.safe_load(
-    (HERE / "misconceptions" / "sentences.yml").read_text(encoding="utf-8")
-)
+INDEPENDENT = yaml.safe_load((HERE / "misconceptions" / "sentences.yml").read_text(encoding="utf-8"))
 REPORT = HERE / "artifacts" / "misconceptions.md"
 
 

@@ -27,9 +27,15 @@ def test_personal_data_is_masked(text, masked, kinds):
 
 @pytest.mark.parametrize(
     "text",
-    ["密码是多少", "密码怎么改", "2024年更新后需要3个工作日", "注销后180天才能重新注册",
-     "110105194912310021",  # 18 digits, wrong check character
-     "订单号1381234567890123", "12345678901"],
+    [
+        "密码是多少",
+        "密码怎么改",
+        "2024年更新后需要3个工作日",
+        "注销后180天才能重新注册",
+        "110105194912310021",  # 18 digits, wrong check character
+        "订单号1381234567890123",
+        "12345678901",
+    ],
 )
 def test_ordinary_text_is_left_alone(text):
     assert mask(text) == (text, [])

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def table() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("### What is stored where")
-    return readme[start:readme.index("###", start + 3)]
+    return readme[start : readme.index("###", start + 3)]
 
 
 def test_retention_matches_endpoints_and_the_store():

@@ -27,8 +27,10 @@ PERSONAL = {
     "4111 1111 1111 1111": "【银行卡号】",
     "abc12345": "【密码】",
 }
-MESSAGE = ("我身份证11010519491231002X，手机13812345678，邮箱zhang.san@example.com，"
-           "卡号4111 1111 1111 1111，密码是abc12345，职教云怎么注销")
+MESSAGE = (
+    "我身份证11010519491231002X，手机13812345678，邮箱zhang.san@example.com，"
+    "卡号4111 1111 1111 1111，密码是abc12345，职教云怎么注销"
+)
 
 
 def test_redact_masks_every_kind_and_keeps_the_rest():
@@ -38,16 +40,25 @@ def test_redact_masks_every_kind_and_keeps_the_rest():
     assert text.endswith("职教云怎么注销")
 
 
-@pytest.mark.parametrize("harmless", [
-    "职教云怎么注销", "注销后180天才能重新注册", "我的学号是2023123456", "72小时后重新登录",
-])
+@pytest.mark.parametrize(
+    "harmless",
+    [
+        "职教云怎么注销",
+        "注销后180天才能重新注册",
+        "我的学号是2023123456",
+        "72小时后重新登录",
+    ],
+)
 def test_redact_leaves_ordinary_text_alone(harmless):
     assert redact(harmless) == harmless
 
 
 def test_a_user_event_is_redacted_and_others_are_kept():
-    event = UserUttered(MESSAGE, {"name": "deregister", "confidence": 0.9},
-                        parse_data={"text": MESSAGE, "intent": {"name": "deregister"}, "entities": []})
+    event = UserUttered(
+        MESSAGE,
+        {"name": "deregister", "confidence": 0.9},
+        parse_data={"text": MESSAGE, "intent": {"name": "deregister"}, "entities": []},
+    )
     stored = redacted(event).as_dict()
     dumped = json.dumps(stored, ensure_ascii=False)
     assert all(value not in dumped for value in PERSONAL)
@@ -120,8 +131,9 @@ def test_conversation_over_rest_stores_and_logs_no_personal_data(bot):
     while time.time() < deadline and len([r for r in rows(bot.tracker_db) if r[0] == sender]) < 2:
         time.sleep(0.2)
     # Rasa writes JSON with \u escapes: decode it to read what is stored.
-    stored = "".join(json.dumps(json.loads(data), ensure_ascii=False)
-                     for s, _, data in rows(bot.tracker_db) if s == sender)
+    stored = "".join(
+        json.dumps(json.loads(data), ensure_ascii=False) for s, _, data in rows(bot.tracker_db) if s == sender
+    )
     assert "【手机号】" in stored
     assert all(value not in stored for value in PERSONAL)
     logs = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in ARTIFACTS.glob("*.log"))
@@ -134,7 +146,10 @@ def test_make_forget_deletes_a_conversation_from_the_running_bots_store(bot):
     assert any(s == sender for s, _, _ in rows(bot.tracker_db))
     done = subprocess.run(
         [sys.executable, "-m", "stores.forget", sender, "--endpoints", bot.endpoints],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert not any(s == sender for s, _, _ in rows(bot.tracker_db))

@@ -65,8 +65,10 @@ def templates(knowledge):
     walkthroughs = knowledge.walkthroughs
     for qid, question in walkthroughs["questions"].items():
         out.append((f"walkthroughs.yml: questions.{qid}.ask", question["ask"]))
-        out += [(f"walkthroughs.yml: questions.{qid}.options.{o}", t)
-                for o, t in question.get("options", {}).items()]
+        out += [
+            (f"walkthroughs.yml: questions.{qid}.options.{o}", t)
+            for o, t in question.get("options", {}).items()
+        ]
     for name, text in walkthroughs["messages"].items():
         items = text.items() if isinstance(text, dict) else [("", text)]
         out += [(f"walkthroughs.yml: messages.{name}{'.' + k if k else ''}", t) for k, t in items]
@@ -101,6 +103,7 @@ def bot_words(claim, labels):
 
 # ---- the schema, checked when the knowledge is loaded (no document needed) ----
 
+
 def files_of(directory=KNOWLEDGE):
     return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.yml"))}
 
@@ -118,27 +121,70 @@ def test_the_knowledge_loads_and_every_text_is_quoted_or_guidance(knowledge):
         assert isinstance(text.text, str) and text.text
 
 
-@pytest.mark.parametrize("change, file, key, problem", [
-    (lambda f: f["topics"]["topics"]["icve_phone_reuse"]["answer"].pop("quote"),
-     "topics.yml", "topics.icve_phone_reuse.answer", "missing `quote`"),
-    (lambda f: f["topics"]["topics"]["icve_multi_device"]["points"][1].update(qoute="x"),
-     "topics.yml", "topics.icve_multi_device.points[1]", "unknown key `qoute`"),
-    (lambda f: f["topics"]["topics"]["icve_multi_device"].update(hints=[]),
-     "topics.yml", "topics.icve_multi_device", "unknown key `hints`"),
-    (lambda f: f["procedures"]["procedures"]["icve_logout_app"]["steps"][0].pop("quote"),
-     "procedures.yml", "procedures.icve_logout_app.steps[0].do", "missing `quote`"),
-    (lambda f: f["procedures"]["procedures"]["icve_logout_app"]["steps"][1].update(hint="往下滑"),
-     "procedures.yml", "procedures.icve_logout_app.steps[1].hint", "must be a mapping"),
-    (lambda f: f["procedures"]["procedures"]["icve_force_offline"]["check"].update(guidance=True),
-     "procedures.yml", "procedures.icve_force_offline.check", "no `quote`"),
-    (lambda f: f["misconceptions"]["misconceptions"]["close_app_is_logout"]["correction"].update(source="x"),
-     "misconceptions.yml", "misconceptions.close_app_is_logout.correction", "unknown or missing `source`"),
-    (lambda f: f["rehearsal"]["security"]["data_lost"].pop("quote"),
-     "rehearsal.yml", "rehearsal.security.data_lost", "missing `quote`"),
-    (lambda f: f["rehearsal"]["scenarios"]["close_app"].update(hint="x"),
-     "rehearsal.yml", "scenarios.close_app", "unknown key `hint`"),
-])
-def test_a_text_without_quote_or_with_an_unknown_key_is_an_error_naming_file_and_key(change, file, key, problem):
+@pytest.mark.parametrize(
+    "change, file, key, problem",
+    [
+        (
+            lambda f: f["topics"]["topics"]["icve_phone_reuse"]["answer"].pop("quote"),
+            "topics.yml",
+            "topics.icve_phone_reuse.answer",
+            "missing `quote`",
+        ),
+        (
+            lambda f: f["topics"]["topics"]["icve_multi_device"]["points"][1].update(qoute="x"),
+            "topics.yml",
+            "topics.icve_multi_device.points[1]",
+            "unknown key `qoute`",
+        ),
+        (
+            lambda f: f["topics"]["topics"]["icve_multi_device"].update(hints=[]),
+            "topics.yml",
+            "topics.icve_multi_device",
+            "unknown key `hints`",
+        ),
+        (
+            lambda f: f["procedures"]["procedures"]["icve_logout_app"]["steps"][0].pop("quote"),
+            "procedures.yml",
+            "procedures.icve_logout_app.steps[0].do",
+            "missing `quote`",
+        ),
+        (
+            lambda f: f["procedures"]["procedures"]["icve_logout_app"]["steps"][1].update(hint="往下滑"),
+            "procedures.yml",
+            "procedures.icve_logout_app.steps[1].hint",
+            "must be a mapping",
+        ),
+        (
+            lambda f: f["procedures"]["procedures"]["icve_force_offline"]["check"].update(guidance=True),
+            "procedures.yml",
+            "procedures.icve_force_offline.check",
+            "no `quote`",
+        ),
+        (
+            lambda f: f["misconceptions"]["misconceptions"]["close_app_is_logout"]["correction"].update(
+                source="x"
+            ),
+            "misconceptions.yml",
+            "misconceptions.close_app_is_logout.correction",
+            "unknown or missing `source`",
+        ),
+        (
+            lambda f: f["rehearsal"]["security"]["data_lost"].pop("quote"),
+            "rehearsal.yml",
+            "rehearsal.security.data_lost",
+            "missing `quote`",
+        ),
+        (
+            lambda f: f["rehearsal"]["scenarios"]["close_app"].update(hint="x"),
+            "rehearsal.yml",
+            "scenarios.close_app",
+            "unknown key `hint`",
+        ),
+    ],
+)
+def test_a_text_without_quote_or_with_an_unknown_key_is_an_error_naming_file_and_key(
+    change, file, key, problem
+):
     with pytest.raises(KnowledgeError) as error:
         load_with(change)
     message = str(error.value)
@@ -157,8 +203,11 @@ def test_readers_see_plain_strings_and_the_answer_lists_every_text_in_order(know
         rest = rendered
         for text in knowledge.topic_texts(topic_id):
             rest = rest.replace(text.text, "", 1)
-        heading = render_steps(knowledge, knowledge.topics[topic_id]["procedure"])[0] \
-            if "procedure" in knowledge.topics[topic_id] else ""
+        heading = (
+            render_steps(knowledge, knowledge.topics[topic_id]["procedure"])[0]
+            if "procedure" in knowledge.topics[topic_id]
+            else ""
+        )
         rest = rest.replace(heading, "").split("📄")[0]
         assert not re.sub(r"[\s•⚠️\d.（）完成后应看到：]", "", rest), (topic_id, rest)
 
@@ -170,6 +219,7 @@ def test_quotes_of_a_topic_name_the_document(knowledge):
 
 
 # ---- the documents ----
+
 
 def test_every_quote_occurs_verbatim_in_its_document(knowledge, documents):
     missing = [(t.key, q) for t in quoted(knowledge) for q in t.quotes if not occurs(q, documents[t.source])]
@@ -185,7 +235,9 @@ def test_every_number_and_menu_name_of_a_text_is_in_its_quote(knowledge, documen
 def test_guidance_states_no_number_and_no_menu_name(knowledge):
     labels = own_labels(knowledge)
     found = [(t.key, claims(t.text)) for t in guidance(knowledge) if claims(t.text)]
-    found += [(where, [c for c in claims(text) if not bot_words(c, labels)]) for where, text in templates(knowledge)]
+    found += [
+        (where, [c for c in claims(text) if not bot_words(c, labels)]) for where, text in templates(knowledge)
+    ]
     found = [f for f in found if f[1]]
     assert not found, found
 
@@ -201,10 +253,11 @@ def test_the_document_check_skips_without_the_documents_and_fails_under_ci(knowl
 
 # ---- coverage: every operational fact of the documents is stated by a topic ----
 
+
 def body(document, bounds):
     text = normalise(document)
     start = text.index(normalise(bounds["from"]))
-    return text[start:text.index(normalise(bounds["to"]), start) + len(normalise(bounds["to"]))]
+    return text[start : text.index(normalise(bounds["to"]), start) + len(normalise(bounds["to"]))]
 
 
 @pytest.mark.parametrize("fact", COVERAGE["facts"], ids=[f["fact"] for f in COVERAGE["facts"]])
@@ -214,7 +267,9 @@ def test_every_fact_of_the_documents_is_stated_by_its_topic(knowledge, documents
     assert not missing, (fact["topic"], missing)
 
 
-@pytest.mark.parametrize("conflict", COVERAGE["contradictions"], ids=[c["about"] for c in COVERAGE["contradictions"]])
+@pytest.mark.parametrize(
+    "conflict", COVERAGE["contradictions"], ids=[c["about"] for c in COVERAGE["contradictions"]]
+)
 def test_a_contradiction_of_a_document_is_answered_with_both_sides(knowledge, documents, conflict):
     assert all(occurs(q, documents[conflict["source"]]) for q in conflict["quotes"])
     for topic_id in conflict["topics"]:
@@ -226,16 +281,23 @@ def test_a_contradiction_of_a_document_is_answered_with_both_sides(knowledge, do
 def test_every_number_and_label_of_an_article_is_in_the_checklist(knowledge, documents, source):
     text = body(documents[source], COVERAGE["documents"][source])
     spans = []
-    for quote in [f["quote"] for f in COVERAGE["facts"] if f["source"] == source] + \
-                 [n["quote"] for n in COVERAGE["not_stated"] if n["source"] == source]:
+    for quote in [f["quote"] for f in COVERAGE["facts"] if f["source"] == source] + [
+        n["quote"] for n in COVERAGE["not_stated"] if n["source"] == source
+    ]:
         q = normalise(quote)
         assert q in text, quote
         spans += [(m.start(), m.start() + len(q)) for m in re.finditer(re.escape(q), text)]
-    forgotten = [m.group(0) for pattern in (NUMBER, LABEL) for m in pattern.finditer(text)
-                 if not any(a <= m.start() and m.end() <= b for a, b in spans)]
+    forgotten = [
+        m.group(0)
+        for pattern in (NUMBER, LABEL)
+        for m in pattern.finditer(text)
+        if not any(a <= m.start() and m.end() <= b for a, b in spans)
+    ]
     assert not forgotten, forgotten
 
 
 def test_the_checklist_names_real_topics(knowledge):
-    topics = [f["topic"] for f in COVERAGE["facts"]] + [t for c in COVERAGE["contradictions"] for t in c["topics"]]
+    topics = [f["topic"] for f in COVERAGE["facts"]] + [
+        t for c in COVERAGE["contradictions"] for t in c["topics"]
+    ]
     assert set(topics) <= set(knowledge.topics)

@@ -79,12 +79,16 @@ def knowledge_texts(knowledge):
     messages = knowledge.rehearsal["messages"]
     texts = {p.text for sid in knowledge.rehearsal["scenarios"] for p in grader.key_points(sid)}
     texts.add(messages["missed_order"])
-    texts.update(messages["stated_belief"].format(cap=knowledge.rehearsal["stated_belief_cap"], **b)
-                 for b in knowledge.misconceptions.values())
+    texts.update(
+        messages["stated_belief"].format(cap=knowledge.rehearsal["stated_belief_cap"], **b)
+        for b in knowledge.misconceptions.values()
+    )
     return texts
 
 
-def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(staff, rehearsal, rehearsal_db, knowledge):
+def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(
+    staff, rehearsal, rehearsal_db, knowledge
+):
     trainee = "测试员甲"
     client, reply = start(staff, rehearsal, trainee)
     # Good, "你好" (small talk anywhere else), partial, a FAQ question (answered anywhere else), good.
@@ -159,7 +163,9 @@ def test_a_phone_number_in_an_answer_is_warned_about_and_never_stored(staff, bot
     assert any("【手机号】" in (e.get("text") or "") for e in events if e["event"] == "user")
 
 
-def test_the_report_shows_each_trainee_and_topic_with_charts(staff, rehearsal, rehearsal_db, knowledge, tmp_path):
+def test_the_report_shows_each_trainee_and_topic_with_charts(
+    staff, rehearsal, rehearsal_db, knowledge, tmp_path
+):
     trainee = "测试员丁"
     client, reply = start(staff, rehearsal, trainee)
     scenario = scenario_in(rehearsal, reply)
@@ -195,15 +201,23 @@ def rehearse_in_terminal(*args, stdin="", token=None):
     env = {key: value for key, value in os.environ.items() if key != "HELPDESK_STAFF_TOKEN"}
     if token is not None:
         env["HELPDESK_STAFF_TOKEN"] = token
-    return subprocess.run([sys.executable, "-m", "staff.rehearse", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=180, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "staff.rehearse", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
 
 
 def test_the_terminal_rehearsal_presents_grades_and_sums_up(bot, staff_token, rehearsal_db):
     """Against the running bot, with its staff token: one answer, then end of input (the
     rehearsal ends as with 结束演练)."""
-    finished = rehearse_in_terminal("--server", bot.url, "--trainee", "终端学员", stdin="我不知道\n",
-                                    token=staff_token)
+    finished = rehearse_in_terminal(
+        "--server", bot.url, "--trainee", "终端学员", stdin="我不知道\n", token=staff_token
+    )
     assert finished.returncode == 0, finished.stderr[-2000:]
     out = finished.stdout
     assert "【场景 1/5】" in out and "得分：0/100" in out and "【场景 2/5】" in out, out
@@ -214,8 +228,9 @@ def test_the_terminal_rehearsal_presents_grades_and_sums_up(bot, staff_token, re
 def test_the_terminal_rehearsal_needs_the_staff_token_of_a_running_bot(bot, rehearsal, rehearsal_db):
     texts = rehearsal["terminal"]
     for token, refusal in ((None, texts["no_token"]), ("not-the-staff-token-" * 2, texts["token_refused"])):
-        finished = rehearse_in_terminal("--server", bot.url, "--trainee", "无口令学员", stdin="我不知道\n",
-                                        token=token)
+        finished = rehearse_in_terminal(
+            "--server", bot.url, "--trainee", "无口令学员", stdin="我不知道\n", token=token
+        )
         assert finished.returncode != 0 and refusal in finished.stderr, finished.stderr[-2000:]
         assert rehearsal["messages"]["ask_trainee"] not in finished.stdout
     assert rows_of(rehearsal_db, "无口令学员") == []
@@ -224,6 +239,9 @@ def test_the_terminal_rehearsal_needs_the_staff_token_of_a_running_bot(bot, rehe
 def test_the_staff_page_channel_starts_a_rehearsal(staff, rehearsal):
     """The widget on the staff page: socket.io with the staff token, the same intent and form."""
     client = staff()
-    for text, expected in [("培训演练", rehearsal["messages"]["ask_trainee"]),
-                           ("网页学员", "【场景 1/5】"), ("结束演练", rehearsal["messages"]["summary_none"])]:
+    for text, expected in [
+        ("培训演练", rehearsal["messages"]["ask_trainee"]),
+        ("网页学员", "【场景 1/5】"),
+        ("结束演练", rehearsal["messages"]["summary_none"]),
+    ]:
         assert expected in answer_text(client, text)

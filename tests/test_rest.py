@@ -103,13 +103,16 @@ def test_question_about_a_misconception_is_answered_without_a_lecture(webhook, t
     assert "常见误区" not in answer, answer
 
 
-@pytest.mark.parametrize("text", [
-    "我每次都直接把职教云APP划掉，就等于退出了",
-    "我把APP卸载了，账号应该就注销了吧",
-    "我已经把学信网账号借给室友了",
-    "辅导员让我们把学信网密码交给他统一管理",
-    "主账号注销了子账号就不用管了",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我每次都直接把职教云APP划掉，就等于退出了",
+        "我把APP卸载了，账号应该就注销了吧",
+        "我已经把学信网账号借给室友了",
+        "辅导员让我们把学信网密码交给他统一管理",
+        "主账号注销了子账号就不用管了",
+    ],
+)
 def test_stated_misconception_is_corrected_with_the_right_procedure(webhook, text):
     answer = answer_text(webhook, new_sender(), text)
     assert answer.startswith("⚠️ 常见误区："), answer

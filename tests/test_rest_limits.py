@@ -18,17 +18,20 @@ def post_raw(webhook, body, content_type="application/json"):
     return requests.post(webhook, data=body, headers={"Content-Type": content_type}, timeout=30)
 
 
-@pytest.mark.parametrize("body", [
-    b"{not json",
-    b"\xff\xfe\x00garbage",
-    b'["a", "list"]',
-    b'"just a string"',
-    b'{"message": "no sender"}',
-    b'{"sender": "", "message": "empty sender"}',
-    b'{"sender": "s", "message": 12345}',
-    b'{"sender": "s", "message": null}',
-    b'{"sender": ["s"], "message": "hi"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe\x00garbage",
+        b'["a", "list"]',
+        b'"just a string"',
+        b'{"message": "no sender"}',
+        b'{"sender": "", "message": "empty sender"}',
+        b'{"sender": "s", "message": 12345}',
+        b'{"sender": "s", "message": null}',
+        b'{"sender": ["s"], "message": "hi"}',
+    ],
+)
 def test_invalid_requests_get_400_with_a_reason(webhook, body):
     answer = post_raw(webhook, body)
     assert answer.status_code == 400
@@ -91,22 +94,30 @@ def test_management_api_is_off(bot):
 def test_the_management_api_is_refused_without_a_token(trained_model):
     started = subprocess.run(
         [sys.executable, "-m", "server", "run", "--enable-api", "--model", str(trained_model)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert started.returncode == 1 and "--auth-token" in started.stderr
 
 
 def test_the_management_api_when_on_needs_the_token(trained_model, tmp_path):
     token = secrets.token_hex(16)
-    with running_bot(trained_model, tmp_path, log_prefix="api-",
-                     rasa_args=["--enable-api", "--auth-token", token]) as bot:
+    with running_bot(
+        trained_model, tmp_path, log_prefix="api-", rasa_args=["--enable-api", "--auth-token", token]
+    ) as bot:
         assert requests.get(bot.url + "/status", timeout=10).status_code == 401
         assert requests.get(bot.url + "/conversations/x/tracker", timeout=10).status_code == 401
         assert requests.get(bot.url + "/status", params={"token": token}, timeout=10).ok
 
 
 def test_rest_grants_no_cross_origin_access(webhook):
-    answer = requests.post(webhook, json={"sender": new_sender(), "message": "你好"},
-                           headers={"Origin": "https://elsewhere.example"}, timeout=30)
+    answer = requests.post(
+        webhook,
+        json={"sender": new_sender(), "message": "你好"},
+        headers={"Origin": "https://elsewhere.example"},
+        timeout=30,
+    )
     assert answer.status_code == 200
     assert "Access-Control-Allow-Origin" not in answer.headers

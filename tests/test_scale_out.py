@@ -25,8 +25,11 @@ EXPECTED_STEPS = ["你是在哪里登录的", "第1/5步", "第2/5步", "第3/5�
 
 @pytest.fixture(scope="module")
 def cluster(trained_model, tmp_path_factory):
-    env = {"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APPID": wechat.APPID,
-           "REHEARSAL_DB": str(tmp_path_factory.mktemp("cluster") / "rehearsal.db")}
+    env = {
+        "WECHAT_TOKEN": wechat.TOKEN,
+        "WECHAT_APPID": wechat.APPID,
+        "REHEARSAL_DB": str(tmp_path_factory.mktemp("cluster") / "rehearsal.db"),
+    }
     with running_cluster(trained_model, replicas=2, env=env) as running:
         yield running
 
@@ -69,7 +72,7 @@ def test_messages_of_one_student_sent_at_once_are_handled_one_after_the_other(cl
     kinds = [kind if kind != "action" else action for kind, action in rows]
     assert sorted(user_texts(cluster, sender)) == sorted(f"你好{n}" for n in range(count))
     starts = [i for i, kind in enumerate(kinds) if kind == "user"] + [len(kinds)]
-    turns = [kinds[start + 1:end] for start, end in zip(starts, starts[1:])]
+    turns = [kinds[start + 1 : end] for start, end in zip(starts, starts[1:])]
     assert len(turns) == count and all("action_listen" in turn for turn in turns), kinds
 
 
@@ -82,8 +85,7 @@ def test_the_rate_limit_counts_over_both_replicas(cluster):
 
 
 def test_wechat_menu_and_retry_work_across_replicas(cluster):
-    first, second = (f"http://{replica.address}/webhooks/wechat/webhook"
-                     for replica in cluster.replicas)
+    first, second = (f"http://{replica.address}/webhooks/wechat/webhook" for replica in cluster.replicas)
     user = wechat.new_user()
     assert "回复 1：智慧职教（职教云）" in wechat.say(first, user, "怎么退出账号")
     assert wechat.APP_STEPS in wechat.say(second, user, "1")  # the menu shown by the other replica
@@ -99,8 +101,12 @@ def test_the_chat_widget_stays_on_one_replica_through_nginx(cluster):
     client, answers = socketio.Client(), []
     client.on("bot_uttered", lambda message: answers.append(message.get("text", "")))
     # Long-polling first, as browsers do: every poll must reach the replica holding the session.
-    client.connect(cluster.url, transports=["polling"], headers={"Origin": "http://localhost:8000"},
-                   socketio_path="socket.io")
+    client.connect(
+        cluster.url,
+        transports=["polling"],
+        headers={"Origin": "http://localhost:8000"},
+        socketio_path="socket.io",
+    )
     try:
         session = new_sender()
         client.emit("session_request", {"session_id": session})

@@ -6,8 +6,10 @@ from rasa.core.actions.action import RemoteAction
 
 from server import apply_fixes
 
-VALID = {"events": [{"event": "slot", "name": "platform", "value": "icve"}],
-         "responses": [{"text": "你好", "buttons": [{"title": "学信网", "payload": "/chsi_account_share"}]}]}
+VALID = {
+    "events": [{"event": "slot", "name": "platform", "value": "icve"}],
+    "responses": [{"text": "你好", "buttons": [{"title": "学信网", "payload": "/chsi_account_share"}]}],
+}
 INVALID = {"events": [{"name": "platform"}], "responses": "not a list"}
 
 

@@ -15,9 +15,13 @@ from harness.bot import ROOT
 
 def test_origins_from_a_list_or_a_string():
     assert parse_origins(["https://a.example.edu.cn", "http://localhost:8000/"]) == [
-        "https://a.example.edu.cn", "http://localhost:8000"]
+        "https://a.example.edu.cn",
+        "http://localhost:8000",
+    ]
     assert parse_origins("https://a.example, https://b.example:8443") == [
-        "https://a.example", "https://b.example:8443"]
+        "https://a.example",
+        "https://b.example:8443",
+    ]
     assert parse_origins(None) == [] and parse_origins("") == []
 
 
@@ -30,7 +34,8 @@ def test_anything_but_an_origin_is_refused(bad):
 def test_the_environment_variable_replaces_the_configured_origins():
     configured = ["http://localhost:8000"]
     assert allowed_origins(configured, {ALLOWED_ORIGINS_ENV: "https://helpdesk.example"}) == [
-        "https://helpdesk.example"]
+        "https://helpdesk.example"
+    ]
     assert allowed_origins(configured, {ALLOWED_ORIGINS_ENV: ""}) == configured
     assert allowed_origins(None, {}) == list(DEFAULT_ALLOWED_ORIGINS)
 

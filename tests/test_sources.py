@@ -17,8 +17,13 @@ from harness.bot import new_sender, say
 SOURCES_BUTTON = "查看原文"
 NO_SOURCES = "找不到要查看原文的那条回答"
 ACTION_FAILED = "系统暂时有点忙"
-TOPICS_TO_PRESS = ["icve_logout_app", "icve_deregister", "icve_lost_device", "chsi_account_share",
-                   "chsi_change_info"]
+TOPICS_TO_PRESS = [
+    "icve_logout_app",
+    "icve_deregister",
+    "icve_lost_device",
+    "chsi_account_share",
+    "chsi_change_info",
+]
 
 
 def texts(reply):
@@ -65,14 +70,17 @@ def test_typed_request_shows_the_sources_of_the_last_answer(dispatcher, domain, 
     assert_shows_the_sources(knowledge, "chsi_teacher_password", dispatcher.messages[-1]["text"])
 
 
-@pytest.mark.parametrize("entities, slots", [
-    ([{"entity": "topic", "value": "nonsense"}], {"last_topic": "icve_logout_app", "platform": "icve"}),
-    ([{"entity": "topic", "value": {"a": 1}}], {}),
-    ([], {}),  # typed before any answer
-    ([], {"last_topic": "evil"}),
-    # found not covered for 学信网: that answer had no sources
-    ([], {"last_topic": "icve_close_app", "platform": "chsi"}),
-])
+@pytest.mark.parametrize(
+    "entities, slots",
+    [
+        ([{"entity": "topic", "value": "nonsense"}], {"last_topic": "icve_logout_app", "platform": "icve"}),
+        ([{"entity": "topic", "value": {"a": 1}}], {}),
+        ([], {}),  # typed before any answer
+        ([], {"last_topic": "evil"}),
+        # found not covered for 学信网: that answer had no sources
+        ([], {"last_topic": "icve_close_app", "platform": "chsi"}),
+    ],
+)
 def test_no_answer_to_show_gets_a_polite_short_answer(dispatcher, domain, tracker_for, entities, slots):
     events = show_sources(dispatcher, domain, tracker_for, entities, slots)
     [message] = dispatcher.messages
@@ -84,7 +92,7 @@ def test_no_answer_to_show_gets_a_polite_short_answer(dispatcher, domain, tracke
 
 
 def test_a_belief_corrected_first_is_shown_with_its_quote(dispatcher, domain, tracker_for, knowledge):
-    """"卸载就是注销" opens the deregistration answer with a correction deregistration itself does
+    """ "卸载就是注销" opens the deregistration answer with a correction deregistration itself does
     not make: its button names the belief, and its quote comes first."""
     payload = sources_payload(knowledge, "icve_deregister", ["uninstall_is_deregister"])
     entities = json.loads(payload.removeprefix("/show_sources"))
@@ -96,22 +104,28 @@ def test_a_belief_corrected_first_is_shown_with_its_quote(dispatcher, domain, tr
     assert correction not in dict(knowledge.quotes_of("icve_deregister")).values()
     assert text.index(correction) < text.index(knowledge.quotes_of("icve_deregister")[0][1])
     # A belief the topic corrects anyway, or of another topic, adds nothing to the payload.
-    assert sources_payload(knowledge, "icve_logout_app", ["close_app_is_logout"]) == \
-        '/show_sources{"topic": "icve_logout_app"}'
-    assert sources_payload(knowledge, "icve_deregister", ["chsi_account_shareable"]) == \
-        '/show_sources{"topic": "icve_deregister"}'
+    assert (
+        sources_payload(knowledge, "icve_logout_app", ["close_app_is_logout"])
+        == '/show_sources{"topic": "icve_logout_app"}'
+    )
+    assert (
+        sources_payload(knowledge, "icve_deregister", ["chsi_account_shareable"])
+        == '/show_sources{"topic": "icve_deregister"}'
+    )
 
 
 def test_every_sources_payload_passes_the_allow_list_and_others_do_not(knowledge):
     from channels.payloads import user_text
 
     payloads = [sources_payload(knowledge, t) for t in knowledge.topics]
-    payloads += [sources_payload(knowledge, m["topic"], [mid])
-                 for mid, m in knowledge.misconceptions.items()]
+    payloads += [sources_payload(knowledge, m["topic"], [mid]) for mid, m in knowledge.misconceptions.items()]
     for payload in payloads:
         assert user_text(payload) == payload
-    for forged in ['/show_sources{"topic": "nonsense"}', '/show_sources{"topic": {"a": 1}}',
-                   '/show_sources{"topic": "icve_logout_app", "misconception": "chsi_account_shareable"}']:
+    for forged in [
+        '/show_sources{"topic": "nonsense"}',
+        '/show_sources{"topic": {"a": 1}}',
+        '/show_sources{"topic": "icve_logout_app", "misconception": "chsi_account_shareable"}',
+    ]:
         assert user_text(forged) == forged[1:]
 
 
@@ -146,8 +160,9 @@ def test_a_stated_belief_answer_shows_the_corrections_quote(webhook, knowledge):
     assert texts(answer).startswith("⚠️ 常见误区：卸载APP")
     payload = buttons(answer)[-1]["payload"]
     assert payload == sources_payload(knowledge, "icve_deregister", ["uninstall_is_deregister"])
-    assert_shows_the_sources(knowledge, "icve_deregister", texts(say(webhook, sender, payload)),
-                             ["uninstall_is_deregister"])
+    assert_shows_the_sources(
+        knowledge, "icve_deregister", texts(say(webhook, sender, payload)), ["uninstall_is_deregister"]
+    )
 
 
 def test_sources_during_a_walkthrough_then_the_walkthrough_goes_on(webhook, knowledge):

@@ -20,6 +20,7 @@ def report(trained_model, tmp_path_factory):
     """The report's Markdown and CSV rows after a morning of test conversations."""
     workdir = tmp_path_factory.mktemp("report-bot")
     with running_bot(trained_model, workdir, log_prefix="report-") as bot:
+
         def talk(*messages):
             sender = new_sender()
             return [answer_text(bot.webhook, sender, m) for m in messages]
@@ -40,8 +41,7 @@ def report(trained_model, tmp_path_factory):
     # The bot has stopped: every event is in the tracker store.
 
     out = workdir / "reports" / "unanswered.md"
-    unanswered.main(["--tracker-db", str(workdir / "tracker.db"), "--out", str(out),
-                     "--idle-minutes", "0"])
+    unanswered.main(["--tracker-db", str(workdir / "tracker.db"), "--out", str(out), "--idle-minutes", "0"])
     csv_text = out.with_suffix(".csv").read_text(encoding="utf-8-sig")
     return out.read_text(encoding="utf-8"), csv_text, list(csv.DictReader(csv_text.splitlines()))
 
@@ -97,11 +97,14 @@ def test_no_personal_data_in_the_report(report):
 
 
 def test_redact_masks_every_kind_of_personal_data():
-    text = ("身份证11010519491231002X，手机138-1234-5678，密码是abc12345，"
-            "邮箱13812345678@qq.com，卡号6222 0212 3456 7890 123，QQ 123456789")
+    text = (
+        "身份证11010519491231002X，手机138-1234-5678，密码是abc12345，"
+        "邮箱13812345678@qq.com，卡号6222 0212 3456 7890 123，QQ 123456789"
+    )
     redacted = redact(text)
-    assert redacted == ("身份证【身份证号】，手机【手机号】，密码是【密码】，"
-                        "邮箱【邮箱】，卡号【银行卡号】，QQ 【号码】")
+    assert redacted == (
+        "身份证【身份证号】，手机【手机号】，密码是【密码】，邮箱【邮箱】，卡号【银行卡号】，QQ 【号码】"
+    )
 
 
 def slot(sender, value, t):
@@ -140,8 +143,9 @@ def test_report_redacts_a_store_that_holds_raw_text(tmp_path):
             "data TEXT)"
         )
         raw = f"奖学金什么时候发，有消息请发到{EMAIL}或者打{PHONE}，卡号6222021234567890123"
-        for n, (intent, text) in enumerate([("out_of_scope", raw), ("nlu_fallback", raw),
-                                            ("request_cheating", "帮我代刷网课")]):
+        for n, (intent, text) in enumerate(
+            [("out_of_scope", raw), ("nlu_fallback", raw), ("request_cheating", "帮我代刷网课")]
+        ):
             data = {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
             connection.execute(
                 "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) "

@@ -68,16 +68,19 @@ def test_two_questions_get_the_first_answer_and_the_second_as_a_button(webhook):
     assert "180天" in texts(say(webhook, new_sender(), second[0]["payload"]))
 
 
-@pytest.mark.parametrize("near_miss", [
-    "智慧职教里面的班级怎么退出",            # 智慧职教: another feature with the same verb
-    "职教云考试做到一半退出了还能重新进吗",
-    "学信网学籍在线验证报告怎么申请",        # 学信网: a service the document does not cover
-    "学信网密码忘了怎么找回",
-    "智慧职教账号提示被冻结，怎么解冻",      # a topic's words without its subject
-    "腾讯课堂怎么退出登录",                  # 腾讯课堂: only its deregistration is compared
-    "雨课堂账号怎么注销",                    # another platform
-    "手机上的微信怎么退出登录",
-])
+@pytest.mark.parametrize(
+    "near_miss",
+    [
+        "智慧职教里面的班级怎么退出",  # 智慧职教: another feature with the same verb
+        "职教云考试做到一半退出了还能重新进吗",
+        "学信网学籍在线验证报告怎么申请",  # 学信网: a service the document does not cover
+        "学信网密码忘了怎么找回",
+        "智慧职教账号提示被冻结，怎么解冻",  # a topic's words without its subject
+        "腾讯课堂怎么退出登录",  # 腾讯课堂: only its deregistration is compared
+        "雨课堂账号怎么注销",  # another platform
+        "手机上的微信怎么退出登录",
+    ],
+)
 def test_near_misses_of_every_platform_get_no_procedure(webhook, near_miss):
     answer = texts(say(webhook, new_sender(), near_miss))
     assert any(refusal in answer for refusal in REFUSALS), answer

@@ -19,8 +19,11 @@ def test_development_half_by_kind(webhook):
     result = summary(outcomes)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "understanding-dev-mistakes.md").write_text(
-        summary_table({"development half": result}) + "\n\n"
-        + mistakes_markdown("Mistakes on the development half", outcomes), encoding="utf-8")
+        summary_table({"development half": result})
+        + "\n\n"
+        + mistakes_markdown("Mistakes on the development half", outcomes),
+        encoding="utf-8",
+    )
     assert result["right_a_to_h"] >= MIN_RIGHT_A_TO_H, result
     for kind in ANSWERABLE_KINDS:
         assert result["per_kind"][kind][0] >= MIN_RIGHT_PER_KIND, (kind, result)

@@ -64,22 +64,32 @@ def test_start_without_anything_asks_platform_then_goal_then_device(dispatcher, 
     events = walk(dispatcher, domain, tracker_for("walkthrough_start", [ICVE], {STATE_SLOT: state}))
     assert "哪项操作" in dispatcher.messages[-1]["text"]
     assert titles(dispatcher.messages[-1])[:4] == [
-        "退出登录", "注销账号", "解除第三方绑定（微信/QQ）", "强制下线所有设备"
+        "退出登录",
+        "注销账号",
+        "解除第三方绑定（微信/QQ）",
+        "强制下线所有设备",
     ]
     state = state_of(events)
     logout_button = dispatcher.messages[-1]["buttons"][0]["payload"]
     assert json.loads(logout_button.removeprefix("/walkthrough_start")) == {
-        "platform": "icve", "goal": "logout"
+        "platform": "icve",
+        "goal": "logout",
     }
 
     dispatcher.messages.clear()
-    walk(dispatcher, domain, tracker_for("walkthrough_start", [entity("goal", "logout")], {STATE_SLOT: state}))
+    walk(
+        dispatcher, domain, tracker_for("walkthrough_start", [entity("goal", "logout")], {STATE_SLOT: state})
+    )
     assert "在哪里登录" in dispatcher.messages[-1]["text"]
     assert titles(dispatcher.messages[-1])[:3] == ["手机APP", "网页端", "公共电脑（机房）"]
 
 
 def test_questions_answered_in_the_first_message_are_skipped(dispatcher, domain, tracker_for):
-    walk(dispatcher, domain, tracker_for("walkthrough_start", [entity("goal", "deregister")], {"platform": "icve"}))
+    walk(
+        dispatcher,
+        domain,
+        tracker_for("walkthrough_start", [entity("goal", "deregister")], {"platform": "icve"}),
+    )
     assert "哪种账号" in texts(dispatcher)
     assert "哪个平台" not in texts(dispatcher) and "哪项操作" not in texts(dispatcher)
 
@@ -88,10 +98,22 @@ def test_questions_answered_in_the_first_message_are_skipped(dispatcher, domain,
     "said,procedure,first_step",
     [
         ([entity("goal", "logout"), entity("device", "web")], "icve_logout_web", "在智慧职教网页上退出登录"),
-        ([entity("goal", "logout"), entity("device", "public")], "icve_logout_public", "在智慧职教网页上退出登录"),
-        ([entity("goal", "deregister"), entity("account", "personal")], "icve_deregister", "登录网页端管理后台"),
+        (
+            [entity("goal", "logout"), entity("device", "public")],
+            "icve_logout_public",
+            "在智慧职教网页上退出登录",
+        ),
+        (
+            [entity("goal", "deregister"), entity("account", "personal")],
+            "icve_deregister",
+            "登录网页端管理后台",
+        ),
         ([entity("goal", "unbind")], "icve_unbind", "登录网页端管理后台"),
-        ([entity("goal", "force_offline"), entity("goal", "logout")], "icve_force_offline", "立即操作“强制下线所有设备”"),
+        (
+            [entity("goal", "force_offline"), entity("goal", "logout")],
+            "icve_force_offline",
+            "立即操作“强制下线所有设备”",
+        ),
     ],
 )
 def test_each_goal_leads_to_its_procedure(dispatcher, domain, tracker_for, said, procedure, first_step):
@@ -122,7 +144,9 @@ def test_chsi_has_no_procedures_and_says_so(dispatcher, domain, tracker_for):
 
 
 def test_remembered_platform_without_procedures_is_asked_again(dispatcher, domain, tracker_for):
-    walk(dispatcher, domain, tracker_for("walkthrough_start", [entity("goal", "logout")], {"platform": "chsi"}))
+    walk(
+        dispatcher, domain, tracker_for("walkthrough_start", [entity("goal", "logout")], {"platform": "chsi"})
+    )
     assert "哪个平台" in texts(dispatcher)
 
 
@@ -198,8 +222,14 @@ def test_navigation_without_a_walkthrough_offers_to_start_one(dispatcher, domain
 
 
 def test_typed_answer_to_a_pending_question_reaches_the_walkthrough(dispatcher, domain, tracker_for):
-    asking = {STATE_SLOT: {"answers": {"platform": "icve", "goal": "logout"}, "asking": "device",
-                           "procedure": None, "step": 0}}
+    asking = {
+        STATE_SLOT: {
+            "answers": {"platform": "icve", "goal": "logout"},
+            "asking": "device",
+            "procedure": None,
+            "step": 0,
+        }
+    }
     tracker = tracker_for("followup_device", [entity("device", "web")], asking)
     events = ActionAnswer().run(dispatcher, tracker, domain)
     assert state_of(events)["procedure"] == "icve_logout_web"

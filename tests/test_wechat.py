@@ -74,8 +74,11 @@ class WeChatApi:
 
 def wechat_env(api):
     return {
-        "WECHAT_TOKEN": TOKEN, "WECHAT_APPID": APPID, "WECHAT_ENCODING_AES_KEY": AES_KEY,
-        "WECHAT_APPSECRET": "test-secret", "WECHAT_API_BASE_URL": api.base_url,
+        "WECHAT_TOKEN": TOKEN,
+        "WECHAT_APPID": APPID,
+        "WECHAT_ENCODING_AES_KEY": AES_KEY,
+        "WECHAT_APPSECRET": "test-secret",
+        "WECHAT_API_BASE_URL": api.base_url,
         # Short parts, so that ordinary answers exercise the splitting.
         "WECHAT_REPLY_MAX_BYTES": "600",
     }
@@ -90,8 +93,9 @@ def wechat_api():
 
 @pytest.fixture(scope="module")
 def wechat(trained_model, tmp_path_factory, wechat_api):
-    with running_bot(trained_model, tmp_path_factory.mktemp("wechat"), env=wechat_env(wechat_api),
-                     log_prefix="wechat-") as bot:
+    with running_bot(
+        trained_model, tmp_path_factory.mktemp("wechat"), env=wechat_env(wechat_api), log_prefix="wechat-"
+    ) as bot:
         yield bot.url + "/webhooks/wechat/webhook"
 
 
@@ -110,9 +114,12 @@ def cdata(tag, value):
 
 
 def message_xml(user, msg_type, msg_id=None, **fields):
-    parts = [cdata("ToUserName", BOT_ID), cdata("FromUserName", user),
-             f"<CreateTime>{fields.pop('CreateTime', int(time.time()))}</CreateTime>",
-             cdata("MsgType", msg_type)]
+    parts = [
+        cdata("ToUserName", BOT_ID),
+        cdata("FromUserName", user),
+        f"<CreateTime>{fields.pop('CreateTime', int(time.time()))}</CreateTime>",
+        cdata("MsgType", msg_type),
+    ]
     parts += [cdata(k, v) for k, v in fields.items()]
     if msg_id is not None:
         parts.append(f"<MsgId>{msg_id}</MsgId>")
@@ -143,13 +150,16 @@ def decrypt(ciphertext: str) -> str:
     data = decryptor.update(base64.b64decode(ciphertext)) + decryptor.finalize()
     data = data[: -data[-1]]
     length = struct.unpack(">I", data[16:20])[0]
-    assert data[20 + length:].decode() == APPID
-    return data[20: 20 + length].decode()
+    assert data[20 + length :].decode() == APPID
+    return data[20 : 20 + length].decode()
 
 
 def post(url, body, query=None, timeout=30):
-    return requests.post(f"{url}?{urlencode(query or signed_query())}", data=body.encode()
-                         if isinstance(body, str) else body, timeout=timeout)
+    return requests.post(
+        f"{url}?{urlencode(query or signed_query())}",
+        data=body.encode() if isinstance(body, str) else body,
+        timeout=timeout,
+    )
 
 
 def reply_content(response):
@@ -204,7 +214,7 @@ def test_buttons_become_a_numbered_menu_and_a_number_chooses(wechat):
 
 
 def test_view_sources_is_a_menu_item_and_its_number_shows_the_quotes(wechat, wechat_api, knowledge):
-    """"查看原文" under an answer (issue 14): its number shows the document's sentences."""
+    """ "查看原文" under an answer (issue 14): its number shows the document's sentences."""
     user = new_user()
     passive = say(wechat, user, "学信网账号可以借给同学吗")
     deadline = time.time() + 30
@@ -253,8 +263,13 @@ def test_split_keeps_lines_whole_and_respects_the_limit():
 def encrypted_request(plain_xml):
     ciphertext = encrypt(plain_xml)
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    query = {"signature": sha1(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": sha1(TOKEN, timestamp, nonce, ciphertext)}
+    query = {
+        "signature": sha1(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sha1(TOKEN, timestamp, nonce, ciphertext),
+    }
     body = f"<xml>{cdata('ToUserName', BOT_ID)}{cdata('Encrypt', ciphertext)}</xml>"
     return query, body
 
@@ -296,17 +311,21 @@ def test_unsubscribe_gets_nothing(wechat):
 
 
 def test_voice_with_recognition_is_answered_as_text(wechat):
-    xml = message_xml(new_user(), "voice", 777001, MediaId="m1", Format="amr",
-                      Recognition="智慧职教APP怎么退出登录")
+    xml = message_xml(
+        new_user(), "voice", 777001, MediaId="m1", Format="amr", Recognition="智慧职教APP怎么退出登录"
+    )
     assert APP_STEPS in reply_content(post(wechat, xml)).findtext("Content")
 
 
-@pytest.mark.parametrize("msg_type, fields", [
-    ("image", {"PicUrl": "http://127.0.0.1/a.jpg", "MediaId": "m2"}),
-    ("location", {"Location_X": "23.1", "Location_Y": "113.3", "Scale": "20", "Label": "学校"}),
-    ("voice", {"MediaId": "m3", "Format": "amr"}),  # no recognition switched on
-    ("hologram", {"Payload": "?"}),  # a type nobody knows
-])
+@pytest.mark.parametrize(
+    "msg_type, fields",
+    [
+        ("image", {"PicUrl": "http://127.0.0.1/a.jpg", "MediaId": "m2"}),
+        ("location", {"Location_X": "23.1", "Location_Y": "113.3", "Scale": "20", "Label": "学校"}),
+        ("voice", {"MediaId": "m3", "Format": "amr"}),  # no recognition switched on
+        ("hologram", {"Payload": "?"}),  # a type nobody knows
+    ],
+)
 def test_media_and_unknown_types_get_a_polite_text(wechat, msg_type, fields):
     xml = message_xml(new_user(), msg_type, secrets.randbelow(10**15), **fields)
     assert "只能看懂文字" in reply_content(post(wechat, xml)).findtext("Content")
@@ -324,14 +343,17 @@ FILE_LEAK = """<?xml version="1.0"?>
 <MsgType>text</MsgType><Content>&leak;</Content><MsgId>2</MsgId></xml>"""
 
 
-@pytest.mark.parametrize("body, status", [
-    (BILLION_LAUGHS, 400),
-    (FILE_LEAK, 400),
-    ("<xml><ToUserName>x</ToUser", 400),
-    ("<xml><ToUserName>x</ToUserName></xml>", 400),  # no MsgType
-    ("not xml at all", 400),
-    ("<xml>" + "<Content>a</Content>" * 10000 + "</xml>", 413),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (BILLION_LAUGHS, 400),
+        (FILE_LEAK, 400),
+        ("<xml><ToUserName>x</ToUser", 400),
+        ("<xml><ToUserName>x</ToUserName></xml>", 400),  # no MsgType
+        ("not xml at all", 400),
+        ("<xml>" + "<Content>a</Content>" * 10000 + "</xml>", 413),
+    ],
+)
 def test_hostile_or_broken_xml_gets_a_clean_4xx(wechat, body, status):
     answer = post(wechat, body)
     assert answer.status_code == status
@@ -345,8 +367,7 @@ def test_server_keeps_answering_after_hostile_requests(wechat):
 
 def test_personal_data_is_not_in_the_logs(wechat):
     say(wechat, new_user(), "我手机号13812345678，职教云怎么退出")
-    logs = "".join(p.read_text(encoding="utf-8", errors="ignore")
-                   for p in ARTIFACTS.glob("wechat-*.log"))
+    logs = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in ARTIFACTS.glob("wechat-*.log"))
     assert "13812345678" not in logs
 
 
@@ -355,8 +376,13 @@ def test_slow_answer_gets_success_in_time_and_follows_as_a_service_message(
     trained_model, tmp_path_factory, wechat_api
 ):
     proxy = SlowProxy(delay_s=7)
-    with running_bot(trained_model, tmp_path_factory.mktemp("slow"), env=wechat_env(wechat_api),
-                     action_url_for=proxy.in_front_of, log_prefix="wechat-slow-") as bot:
+    with running_bot(
+        trained_model,
+        tmp_path_factory.mktemp("slow"),
+        env=wechat_env(wechat_api),
+        action_url_for=proxy.in_front_of,
+        log_prefix="wechat-slow-",
+    ) as bot:
         url = bot.url + "/webhooks/wechat/webhook"
         user = new_user()
         started = time.time()
@@ -371,12 +397,13 @@ def test_slow_answer_gets_success_in_time_and_follows_as_a_service_message(
 
 def test_unconfigured_channel_refuses_with_503(trained_model, tmp_path_factory):
     env = {k: "" for k in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_ENCODING_AES_KEY")}
-    with running_bot(trained_model, tmp_path_factory.mktemp("bare"), env=env,
-                     log_prefix="wechat-bare-") as bot:
-        answer = requests.get(bot.url + "/webhooks/wechat/webhook",
-                              params=signed_query(echostr="x"), timeout=10)
+    with running_bot(
+        trained_model, tmp_path_factory.mktemp("bare"), env=env, log_prefix="wechat-bare-"
+    ) as bot:
+        answer = requests.get(
+            bot.url + "/webhooks/wechat/webhook", params=signed_query(echostr="x"), timeout=10
+        )
         assert answer.status_code == 503
-
 
 
 def test_a_long_message_gets_the_polite_notice(wechat):

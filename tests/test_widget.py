@@ -40,8 +40,12 @@ ICVE_DOCUMENT = "📄《智慧职教怎么退出账号?详细操作步骤与常�
 DISCONNECTED = "连接已断开，正在重新连接…"
 UNREACHABLE = "暂时连不上服务台"
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 REPLY_TIMEOUT_MS = 60_000  # a 2-core machine running two bots at once can be slow to answer
@@ -70,8 +74,9 @@ class DemoPageHandler(SimpleHTTPRequestHandler):
         server_url = query.get("server", [self.default_server_url])[0]
         page = (WEB / PAGES[url.path]).read_text(encoding="utf-8")
         assert page.count(DEMO_SERVER_URL) == 1, f"web/{PAGES[url.path]} no longer has the demo's server URL"
-        extra = "".join(f' {attribute}="{query[name][0]}"' for name, attribute in ATTRIBUTES.items()
-                        if name in query)
+        extra = "".join(
+            f' {attribute}="{query[name][0]}"' for name, attribute in ATTRIBUTES.items() if name in query
+        )
         body = page.replace(DEMO_SERVER_URL, f'data-server-url="{server_url}"{extra}').encode("utf-8")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -169,6 +174,7 @@ class TcpProxy:
 
 # ---------- fixtures ----------
 
+
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
     s = Site()
@@ -188,8 +194,12 @@ def other_site() -> Iterator[Site]:
 def bot(trained_model, tmp_path_factory, site):
     if not BUNDLE.exists():
         pytest.fail(f"{BUNDLE.relative_to(ROOT)} is missing: `make test` builds it (make widget)")
-    with running_bot(trained_model, tmp_path_factory.mktemp("widget-bot"),
-                     allowed_origins=[site.origin], log_prefix="widget-") as running:
+    with running_bot(
+        trained_model,
+        tmp_path_factory.mktemp("widget-bot"),
+        allowed_origins=[site.origin],
+        log_prefix="widget-",
+    ) as running:
         site.point_at(running.url)
         yield running
 
@@ -223,9 +233,11 @@ def new_context(browser, request) -> Iterator:
 
 # ---------- what the student sees ----------
 
+
 class Widget:
-    def __init__(self, page: Page, title: str = TITLE, launcher: str = LAUNCHER,
-                 placeholder: str = INPUT) -> None:
+    def __init__(
+        self, page: Page, title: str = TITLE, launcher: str = LAUNCHER, placeholder: str = INPUT
+    ) -> None:
         self.page = page
         self.launcher = page.get_by_role("button", name=launcher)
         self.panel = page.get_by_role("dialog", name=title)
@@ -282,6 +294,7 @@ def rendered_lines(message: Locator) -> List[str]:
 
 
 # ---------- tests ----------
+
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_ask_tap_quick_reply_reload_and_come_back(device, bot, site, new_context):
@@ -360,7 +373,7 @@ def test_ask_tap_quick_reply_reload_and_come_back(device, bot, site, new_context
 
 
 def test_tap_view_sources_shows_the_documents_sentences(bot, site, new_context):
-    """"查看原文" is a quick reply under every answer (issue 14): tapping it shows the quotes."""
+    """ "查看原文" is a quick reply under every answer (issue 14): tapping it shows the quotes."""
     widget = goto(new_context(DESKTOP).new_page(), site.origin + "/")
     widget.open()
     widget.wait_connected()

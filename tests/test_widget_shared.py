@@ -19,8 +19,21 @@ from playwright.sync_api import Page, expect
 
 from harness.bot import running_bot
 from tests.test_widget import (  # noqa: F401 (fixtures)
-    APP_STEPS, BUNDLE, DESKTOP, NEXT, PHONE, QUESTION, ROOT, WALKTHROUGH_OFFER, WALKTHROUGH_STEP_1,
-    WALKTHROUGH_STEP_2, Widget, browser, goto, new_context, site,
+    APP_STEPS,
+    BUNDLE,
+    DESKTOP,
+    NEXT,
+    PHONE,
+    QUESTION,
+    ROOT,
+    WALKTHROUGH_OFFER,
+    WALKTHROUGH_STEP_1,
+    WALKTHROUGH_STEP_2,
+    Widget,
+    browser,
+    goto,
+    new_context,
+    site,
 )
 
 STAFF_TOKEN = "widget-test-staff-token-0123456789"
@@ -36,14 +49,19 @@ MINUTE_MS = 60_000
 def bot(trained_model, tmp_path_factory, site):
     if not BUNDLE.exists():
         pytest.fail(f"{BUNDLE.relative_to(ROOT)} is missing: `make test` builds it (make widget)")
-    with running_bot(trained_model, tmp_path_factory.mktemp("widget-shared-bot"),
-                     allowed_origins=[site.origin], log_prefix="widget-shared-",
-                     env={"HELPDESK_STAFF_TOKEN": STAFF_TOKEN}) as running:
+    with running_bot(
+        trained_model,
+        tmp_path_factory.mktemp("widget-shared-bot"),
+        allowed_origins=[site.origin],
+        log_prefix="widget-shared-",
+        env={"HELPDESK_STAFF_TOKEN": STAFF_TOKEN},
+    ) as running:
         site.point_at(running.url)
         yield running
 
 
 # ---------- what the browser keeps ----------
+
 
 def kept(page: Page) -> Dict[str, Dict[str, object]]:
     """The widget's entries in localStorage and sessionStorage, by area, key without the prefix."""
@@ -60,6 +78,7 @@ def session_id(page: Page, area: str) -> str:
 
 
 # ---------- what the people at the computer do ----------
+
 
 def first_person_starts_a_walkthrough(widget: Widget) -> None:
     widget.open()
@@ -89,6 +108,7 @@ def next_person_sees_nothing_and_cannot_continue(widget: Widget) -> None:
 
 # ---------- by default: the tab's sessionStorage ----------
 
+
 def test_by_default_the_conversation_stays_in_its_tab(bot, site, new_context):
     context = new_context(DESKTOP)
     page = context.new_page()
@@ -109,10 +129,13 @@ def test_a_conversation_an_earlier_version_left_in_local_storage_is_removed(bot,
     page = context.new_page()
     page.goto(site.origin + "/")
     prefix = f"helpdesk-widget:{bot.url}:"
-    page.evaluate("""([prefix, text]) => {
+    page.evaluate(
+        """([prefix, text]) => {
         localStorage.setItem(prefix + 'history', JSON.stringify([{from: 'user', text}]));
         localStorage.setItem(prefix + 'session', JSON.stringify('0123abcd.0123abcd'));
-    }""", [prefix, EARLIER])
+    }""",
+        [prefix, EARLIER],
+    )
     page.reload()
     widget = Widget(page)
     widget.open()
@@ -122,12 +145,16 @@ def test_a_conversation_an_earlier_version_left_in_local_storage_is_removed(bot,
 
 # ---------- opted in: localStorage, forgotten after the idle expiry ----------
 
+
 def make_idle(page: Page, minutes: float) -> None:
     """As if the last message had been `minutes` ago."""
-    page.evaluate("""([minutes, prefix]) => {
+    page.evaluate(
+        """([minutes, prefix]) => {
         const key = Object.keys(localStorage).find(k => k.startsWith(prefix) && k.endsWith(':active'));
         localStorage.setItem(key, JSON.stringify(Date.now() - minutes * 60000));
-    }""", [minutes, "helpdesk-widget:"])
+    }""",
+        [minutes, "helpdesk-widget:"],
+    )
 
 
 def test_a_kept_conversation_is_forgotten_after_the_idle_expiry(bot, site, new_context):
@@ -166,8 +193,10 @@ def test_a_page_left_open_forgets_the_conversation_after_the_idle_expiry(bot, si
 
 # ---------- 清除对话 ----------
 
-@pytest.mark.parametrize("query, area", [("", "session"), ("?history=30", "local")],
-                         ids=["default", "kept-30-minutes"])
+
+@pytest.mark.parametrize(
+    "query, area", [("", "session"), ("?history=30", "local")], ids=["default", "kept-30-minutes"]
+)
 def test_clear_conversation_forgets_the_history_and_the_session(bot, site, new_context, query, area):
     context = new_context(PHONE)
     page = context.new_page()
@@ -193,6 +222,7 @@ def test_clear_conversation_forgets_the_history_and_the_session(bot, site, new_c
 
 # ---------- data-shared-device: nothing kept ----------
 
+
 def test_a_shared_device_page_keeps_nothing(bot, site, new_context):
     context = new_context(DESKTOP)
     page = context.new_page()
@@ -207,6 +237,7 @@ def test_a_shared_device_page_keeps_nothing(bot, site, new_context):
 
 
 # ---------- the staff page ----------
+
 
 def staff_widget(page: Page) -> Widget:
     return Widget(page, title=STAFF_TITLE, launcher=STAFF_LAUNCHER, placeholder=STAFF_PLACEHOLDER)
@@ -231,8 +262,11 @@ def test_the_staff_page_asks_for_the_token_and_only_then_rehearses(bot, site, ne
     token.fill(STAFF_TOKEN)
     widget.panel.get_by_role("button", name="进入").click()
     widget.wait_connected()
-    for text, expected in (("培训演练", messages["ask_trainee"]), ("页面学员", "【场景 1/5】"),
-                           ("结束演练", messages["summary_none"])):
+    for text, expected in (
+        ("培训演练", messages["ask_trainee"]),
+        ("页面学员", "【场景 1/5】"),
+        ("结束演练", messages["summary_none"]),
+    ):
         widget.input.fill(text)
         widget.input.press("Enter")
         widget.bot_says(expected)

@@ -24,8 +24,7 @@ PROMPTLY_S = 5
 
 def post(url, body, timeout=60):
     data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
-    return requests.post(url, data=data, headers={"Content-Type": "application/json"},
-                         timeout=timeout)
+    return requests.post(url, data=data, headers={"Content-Type": "application/json"}, timeout=timeout)
 
 
 @pytest.fixture(params=["/webhook/", "/webhook//", "/webhook?stream=false"])
@@ -45,8 +44,10 @@ def test_a_trailing_slash_gets_the_same_checks(other_spelling):
 def test_a_trailing_slash_is_rate_limited_with_the_plain_url(webhook):
     sender = new_sender()
     slashed = webhook + "/"
-    statuses = [post(slashed if i % 2 else webhook, {"sender": sender, "message": "你好"}).status_code
-                for i in range(31)]
+    statuses = [
+        post(slashed if i % 2 else webhook, {"sender": sender, "message": "你好"}).status_code
+        for i in range(31)
+    ]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
 
 
@@ -55,12 +56,15 @@ def test_control_characters_are_removed_on_a_trailing_slash(webhook):
     assert APP_STEPS in "\n".join(m.get("text", "") for m in reply.json())
 
 
-@pytest.mark.parametrize("metadata, reason", [
-    ("just a string", "JSON object"),
-    ([1, 2, 3], "JSON object"),
-    ({"a": {"b": {"c": {"d": {"e": 1}}}}}, "deeper"),
-    ({"note": "x" * 5000}, "bytes"),
-])
+@pytest.mark.parametrize(
+    "metadata, reason",
+    [
+        ("just a string", "JSON object"),
+        ([1, 2, 3], "JSON object"),
+        ({"a": {"b": {"c": {"d": {"e": 1}}}}}, "deeper"),
+        ({"note": "x" * 5000}, "bytes"),
+    ],
+)
 def test_rest_metadata_that_is_not_a_small_object_gets_400(webhook, metadata, reason):
     reply = post(webhook, {"sender": new_sender(), "message": QUESTION, "metadata": metadata})
     assert reply.status_code == 400 and reason in reply.json()["error"]
@@ -72,8 +76,9 @@ def test_a_deeply_nested_body_gets_400_not_500(webhook):
 
 
 def test_small_metadata_is_accepted_and_the_question_answered(webhook):
-    reply = post(webhook, {"sender": new_sender(), "message": QUESTION,
-                           "metadata": {"page": "/help", "lang": "zh"}})
+    reply = post(
+        webhook, {"sender": new_sender(), "message": QUESTION, "metadata": {"page": "/help", "lang": "zh"}}
+    )
     assert reply.status_code == 200 and APP_STEPS in reply.json()[0]["text"]
 
 
@@ -127,8 +132,7 @@ def test_900_kb_over_a_socketio_websocket_closes_it_and_others_are_answered(bot,
     packet = "42" + json.dumps(["user_uttered", {"message": QUESTION, "metadata": {"x": "a@" * 450_000}}])
 
     async def send_900_kb():
-        async with websockets.connect(url, extra_headers={"Origin": DEMO_ORIGIN},
-                                      max_size=None) as socket:
+        async with websockets.connect(url, extra_headers={"Origin": DEMO_ORIGIN}, max_size=None) as socket:
             assert (await socket.recv()).startswith("0")  # Engine.IO open
             await socket.send("40")  # Socket.IO connect
             assert (await socket.recv()).startswith("40")
@@ -148,10 +152,19 @@ def test_900_kb_over_a_socketio_websocket_closes_it_and_others_are_answered(bot,
     assert closed == "closed" and other_answered
 
 
-@pytest.mark.parametrize("metadata", [
-    "not json {", "[1, 2]", "123", 42, ["a"], {"a": {"b": {"c": {"d": {"e": {}}}}}},
-    "[" * 3000 + "]" * 3000, {"big": "x" * 4000},
-])
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "not json {",
+        "[1, 2]",
+        "123",
+        42,
+        ["a"],
+        {"a": {"b": {"c": {"d": {"e": {}}}}}},
+        "[" * 3000 + "]" * 3000,
+        {"big": "x" * 4000},
+    ],
+)
 def test_socketio_metadata_of_any_shape_is_dropped_and_the_message_answered(bot, metadata):
     widget = WidgetClient(bot.url)
     try:
@@ -167,8 +180,9 @@ def test_rest_input_channel_from_the_client_is_not_stored(bot, webhook):
     sender = new_sender()
     post(webhook, {"sender": sender, "message": QUESTION, "input_channel": "<script>x</script>"})
     with sqlite3.connect(bot.tracker_db) as db:
-        rows = db.execute("select data from events where sender_id = ? and type_name = 'user'",
-                          (sender,)).fetchall()
+        rows = db.execute(
+            "select data from events where sender_id = ? and type_name = 'user'", (sender,)
+        ).fetchall()
     assert rows and all(json.loads(data)["input_channel"] == "rest" for (data,) in rows)
 
 

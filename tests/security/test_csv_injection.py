@@ -33,14 +33,19 @@ def assert_no_formula(rows):
 
 
 # ---- the reports of the real bot ----
-def test_rehearsal_report_neutralises_formula_trainee_names(bot, staff_token, rehearsal_db,
-                                                           knowledge, tmp_path):
+def test_rehearsal_report_neutralises_formula_trainee_names(
+    bot, staff_token, rehearsal_db, knowledge, tmp_path
+):
     messages = knowledge.rehearsal["messages"]
     for name in FORMULAS:  # each a trainee on the staff page (the rehearsal is for staff only)
         staff = WidgetClient(bot.url, staff_token=staff_token)
         try:
-            for said, expected in (("培训演练", messages["ask_trainee"]), (name, "【场景 1/5】"),
-                                   ("我不知道", None), ("结束演练", None)):
+            for said, expected in (
+                ("培训演练", messages["ask_trainee"]),
+                (name, "【场景 1/5】"),
+                ("我不知道", None),
+                ("结束演练", None),
+            ):
                 answered = len(staff.answers)
                 staff.send(said)
                 staff.wait(lambda: len(staff.answers) > answered, f"no answer to {said}")
@@ -59,9 +64,13 @@ def test_rehearsal_report_neutralises_formula_trainee_names(bot, staff_token, re
 
 
 def test_unanswered_report_neutralises_formula_questions(webhook, bot, tmp_path):
-    questions = ['=HYPERLINK("http://evil.example","宿舍热水器坏了找谁修")',
-                 "=cmd|' /C calc'!A0 操场晚上几点关门", "+1 打印店在哪里", "-1 快递点几点开门",
-                 "@所有人 校车时刻表在哪看"]
+    questions = [
+        '=HYPERLINK("http://evil.example","宿舍热水器坏了找谁修")',
+        "=cmd|' /C calc'!A0 操场晚上几点关门",
+        "+1 打印店在哪里",
+        "-1 快递点几点开门",
+        "@所有人 校车时刻表在哪看",
+    ]
     for question in questions:
         answer_text(webhook, new_sender(), question)
     out = tmp_path / "unanswered.md"
@@ -75,9 +84,18 @@ def test_unanswered_report_neutralises_formula_questions(webhook, bot, tmp_path)
 # ---- every dangerous first character, in both reports ----
 def test_rehearsal_csv_quotes_each_dangerous_first_character(knowledge, tmp_path):
     names = [f"{c}evil" for c in DANGEROUS] + ["普通学员", "'already quoted"]
-    results = [{"created_at": "2025-01-01T00:00:00+00:00", "trainee": name, "session": "s1",
-                "scenario": "-scenario", "topic": "icve_close_app", "score": -1,
-                "missed": ["=A1", "ok"]} for name in names]
+    results = [
+        {
+            "created_at": "2025-01-01T00:00:00+00:00",
+            "trainee": name,
+            "session": "s1",
+            "scenario": "-scenario",
+            "topic": "icve_close_app",
+            "score": -1,
+            "missed": ["=A1", "ok"],
+        }
+        for name in names
+    ]
     out = tmp_path / "r.csv"
     rehearsal_report.write_csv(knowledge, results, out)
     rows = read_csv(out)
@@ -89,16 +107,22 @@ def test_rehearsal_csv_quotes_each_dangerous_first_character(knowledge, tmp_path
 
 def test_unanswered_csv_quotes_each_dangerous_first_character(tmp_path):
     texts = [f"{c}evil question" for c in DANGEROUS] + ["食堂几点开门"]
-    groups = [Group([(t, [Question(t, "没看懂", 1_700_000_000.0)]),
-                     ("=other wording", [Question("=other wording", "没看懂", 1_700_000_000.0)])])
-              for t in texts]
+    groups = [
+        Group(
+            [
+                (t, [Question(t, "没看懂", 1_700_000_000.0)]),
+                ("=other wording", [Question("=other wording", "没看懂", 1_700_000_000.0)]),
+            ]
+        )
+        for t in texts
+    ]
     steps = [StepGroup("=p", "@title", 0, "-第1步", [Abandoned("=p", 0, 1_700_000_000.0)])]
     out = tmp_path / "u.csv"
     unanswered.write_csv(out, groups, steps)
     rows = read_csv(out)
     assert_no_formula(rows)
-    assert [row[4] for row in rows[1:len(texts) + 1]] == ["'" + t for t in texts[:6]] + ["食堂几点开门"]
+    assert [row[4] for row in rows[1 : len(texts) + 1]] == ["'" + t for t in texts[:6]] + ["食堂几点开门"]
     assert rows[1][7] == "'=other wording"
     assert rows[-1][4].startswith("'@title") and rows[-1][5] == "'-第1步"
     # Read back by the csv module as written: the quote is the only change, "\r" and all.
-    assert [row[4][1:] for row in rows[1:len(texts)]] == texts[:6]
+    assert [row[4][1:] for row in rows[1 : len(texts)]] == texts[:6]

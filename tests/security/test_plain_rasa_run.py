@@ -23,8 +23,7 @@ from harness.bot import (
 )
 
 PRIVATE = {"密码": "Qz7xK2mP9w", "手机": "13912345678", "身份证": "11010519491231002X"}
-MESSAGE = (f"我的密码是{PRIVATE['密码']}，手机{PRIVATE['手机']}，身份证{PRIVATE['身份证']}，"
-           "职教云怎么注销")
+MESSAGE = f"我的密码是{PRIVATE['密码']}，手机{PRIVATE['手机']}，身份证{PRIVATE['身份证']}，职教云怎么注销"
 ACTION_DELAY_S, DEADLINE_S = 8, 2
 APP_STEPS = "“账户与安全”→“退出登录”"
 
@@ -34,16 +33,25 @@ def plain_bot(trained_model, tmp_path_factory):
     """Both servers started with `rasa`, at DEBUG, the action server behind a proxy that answers
     only after ACTION_DELAY_S (the Rasa server's deadline is DEADLINE_S)."""
     proxy = SlowProxy(delay_s=ACTION_DELAY_S)
-    with running_bot(trained_model, tmp_path_factory.mktemp("plain"), log_prefix="plain-rasa-",
-                     action_url_for=proxy.in_front_of, action_deadline_s=DEADLINE_S,
-                     rasa_args=["--debug"], action_args=["--debug"], plain_rasa=True) as bot:
+    with running_bot(
+        trained_model,
+        tmp_path_factory.mktemp("plain"),
+        log_prefix="plain-rasa-",
+        action_url_for=proxy.in_front_of,
+        action_deadline_s=DEADLINE_S,
+        rasa_args=["--debug"],
+        action_args=["--debug"],
+        plain_rasa=True,
+    ) as bot:
         yield bot
     proxy.server.shutdown()
 
 
 def logs():
-    return "".join((ARTIFACTS / f"plain-rasa-{name}.log").read_text(encoding="utf-8")
-                   for name in ("rasa_server", "action_server"))
+    return "".join(
+        (ARTIFACTS / f"plain-rasa-{name}.log").read_text(encoding="utf-8")
+        for name in ("rasa_server", "action_server")
+    )
 
 
 def test_each_server_says_which_protections_are_in_force(plain_bot):
@@ -80,8 +88,19 @@ def test_get_root_does_not_name_rasa(plain_bot):
 def test_rasa_run_refuses_an_open_management_api(trained_model):
     # From the project folder, with its credentials.yml and endpoints.yml, as a deployment runs it.
     result = subprocess.run(
-        [*launcher(plain_rasa=True), "run", "--model", str(trained_model), "--enable-api",
-         "--port", str(free_port())], capture_output=True, text=True, timeout=180, cwd=ROOT,
+        [
+            *launcher(plain_rasa=True),
+            "run",
+            "--model",
+            str(trained_model),
+            "--enable-api",
+            "--port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
         env=server_environment(),
     )
     assert result.returncode != 0

@@ -13,8 +13,16 @@ import secrets
 
 from harness.bot import ARTIFACTS, new_sender, running_bot
 from harness.widget_client import WidgetClient
-from tests.security.test_redaction import (EMAIL, FORMS, IN_A_SENTENCE, PASSWORD, PHONE, VALID_ID,
-                                           revealed, survivors)
+from tests.security.test_redaction import (
+    EMAIL,
+    FORMS,
+    IN_A_SENTENCE,
+    PASSWORD,
+    PHONE,
+    VALID_ID,
+    revealed,
+    survivors,
+)
 
 LOG_PREFIX = "privacy-debug-"
 STAFF_TOKEN = secrets.token_hex(16)  # the rehearsal is for staff: the staff page's token
@@ -26,18 +34,24 @@ MESSAGES = [IN_A_SENTENCE.format(form) for form, _, _ in FORMS] + [
     ESCAPED_PHONE,
     "/logout" + json.dumps({"other_platform": PHONE}),
 ]
-METADATA = {"phone": PHONE, "contact": {"mail": EMAIL, "note": f"密码：{PASSWORD}"},
-            "list": ["一三八一二三四五六七八"], PHONE: 13812345678}
+METADATA = {
+    "phone": PHONE,
+    "contact": {"mail": EMAIL, "note": f"密码：{PASSWORD}"},
+    "list": ["一三八一二三四五六七八"],
+    PHONE: 13812345678,
+}
 
 
 @pytest.fixture(scope="module")
 def debug_bot(trained_model, tmp_path_factory):
     """A bot of its own whose Rasa server and action server log at DEBUG."""
-    with running_bot(trained_model, tmp_path_factory.mktemp("privacy-debug"),
-                     log_prefix=LOG_PREFIX,
-                     env={"LOG_LEVEL": "DEBUG", "COLOREDLOGS_LOG_LEVEL": "DEBUG",
-                          "HELPDESK_STAFF_TOKEN": STAFF_TOKEN},
-                     rasa_args=["--debug"]) as running:
+    with running_bot(
+        trained_model,
+        tmp_path_factory.mktemp("privacy-debug"),
+        log_prefix=LOG_PREFIX,
+        env={"LOG_LEVEL": "DEBUG", "COLOREDLOGS_LOG_LEVEL": "DEBUG", "HELPDESK_STAFF_TOKEN": STAFF_TOKEN},
+        rasa_args=["--debug"],
+    ) as running:
         yield running
 
 
@@ -66,9 +80,15 @@ def test_no_form_of_personal_data_is_stored_or_logged_at_debug(debug_bot):
         staff.close()
     assert "演练" in "".join(staff.answers), staff.answers  # the rehearsal did run
     # Metadata and input_channel over REST (a channel may refuse them: then nothing is stored).
-    for body in ({"sender": new_sender(), "message": "你好", "metadata": METADATA},
-                 {"sender": new_sender(), "message": "职教云怎么注销", "input_channel": PHONE,
-                  "metadata": {"customData": {"phone": f"138　1234　5678 {EMAIL}"}}}):
+    for body in (
+        {"sender": new_sender(), "message": "你好", "metadata": METADATA},
+        {
+            "sender": new_sender(),
+            "message": "职教云怎么注销",
+            "input_channel": PHONE,
+            "metadata": {"customData": {"phone": f"138　1234　5678 {EMAIL}"}},
+        },
+    ):
         assert post(debug_bot.webhook, body).status_code in (200, 400, 413)
 
     rows = stored_rows(debug_bot.tracker_db)
@@ -79,9 +99,10 @@ def test_no_form_of_personal_data_is_stored_or_logged_at_debug(debug_bot):
     readable = " | ".join(" | ".join(map(str, row)) for row in rows)
     assert "【手机号】" in revealed(readable) and "【密码】" in revealed(readable)
 
-    logs = {name: (ARTIFACTS / f"{LOG_PREFIX}{name}.log").read_text(encoding="utf-8",
-                                                                    errors="replace")
-            for name in ("rasa_server", "action_server")}
+    logs = {
+        name: (ARTIFACTS / f"{LOG_PREFIX}{name}.log").read_text(encoding="utf-8", errors="replace")
+        for name in ("rasa_server", "action_server")
+    }
     assert "DEBUG" in logs["rasa_server"] and "DEBUG" in logs["action_server"]
     assert "parse_data_text" in logs["rasa_server"]  # the message as the NLU read it, logged
     for name, log in logs.items():

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 import zhconv
-from rasa.shared.core.events import (ActionExecuted, BotUttered, Event, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.normalizer import normalize
@@ -30,10 +29,31 @@ from stores.redacting import redacted
 ROOT = Path(__file__).resolve().parents[2]
 
 # ---- the tests' own reading of a text ----
-CHINESE_DIGITS = {"零": "0", "〇": "0", "○": "0", "一": "1", "幺": "1", "壹": "1", "二": "2",
-                  "两": "2", "贰": "2", "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5",
-                  "伍": "5", "六": "6", "陆": "6", "七": "7", "柒": "7", "八": "8", "捌": "8",
-                  "九": "9", "玖": "9"}
+CHINESE_DIGITS = {
+    "零": "0",
+    "〇": "0",
+    "○": "0",
+    "一": "1",
+    "幺": "1",
+    "壹": "1",
+    "二": "2",
+    "两": "2",
+    "贰": "2",
+    "三": "3",
+    "叁": "3",
+    "四": "4",
+    "肆": "4",
+    "五": "5",
+    "伍": "5",
+    "六": "6",
+    "陆": "6",
+    "七": "7",
+    "柒": "7",
+    "八": "8",
+    "捌": "8",
+    "九": "9",
+    "玖": "9",
+}
 ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 SEPARATORS = re.compile(r"[\s\-._·/—–~]+")
 
@@ -127,9 +147,11 @@ def test_the_nlu_warns_about_every_form(form, secret, kind):
 def test_the_store_masks_every_form(form, secret, kind):
     for text in (form, IN_A_SENTENCE.format(form)):
         assert not survivors(redact(text), [secret]), redact(text)
-        event = UserUttered(text, {"name": "icve_deregister", "confidence": 0.9},
-                            parse_data={"text": text, "intent": {"name": "icve_deregister"},
-                                        "entities": []})
+        event = UserUttered(
+            text,
+            {"name": "icve_deregister", "confidence": 0.9},
+            parse_data={"text": text, "intent": {"name": "icve_deregister"}, "entities": []},
+        )
         assert not survivors(dumped(redacted(event)), [secret])
 
 
@@ -146,32 +168,49 @@ def test_what_is_warned_about_is_what_is_masked(form, secret, kind):
 
 
 # ---- every stored field of every event ----
-METADATA = {"phone": PHONE, "nested": [{"mail": EMAIL}, "密码：Abc12345x"], PHONE: "as a key",
-            "number": 13812345678}
+METADATA = {
+    "phone": PHONE,
+    "nested": [{"mail": EMAIL}, "密码：Abc12345x"],
+    PHONE: "as a key",
+    "number": 13812345678,
+}
 SECRETS = [PHONE, EMAIL, PASSWORD]
 
 
 def test_metadata_and_input_channel_of_a_user_message_are_redacted():
-    event = UserUttered("你好", {"name": "greet", "confidence": 0.98},
-                        parse_data={"text": "你好", "intent": {"name": "greet"}, "entities": [],
-                                    "metadata": METADATA, "message_id": "m1"},
-                        input_channel=f"rest {PHONE}", message_id="m1", metadata=METADATA)
+    event = UserUttered(
+        "你好",
+        {"name": "greet", "confidence": 0.98},
+        parse_data={
+            "text": "你好",
+            "intent": {"name": "greet"},
+            "entities": [],
+            "metadata": METADATA,
+            "message_id": "m1",
+        },
+        input_channel=f"rest {PHONE}",
+        message_id="m1",
+        metadata=METADATA,
+    )
     stored = redacted(event)
     assert not survivors(dumped(stored), SECRETS), dumped(stored)
 
 
 def test_session_started_metadata_is_redacted_wherever_rasa_copies_it():
-    for event in (SessionStarted(metadata=METADATA),
-                  SlotSet("session_started_metadata", METADATA),
-                  ActionExecuted("action_session_start", metadata=METADATA)):
+    for event in (
+        SessionStarted(metadata=METADATA),
+        SlotSet("session_started_metadata", METADATA),
+        ActionExecuted("action_session_start", metadata=METADATA),
+    ):
         assert not survivors(dumped(redacted(event)), SECRETS), dumped(redacted(event))
 
 
 def test_bot_messages_text_data_and_metadata_are_redacted():
-    bot = BotUttered(f"你的手机号是{PHONE}吗？密码：Abc12345x",
-                     {"buttons": [{"title": EMAIL, "payload": "/inform"}],
-                      "custom": {"echo": "一三八一二三四五六七八"}},
-                     {"utter_action": "utter_x", "echo": PHONE})
+    bot = BotUttered(
+        f"你的手机号是{PHONE}吗？密码：Abc12345x",
+        {"buttons": [{"title": EMAIL, "payload": "/inform"}], "custom": {"echo": "一三八一二三四五六七八"}},
+        {"utter_action": "utter_x", "echo": PHONE},
+    )
     assert not survivors(dumped(redacted(bot)), SECRETS), dumped(redacted(bot))
 
 
@@ -182,13 +221,18 @@ def test_an_echo_of_escaped_digits_is_redacted():
 
 
 def test_entities_of_any_type_are_redacted():
-    entities = [{"entity": "contact", "value": {"phone": PHONE, "mail": [EMAIL]}},
-                {"entity": "numbers", "value": [PHONE]},
-                {"entity": "number", "value": 13812345678},
-                {"entity": "personal_data", "value": "phone"}]
-    event = UserUttered("/inform", {"name": "inform", "confidence": 1.0}, entities,
-                        parse_data={"text": "/inform", "intent": {"name": "inform"},
-                                    "entities": entities})
+    entities = [
+        {"entity": "contact", "value": {"phone": PHONE, "mail": [EMAIL]}},
+        {"entity": "numbers", "value": [PHONE]},
+        {"entity": "number", "value": 13812345678},
+        {"entity": "personal_data", "value": "phone"},
+    ]
+    event = UserUttered(
+        "/inform",
+        {"name": "inform", "confidence": 1.0},
+        entities,
+        parse_data={"text": "/inform", "intent": {"name": "inform"}, "entities": entities},
+    )
     stored = redacted(event).as_dict()
     assert not survivors(dumped(redacted(event)), [PHONE, EMAIL])
     assert stored["parse_data"]["entities"][3] == {"entity": "personal_data", "value": "phone"}
@@ -197,14 +241,29 @@ def test_entities_of_any_type_are_redacted():
 def test_ids_names_and_times_are_kept():
     # A message id made of hex digits can look like a card or phone number: it is an id, not data.
     message_id = "13812345678901234abcdef012345678"
-    event = UserUttered(f"手机{PHONE}", {"name": "icve_logout", "confidence": 0.93},
-                        parse_data={"text": f"手机{PHONE}", "message_id": message_id,
-                                    "intent": {"name": "icve_logout", "confidence": 0.93},
-                                    "intent_ranking": [{"name": "icve_logout", "confidence": 0.93}],
-                                    "entities": [{"entity": "platform", "value": "icve",
-                                                  "start": 0, "end": 3, "confidence_entity": 0.9,
-                                                  "extractor": "RegexEntityExtractor"}]},
-                        input_channel="rest", message_id=message_id, timestamp=1733012345.6789)
+    event = UserUttered(
+        f"手机{PHONE}",
+        {"name": "icve_logout", "confidence": 0.93},
+        parse_data={
+            "text": f"手机{PHONE}",
+            "message_id": message_id,
+            "intent": {"name": "icve_logout", "confidence": 0.93},
+            "intent_ranking": [{"name": "icve_logout", "confidence": 0.93}],
+            "entities": [
+                {
+                    "entity": "platform",
+                    "value": "icve",
+                    "start": 0,
+                    "end": 3,
+                    "confidence_entity": 0.9,
+                    "extractor": "RegexEntityExtractor",
+                }
+            ],
+        },
+        input_channel="rest",
+        message_id=message_id,
+        timestamp=1733012345.6789,
+    )
     stored = redacted(event).as_dict()
     original = event.as_dict()
     assert stored["text"] == stored["parse_data"]["text"] == "手机【手机号】"
@@ -212,8 +271,9 @@ def test_ids_names_and_times_are_kept():
         assert stored[key] == original[key]
     for key in ("intent", "intent_ranking", "entities", "message_id"):
         assert stored["parse_data"][key] == original["parse_data"][key]
-    action = ActionExecuted("action_answer", policy="policy_0_RulePolicy", confidence=0.99,
-                            timestamp=1733012345.5)
+    action = ActionExecuted(
+        "action_answer", policy="policy_0_RulePolicy", confidence=0.99, timestamp=1733012345.5
+    )
     assert redacted(action).as_dict() == action.as_dict()
     slot = SlotSet("platform", "icve", timestamp=1733012345.5)
     assert redacted(slot) is slot
@@ -226,8 +286,9 @@ def test_debug_log_lines_with_json_escaped_chinese_are_redacted(caplog):
     with caplog.at_level(logging.DEBUG):
         logger = logging.getLogger("rasa.core.processor")
         logger.debug(json.dumps({"event": "processor.message.parse", "parse_data": parse}))
-        logger.debug("Received user message '%s' with intent '%s'", json.dumps(parse["text"]),
-                     parse["intent"])
+        logger.debug(
+            "Received user message '%s' with intent '%s'", json.dumps(parse["text"]), parse["intent"]
+        )
     assert "Abc12345x" not in caplog.text
     assert not survivors(caplog.text, [PASSWORD, PHONE]), caplog.text
 
@@ -245,13 +306,38 @@ def test_a_logged_exception_is_redacted(caplog):
 
 # ---- what must stay as it is ----
 ORDINARY = [
-    "密码是多少", "密码怎么改", "忘记密码了怎么办", "我的密码是什么", "密码是不是区分大小写",
-    "密码为什么总是错误", "新密码要8-16位", "密码至少8位", "密码是6位数字吗", "密码：忘了",
-    "password is wrong", "72小时后重新登录", "3个工作日", "注销后180天才能重新注册",
-    "最多3个常用设备", "2小时内", "90天", "课程编号2023010203", "第一二三章", "一一对应",
-    "我有两三个账号", "十一月十三日", "2024-09-01 12:30", "版本3.6.21", "我的学号是2023123456",
-    "订单号1381234567890", "12345678901", "110105194912310021", "QQ群：12345678",
-    "智慧职教APP怎么退出登录", "学信网账号能借给同学用吗", "一步一步教我退出智慧职教",
+    "密码是多少",
+    "密码怎么改",
+    "忘记密码了怎么办",
+    "我的密码是什么",
+    "密码是不是区分大小写",
+    "密码为什么总是错误",
+    "新密码要8-16位",
+    "密码至少8位",
+    "密码是6位数字吗",
+    "密码：忘了",
+    "password is wrong",
+    "72小时后重新登录",
+    "3个工作日",
+    "注销后180天才能重新注册",
+    "最多3个常用设备",
+    "2小时内",
+    "90天",
+    "课程编号2023010203",
+    "第一二三章",
+    "一一对应",
+    "我有两三个账号",
+    "十一月十三日",
+    "2024-09-01 12:30",
+    "版本3.6.21",
+    "我的学号是2023123456",
+    "订单号1381234567890",
+    "12345678901",
+    "110105194912310021",
+    "QQ群：12345678",
+    "智慧职教APP怎么退出登录",
+    "学信网账号能借给同学用吗",
+    "一步一步教我退出智慧职教",
 ]
 
 

@@ -11,17 +11,16 @@ import uuid
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from privacy import (ID_CHECK_CHARACTERS, ID_WEIGHTS, MASKS, WARNED_KINDS, find_personal_data,
-                     mask, redact)
+from privacy import ID_CHECK_CHARACTERS, ID_WEIGHTS, MASKS, WARNED_KINDS, find_personal_data, mask, redact
 from stores.redacting import RedactingSQLTrackerStore, redacted
 from tests.security.test_redaction import dumped, nlu_kinds, survivors
 
-SETTINGS = settings(max_examples=200, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 # ---- the data ----
 digit = st.sampled_from("0123456789")
@@ -29,15 +28,13 @@ digit = st.sampled_from("0123456789")
 
 @st.composite
 def phone_numbers(draw):
-    return "1" + draw(st.sampled_from("3456789")) + "".join(draw(st.lists(digit, min_size=9,
-                                                                           max_size=9)))
+    return "1" + draw(st.sampled_from("3456789")) + "".join(draw(st.lists(digit, min_size=9, max_size=9)))
 
 
 @st.composite
 def id_numbers(draw):
     region = "".join(draw(st.lists(digit, min_size=6, max_size=6)))
-    born = draw(st.dates(min_value=datetime.date(1930, 1, 1),
-                         max_value=datetime.date(2012, 12, 31)))
+    born = draw(st.dates(min_value=datetime.date(1930, 1, 1), max_value=datetime.date(2012, 12, 31)))
     serial = "".join(draw(st.lists(digit, min_size=3, max_size=3)))
     first = region + born.strftime("%Y%m%d") + serial
     check = ID_CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first, ID_WEIGHTS)) % 11]
@@ -47,16 +44,17 @@ def id_numbers(draw):
 ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 email_addresses = st.builds(
     lambda local, sep, tail, domain, tld: f"{local}{sep}{tail}@{domain}.{tld}",
-    st.text(ALNUM, min_size=1, max_size=12), st.sampled_from(["", ".", "_", "-", "+"]),
-    st.text(ALNUM, min_size=1, max_size=8), st.text(ALNUM, min_size=1, max_size=12),
+    st.text(ALNUM, min_size=1, max_size=12),
+    st.sampled_from(["", ".", "_", "-", "+"]),
+    st.text(ALNUM, min_size=1, max_size=8),
+    st.text(ALNUM, min_size=1, max_size=12),
     st.sampled_from(["com", "cn", "edu.cn", "net", "org", "com.cn"]),
 )
 
 
 @st.composite
 def passwords(draw):
-    letters = draw(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1,
-                           max_size=8))
+    letters = draw(st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=8))
     digits = "".join(draw(st.lists(digit, min_size=1, max_size=8)))
     symbols = draw(st.text("!@#$%^&*_+", max_size=2))
     chars = list(letters + digits + symbols)
@@ -68,11 +66,23 @@ def passwords(draw):
 
 
 # ---- how they are written ----
-FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in "0123456789abcdefghijklmnopqrstuvwxyz"
-              "ABCDEFGHIJKLMNOPQRSTUVWXYZ@.!#$%&*+-_:"}
-CHINESE = {"0": ["零", "〇"], "1": ["一", "幺", "壹"], "2": ["二", "两", "贰", "貳"], "3": ["三", "叁"],
-           "4": ["四", "肆"], "5": ["五", "伍"], "6": ["六", "陆", "陸"], "7": ["七", "柒"],
-           "8": ["八", "捌"], "9": ["九", "玖"], "X": ["X", "x", "Ｘ"]}
+FULL_WIDTH = {
+    c: chr(ord(c) + 0xFEE0)
+    for c in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@.!#$%&*+-_:"
+}
+CHINESE = {
+    "0": ["零", "〇"],
+    "1": ["一", "幺", "壹"],
+    "2": ["二", "两", "贰", "貳"],
+    "3": ["三", "叁"],
+    "4": ["四", "肆"],
+    "5": ["五", "伍"],
+    "6": ["六", "陆", "陸"],
+    "7": ["七", "柒"],
+    "8": ["八", "捌"],
+    "9": ["九", "玖"],
+    "X": ["X", "x", "Ｘ"],
+}
 SEPARATORS = [" ", "\u3000", "-", ".", "－", "．", " - "]
 
 
@@ -83,8 +93,7 @@ def written_digits(draw, number: str, groups):
     style = draw(st.sampled_from(["ascii", "full-width", "chinese", "escaped", "mixed"]))
 
     def one(c):
-        chosen = style if style != "mixed" else draw(
-            st.sampled_from(["ascii", "full-width", "chinese"]))
+        chosen = style if style != "mixed" else draw(st.sampled_from(["ascii", "full-width", "chinese"]))
         if chosen == "full-width":
             return FULL_WIDTH.get(c, c)
         if chosen == "chinese":
@@ -102,7 +111,7 @@ def written_digits(draw, number: str, groups):
         return separator.join(chars)
     parts, at = [], 0
     for size in groups:
-        parts.append("".join(chars[at:at + size]))
+        parts.append("".join(chars[at : at + size]))
         at += size
     return separator.join(parts)
 
@@ -111,14 +120,62 @@ def full_width_maybe(draw, text):
     return "".join(FULL_WIDTH.get(c, c) for c in text) if draw(st.booleans()) else text
 
 
-KEYWORDS = ["密码", "密碼", "口令", "password", "Password", "PASSWORD", "pwd", "passwd",
-            "我的密码", "登录密码", "my password"]
-CONNECTORS = ["是", "：", ":", " ", "　", "就是", "是：", "为", "=", " is ", "是 ", ": ", "设置成",
-              "改成了", "就是：", " = ", "是“"]
-PREFIXES = ["", "你好，", "老师，我的", "帮我看看，", "職教雲帳號", "学信网账号", "第一", "统一",
-            "我有两个问题：", "72小时后，"]
-SUFFIXES = ["", "，职教云怎么注销？", "一直收不到验证码", "。谢谢", " 72小时后还能登录吗", "是我的",
-            "，3个工作日", "！！", "\n下一步", "吗"]
+KEYWORDS = [
+    "密码",
+    "密碼",
+    "口令",
+    "password",
+    "Password",
+    "PASSWORD",
+    "pwd",
+    "passwd",
+    "我的密码",
+    "登录密码",
+    "my password",
+]
+CONNECTORS = [
+    "是",
+    "：",
+    ":",
+    " ",
+    "　",
+    "就是",
+    "是：",
+    "为",
+    "=",
+    " is ",
+    "是 ",
+    ": ",
+    "设置成",
+    "改成了",
+    "就是：",
+    " = ",
+    "是“",
+]
+PREFIXES = [
+    "",
+    "你好，",
+    "老师，我的",
+    "帮我看看，",
+    "職教雲帳號",
+    "学信网账号",
+    "第一",
+    "统一",
+    "我有两个问题：",
+    "72小时后，",
+]
+SUFFIXES = [
+    "",
+    "，职教云怎么注销？",
+    "一直收不到验证码",
+    "。谢谢",
+    " 72小时后还能登录吗",
+    "是我的",
+    "，3个工作日",
+    "！！",
+    "\n下一步",
+    "吗",
+]
 
 
 @st.composite
@@ -184,19 +241,33 @@ def test_the_nlu_warns_about_what_the_store_masks(message):
 def events_carrying(text: str):
     """Every kind of event Rasa stores, each carrying the text in every field a user can reach."""
     metadata = {"customData": {"note": text}, "list": [text], text: 1}
-    parse_data = {"text": text, "intent": {"name": "greet", "confidence": 0.9},
-                  "entities": [{"entity": "note", "value": text},
-                               {"entity": "contact", "value": {"text": text, "list": [text]}}],
-                  "metadata": metadata}
+    parse_data = {
+        "text": text,
+        "intent": {"name": "greet", "confidence": 0.9},
+        "entities": [
+            {"entity": "note", "value": text},
+            {"entity": "contact", "value": {"text": text, "list": [text]}},
+        ],
+        "metadata": metadata,
+    }
     return [
         SessionStarted(metadata=metadata),
         ActionExecuted("action_session_start", metadata=metadata),
         SlotSet("session_started_metadata", metadata),
-        UserUttered(text, {"name": "greet", "confidence": 0.9}, parse_data["entities"],
-                    parse_data=parse_data, input_channel=text, metadata=metadata),
+        UserUttered(
+            text,
+            {"name": "greet", "confidence": 0.9},
+            parse_data["entities"],
+            parse_data=parse_data,
+            input_channel=text,
+            metadata=metadata,
+        ),
         SlotSet("rehearsal_answer", text),
-        BotUttered(text, {"buttons": [{"title": text, "payload": "/next"}],
-                          "custom": {"echo": [text]}}, {"echo": text}),
+        BotUttered(
+            text,
+            {"buttons": [{"title": text, "payload": "/next"}], "custom": {"echo": [text]}},
+            {"echo": text},
+        ),
     ]
 
 
@@ -229,10 +300,39 @@ def test_no_generated_personal_datum_reaches_the_database(tmp_path):
     check()
 
 
-ORDINARY_PIECES = ["职教云", "怎么", "注销", "退出登录", "密码", "是", "多少", "怎么改", "忘记", "了",
-                   "72小时", "3个工作日", "180天", "2小时", "90天", "最多3个", "常用设备", "第一步",
-                   "一步一步", "学信网", "账号", "，", "。", "？", "2024年", "9月1日", "版本3.6",
-                   "密码是什么", "为什么", "十一月", "两三个"]
+ORDINARY_PIECES = [
+    "职教云",
+    "怎么",
+    "注销",
+    "退出登录",
+    "密码",
+    "是",
+    "多少",
+    "怎么改",
+    "忘记",
+    "了",
+    "72小时",
+    "3个工作日",
+    "180天",
+    "2小时",
+    "90天",
+    "最多3个",
+    "常用设备",
+    "第一步",
+    "一步一步",
+    "学信网",
+    "账号",
+    "，",
+    "。",
+    "？",
+    "2024年",
+    "9月1日",
+    "版本3.6",
+    "密码是什么",
+    "为什么",
+    "十一月",
+    "两三个",
+]
 
 
 @settings(max_examples=200, deadline=None)

@@ -82,10 +82,15 @@ def ratio(function, make) -> float:
 
 def compiled_patterns():
     """Every compiled regular expression in privacy/ and its modules."""
-    modules = [privacy] + [importlib.import_module(f"privacy.{m.name}")
-                           for m in pkgutil.iter_modules(privacy.__path__)]
-    return {f"{module.__name__}.{name}": value for module in modules
-            for name, value in vars(module).items() if isinstance(value, re.Pattern)}
+    modules = [privacy] + [
+        importlib.import_module(f"privacy.{m.name}") for m in pkgutil.iter_modules(privacy.__path__)
+    ]
+    return {
+        f"{module.__name__}.{name}": value
+        for module in modules
+        for name, value in vars(module).items()
+        if isinstance(value, re.Pattern)
+    }
 
 
 PATTERNS = compiled_patterns()
@@ -107,8 +112,7 @@ def test_redact_is_linear(input_name):
     assert measured < MAX_RATIO, f"redact() on {input_name}: x{measured:.1f}"
 
 
-@pytest.mark.parametrize("input_name",
-                         ["e-mail-ish", "at and dots", "phone-ish digits", "密码 repeated"])
+@pytest.mark.parametrize("input_name", ["e-mail-ish", "at and dots", "phone-ish digits", "密码 repeated"])
 def test_the_store_redacts_large_metadata_in_linear_time(input_name):
     make = ADVERSARIAL[input_name]
 

@@ -93,17 +93,24 @@ def test_walkthrough_buttons_in_any_order_of_answers_still_work(webhook):
 # ---- the allow-list itself ----
 def domain_payloads():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [b["payload"].replace("{{", "{").replace("}}", "}")
-            for variants in domain["responses"].values() for v in variants
-            for b in v.get("buttons") or []]
+    return [
+        b["payload"].replace("{{", "{").replace("}}", "}")
+        for variants in domain["responses"].values()
+        for v in variants
+        for b in v.get("buttons") or []
+    ]
 
 
 def test_every_button_payload_passes_unchanged_and_others_lose_the_slash():
     from channels.payloads import user_text
 
-    for payload in domain_payloads() + ['/inform_platform{"platform": "chsi"}', "/out_of_scope",
-                                        "/bot_capabilities", "/walkthrough_exit",
-                                        '/walkthrough_start{"goal": "logout", "device": "app", "platform": "icve"}']:
+    for payload in domain_payloads() + [
+        '/inform_platform{"platform": "chsi"}',
+        "/out_of_scope",
+        "/bot_capabilities",
+        "/walkthrough_exit",
+        '/walkthrough_start{"goal": "logout", "device": "app", "platform": "icve"}',
+    ]:
         assert user_text(payload) == payload
     assert user_text("智慧职教怎么退出") == "智慧职教怎么退出"
     assert user_text('/logout{"platform":{"a":1}}') == 'logout{"platform":{"a":1}}'
@@ -119,8 +126,9 @@ BAD_VALUES = [{"a": 1}, ["icve"], 7, "evil"]
 
 @pytest.mark.parametrize("bad", BAD_VALUES)
 def test_answer_action_treats_a_bad_platform_slot_as_unset(dispatcher, domain, tracker_for, bad):
-    tracker = tracker_for("inform_platform", [{"entity": "platform", "value": bad}],
-                          {"platform": bad, "pending_goal": "logout"})
+    tracker = tracker_for(
+        "inform_platform", [{"entity": "platform", "value": bad}], {"platform": bad, "pending_goal": "logout"}
+    )
     events = ActionAnswer().run(dispatcher, tracker, domain)
     assert dispatcher.messages and "哪个平台" in dispatcher.messages[-1]["text"]
     assert SlotSet("platform", None) in events
@@ -135,8 +143,11 @@ def test_answer_action_ignores_bad_entity_values(dispatcher, domain, tracker_for
 
 
 def test_bad_pending_and_last_goal_slots_are_reset(dispatcher, domain, tracker_for):
-    tracker = tracker_for("followup_device", [{"entity": "device", "value": "web"}],
-                          {"platform": "icve", "last_goal": {"a": 1}, "pending_goal": "evil"})
+    tracker = tracker_for(
+        "followup_device",
+        [{"entity": "device", "value": "web"}],
+        {"platform": "icve", "last_goal": {"a": 1}, "pending_goal": "evil"},
+    )
     events = ActionAnswer().run(dispatcher, tracker, domain)
     assert "Ctrl+Shift+Delete" in dispatcher.messages[-1]["text"]
     assert SlotSet("pending_goal", None) in events
@@ -151,13 +162,23 @@ def test_walkthrough_treats_bad_values_as_unset(dispatcher, domain, tracker_for,
     assert SlotSet("platform", None) in events
 
 
-@pytest.mark.parametrize("other, echoed", [
-    ("雨课堂", True), ("学习通", True),
-    ("x" * 13, False), (ATTACKER, False), ("evil.example", False), ("<b>雨课堂</b>", False),
-    ("雨课堂[点我](x)", False), ("a\nb", False),
-])
+@pytest.mark.parametrize(
+    "other, echoed",
+    [
+        ("雨课堂", True),
+        ("学习通", True),
+        ("x" * 13, False),
+        (ATTACKER, False),
+        ("evil.example", False),
+        ("<b>雨课堂</b>", False),
+        ("雨课堂[点我](x)", False),
+        ("a\nb", False),
+    ],
+)
 def test_other_platform_is_echoed_only_when_short_and_plain(dispatcher, domain, tracker_for, other, echoed):
-    ActionAnswer().run(dispatcher, tracker_for("logout", [{"entity": "other_platform", "value": other}]), domain)
+    ActionAnswer().run(
+        dispatcher, tracker_for("logout", [{"entity": "other_platform", "value": other}]), domain
+    )
     text = dispatcher.messages[-1]["text"]
     assert "不在我能回答的范围内" in text
     assert (other in text) == echoed, text
@@ -176,13 +197,19 @@ class FallbackTracker:
 def test_the_rasa_server_fallback_ignores_bad_values(bad):
     from server.fallback import static_answers
 
-    tracker = FallbackTracker("logout", [{"entity": "platform", "value": bad},
-                                         {"entity": "device", "value": bad}], {"platform": bad})
+    tracker = FallbackTracker(
+        "logout",
+        [{"entity": "platform", "value": bad}, {"entity": "device", "value": bad}],
+        {"platform": bad},
+    )
     domain = SimpleNamespace(responses={})
     answers = asyncio.run(static_answers(None, tracker, SimpleNamespace(name=lambda: "rest"), domain))
     assert answers and answers[-1].text  # the short apology, not an exception
 
-    tracker = FallbackTracker("logout", [{"entity": "platform", "value": bad},
-                                         {"entity": "platform", "value": "icve"}], {"platform": bad})
+    tracker = FallbackTracker(
+        "logout",
+        [{"entity": "platform", "value": bad}, {"entity": "platform", "value": "icve"}],
+        {"platform": bad},
+    )
     answers = asyncio.run(static_answers(None, tracker, SimpleNamespace(name=lambda: "rest"), domain))
     assert APP_STEPS in answers[-1].text

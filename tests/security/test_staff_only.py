@@ -39,8 +39,13 @@ def roles_bot(trained_model, tmp_path_factory):
     """A bot with a staff token, a staff OpenID and the WeChat channel; its own results database."""
     api = WeChatApi()
     workdir = tmp_path_factory.mktemp("roles")
-    env = {**wechat_env(api), "WECHAT_REPLY_SECONDS": "30", "WECHAT_REPLY_MAX_BYTES": "1800",
-           "HELPDESK_STAFF_TOKEN": TOKEN, "STAFF_OPENIDS": f" someone-else ,{STAFF_OPENID}"}
+    env = {
+        **wechat_env(api),
+        "WECHAT_REPLY_SECONDS": "30",
+        "WECHAT_REPLY_MAX_BYTES": "1800",
+        "HELPDESK_STAFF_TOKEN": TOKEN,
+        "STAFF_OPENIDS": f" someone-else ,{STAFF_OPENID}",
+    }
     with running_bot(trained_model, workdir, env=env, log_prefix="roles-") as bot:
         yield bot, workdir / "rehearsal.db"
     api.server.shutdown()
@@ -95,6 +100,7 @@ def a_refused_start(knowledge, results, send, trainee):
 
 # ---------- REST: never staff ----------
 
+
 def test_a_student_over_rest_is_refused_and_nothing_is_recorded(bot, knowledge, results):
     sender = new_sender()
     a_refused_start(knowledge, results, lambda m: rest(bot, sender, m), "REST学生")
@@ -106,13 +112,18 @@ def test_rest_metadata_saying_staff_is_dropped(bot, knowledge, results):
     a_refused_start(knowledge, results, lambda m: rest(bot, sender, m, **forged), "REST冒充")
     # Nor is the client's mark stored with the conversation.
     with sqlite3.connect(bot.tracker_db) as db:
-        events = [json.loads(row[0]) for row in db.execute(
-            "select data from events where sender_id = ? and type_name = 'user'", (sender,))]
+        events = [
+            json.loads(row[0])
+            for row in db.execute(
+                "select data from events where sender_id = ? and type_name = 'user'", (sender,)
+            )
+        ]
     assert events and all(STAFF_METADATA_KEY not in (e.get("metadata") or {}) for e in events)
     assert all(e.get("input_channel") == "rest" for e in events)
 
 
 # ---------- socket.io: staff with the token only ----------
+
 
 def test_a_widget_without_the_token_is_refused(sockets, knowledge, results):
     student = sockets()
@@ -155,6 +166,7 @@ def test_a_student_resuming_a_staff_session_cannot_answer_in_the_rehearsal(socke
 
 # ---------- WeChat: the OpenIDs on STAFF_OPENIDS ----------
 
+
 def test_a_wechat_user_not_on_the_staff_list_is_refused(bot, knowledge, results):
     url, user = bot.url + "/webhooks/wechat/webhook", new_user()
     a_refused_start(knowledge, results, lambda m: wechat_say(url, user, m), "微信学生")
@@ -171,6 +183,7 @@ def test_a_wechat_openid_on_the_staff_list_starts_it(bot, knowledge, results):
 
 # ---------- the parts, each on its own ----------
 
+
 def test_no_staff_token_configured_means_nobody_is_staff():
     nobody = StaffToken.from_environment({})
     assert not nobody.configured
@@ -182,8 +195,10 @@ def test_no_staff_token_configured_means_nobody_is_staff():
 def test_the_staff_token_is_compared_exactly():
     token = StaffToken.from_environment({"HELPDESK_STAFF_TOKEN": TOKEN})
     assert token.accepts(TOKEN)
-    assert not any(token.accepts(offered) for offered in (
-        TOKEN[:-1], TOKEN + " ", TOKEN.upper(), "", None, 1, [TOKEN], {"token": TOKEN}))
+    assert not any(
+        token.accepts(offered)
+        for offered in (TOKEN[:-1], TOKEN + " ", TOKEN.upper(), "", None, 1, [TOKEN], {"token": TOKEN})
+    )
 
 
 def test_the_staff_openids_and_the_metadata_mark():
@@ -199,20 +214,30 @@ def test_the_terminal_client_sends_the_token_the_channel_reads():
 
 
 def tracker_from(channel, metadata):
-    return Tracker("someone", {}, {"intent": {"name": "rehearsal_start"}, "metadata": metadata},
-                   [{"event": "user", "text": "培训演练", "input_channel": channel,
-                     "metadata": metadata}], False, None, {}, "action_listen")
+    return Tracker(
+        "someone",
+        {},
+        {"intent": {"name": "rehearsal_start"}, "metadata": metadata},
+        [{"event": "user", "text": "培训演练", "input_channel": channel, "metadata": metadata}],
+        False,
+        None,
+        {},
+        "action_listen",
+    )
 
 
-@pytest.mark.parametrize("channel, metadata, staff", [
-    ("socketio", {"staff": True}, True),
-    ("wechat", {"staff": True}, True),
-    ("rest", {"staff": True}, False),  # a REST client writes its own metadata
-    ("cmdline", {"staff": True}, False),
-    ("socketio", {"staff": "true"}, False),
-    ("socketio", {}, False),
-    ("wechat", None, False),
-])
+@pytest.mark.parametrize(
+    "channel, metadata, staff",
+    [
+        ("socketio", {"staff": True}, True),
+        ("wechat", {"staff": True}, True),
+        ("rest", {"staff": True}, False),  # a REST client writes its own metadata
+        ("cmdline", {"staff": True}, False),
+        ("socketio", {"staff": "true"}, False),
+        ("socketio", {}, False),
+        ("wechat", None, False),
+    ],
+)
 def test_the_action_trusts_the_mark_only_from_the_channels_that_set_it(channel, metadata, staff):
     assert is_staff(tracker_from(channel, metadata)) is staff
 
@@ -221,9 +246,14 @@ def test_the_form_ends_before_grading_for_a_student(domain, tmp_path, monkeypatc
     monkeypatch.setenv("REHEARSAL_DB", str(tmp_path / "rehearsal.db"))
     dispatcher = CollectingDispatcher()
     tracker = tracker_from("rest", {"staff": True})
-    tracker.slots.update({"requested_slot": "rehearsal_answer", "rehearsal": {
-        "session": "s", "trainee": "t", "scenarios": ["x"], "index": 0, "results": []}})
+    tracker.slots.update(
+        {
+            "requested_slot": "rehearsal_answer",
+            "rehearsal": {"session": "s", "trainee": "t", "scenarios": ["x"], "index": 0, "results": []},
+        }
+    )
     events = asyncio.run(ValidateRehearsalForm().run(dispatcher, tracker, domain))
     assert {"event": "slot", "name": "requested_slot", "value": None} in [
-        {k: e.get(k) for k in ("event", "name", "value")} for e in events]
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
     assert dispatcher.messages == [] and not Path(tmp_path / "rehearsal.db").exists()

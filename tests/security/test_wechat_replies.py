@@ -19,7 +19,16 @@ import requests
 
 from harness.bot import running_bot
 from tests.test_wechat import (
-    BOT_ID, TOKEN, WeChatApi, decrypt, encrypt, new_user, post, sha1, signed_query, text_xml,
+    BOT_ID,
+    TOKEN,
+    WeChatApi,
+    decrypt,
+    encrypt,
+    new_user,
+    post,
+    sha1,
+    signed_query,
+    text_xml,
     wechat_env,
 )
 
@@ -33,35 +42,47 @@ HOSTILE_NAMES = [
 ]
 # The trainee typing the names is staff (the rehearsal is for staff only: STAFF_OPENIDS).
 STAFF_OPENID = "o_staff_trainer_" + secrets.token_hex(6)
-ARTICLES = ("]]></Content><MsgType><![CDATA[news]]></MsgType><ArticleCount>1</ArticleCount>"
-            "<Articles><item><Title><![CDATA[点我]]></Title><Url><![CDATA[http://evil.example/]]>"
-            "</Url></item></Articles><Content><![CDATA[")
+ARTICLES = (
+    "]]></Content><MsgType><![CDATA[news]]></MsgType><ArticleCount>1</ArticleCount>"
+    "<Articles><item><Title><![CDATA[点我]]></Title><Url><![CDATA[http://evil.example/]]>"
+    "</Url></item></Articles><Content><![CDATA["
+)
 
 
 @pytest.fixture(scope="module")
 def wechat(trained_model, tmp_path_factory):
     api = WeChatApi()
     env = {**wechat_env(api), "STAFF_OPENIDS": STAFF_OPENID}
-    with running_bot(trained_model, tmp_path_factory.mktemp("wechat-sec"), env=env,
-                     log_prefix="wechat-sec-") as bot:
+    with running_bot(
+        trained_model, tmp_path_factory.mktemp("wechat-sec"), env=env, log_prefix="wechat-sec-"
+    ) as bot:
         yield bot.url + "/webhooks/wechat/webhook"
     api.server.shutdown()
 
 
 def escaped_text_xml(user, content):
     """A text message whose content is XML-escaped (it may hold "]]>", which CDATA cannot)."""
-    return (f"<xml><ToUserName><![CDATA[{BOT_ID}]]></ToUserName><FromUserName><![CDATA[{user}]]>"
-            f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]>"
-            f"</MsgType><Content>{escape(content)}</Content>"
-            f"<MsgId>{secrets.randbelow(10**15)}</MsgId></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{BOT_ID}]]></ToUserName><FromUserName><![CDATA[{user}]]>"
+        f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]>"
+        f"</MsgType><Content>{escape(content)}</Content>"
+        f"<MsgId>{secrets.randbelow(10**15)}</MsgId></xml>"
+    )
 
 
 def safe_mode(plain_xml):
     ciphertext = encrypt(plain_xml)
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    query = {"signature": sha1(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": sha1(TOKEN, timestamp, nonce, ciphertext)}
-    body = f"<xml><ToUserName><![CDATA[{BOT_ID}]]></ToUserName><Encrypt><![CDATA[{ciphertext}]]></Encrypt></xml>"
+    query = {
+        "signature": sha1(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sha1(TOKEN, timestamp, nonce, ciphertext),
+    }
+    body = (
+        f"<xml><ToUserName><![CDATA[{BOT_ID}]]></ToUserName><Encrypt><![CDATA[{ciphertext}]]></Encrypt></xml>"
+    )
     return query, body
 
 
@@ -87,7 +108,8 @@ def send(url, user, content, encrypted=False):
     root = ET.fromstring(answer.text)
     assert {child.tag for child in root} == ENVELOPE and len(root) == 4, answer.text
     assert root.findtext("MsgSignature") == sha1(
-        TOKEN, root.findtext("TimeStamp"), root.findtext("Nonce"), root.findtext("Encrypt"))
+        TOKEN, root.findtext("TimeStamp"), root.findtext("Nonce"), root.findtext("Encrypt")
+    )
     return text_reply(decrypt(root.findtext("Encrypt")), user)
 
 
@@ -124,19 +146,35 @@ def test_an_ascii_or_full_width_digit_still_chooses_from_the_menu(wechat, number
     assert "没有学信网“退出登录”的说明" in send(wechat, user, number)
 
 
-PYTHON_TEXT = ("codec", "byte", "position", "padding", "base64", "length", "Error", "Exception",
-               "Traceback", "0x", "line", "column")
+PYTHON_TEXT = (
+    "codec",
+    "byte",
+    "position",
+    "padding",
+    "base64",
+    "length",
+    "Error",
+    "Exception",
+    "Traceback",
+    "0x",
+    "line",
+    "column",
+)
 
 
 def signed_safe_mode(ciphertext):
     timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    query = {"signature": sha1(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": sha1(TOKEN, timestamp, nonce, ciphertext)}
+    query = {
+        "signature": sha1(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sha1(TOKEN, timestamp, nonce, ciphertext),
+    }
     return query, f"<xml><ToUserName>x</ToUserName><Encrypt>{ciphertext}</Encrypt></xml>"
 
 
-@pytest.mark.parametrize("case", ["invalid utf-8", "bad base64", "short ciphertext", "not xml",
-                                  "no encrypt"])
+@pytest.mark.parametrize("case", ["invalid utf-8", "bad base64", "short ciphertext", "not xml", "no encrypt"])
 def test_a_malformed_body_gets_a_fixed_reason(wechat, case):
     if case == "invalid utf-8":
         query, body = signed_query(), b"<xml><Content>\xff\xfe</Content></xml>"
