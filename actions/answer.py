@@ -15,10 +15,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Knowledge, load_knowledge, most_specific_device
-from actions.misconceptions import load_recogniser, warm_up
+from knowledge.loader import Knowledge, load_knowledge, most_specific_device
+from knowledge.misconceptions import load_recogniser, warm_up
 from actions.privacy import warn_about_personal_data
-from actions.render import (
+from knowledge.render import (
     ask_platform_buttons,
     capabilities_button,
     render_answer,

@@ -7,7 +7,7 @@ leaves only `personal_data` entities whose value is the kind of data (id_number,
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Knowledge
+from knowledge.loader import Knowledge
 
 PERSONAL_DATA = "personal_data"
 

@@ -4,8 +4,8 @@ Started by the `rehearsal_start` intent ("培训演练"), it runs as the Rasa fo
 while a form is active it takes every message, so every answer reaches the rehearsal, whatever
 the NLU makes of it. The form asks for the trainee's name (`rehearsal_trainee`), then for an
 answer (`rehearsal_answer`) once per scenario: `action_ask_rehearsal_answer` presents the next
-student's message, `validate_rehearsal_form` grades the answer (actions/grading.py), says the
-score, what was missed and the model answer, records the result (actions/rehearsal_db.py) and
+student's message, `validate_rehearsal_form` grades the answer (staff/grading.py), says the
+score, what was missed and the model answer, records the result (staff/rehearsal_db.py) and
 empties the slot so that the form asks again. After the last scenario, or "结束演练", the slot is
 filled, the form ends and `action_rehearsal_end` gives the summary.
 
@@ -32,11 +32,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import rehearsal_db
-from actions.grading import Grade, Grader
-from actions.knowledge import Knowledge, built_once, load_knowledge
+from staff import rehearsal_db
+from staff.grading import Grade, Grader
+from knowledge.loader import Knowledge, built_once, load_knowledge
 from actions.privacy import warn_about_personal_data
-from actions.render import render_answer
+from knowledge.render import render_answer
 from privacy import redact
 
 STATE_SLOT = "rehearsal"

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.knowledge import Knowledge, known
+from knowledge.loader import Knowledge, known
 
 PLATFORM = "platform"
 PENDING_GOAL = "pending_goal"

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import load_knowledge
+from knowledge.loader import load_knowledge
 from actions.privacy import warn_about_personal_data
 
 

@@ -14,9 +14,9 @@ from typing import Any, Dict, List, Optional, Text, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import Knowledge, known, load_knowledge
+from knowledge.loader import Knowledge, known, load_knowledge
 from actions.privacy import warn_about_personal_data
-from actions.render import (
+from knowledge.render import (
     SOURCES_MISCONCEPTION,
     SOURCES_TOPIC,
     capabilities_button,

@@ -13,10 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import DEVICE_PRIORITY, Knowledge, load_knowledge
+from knowledge.loader import DEVICE_PRIORITY, Knowledge, load_knowledge
 from actions.privacy import warn_about_personal_data
 from actions.slots import PLATFORM, WALKTHROUGH, bad_slot_resets, slot
-from actions.render import (
+from knowledge.render import (
     citation,
     render_misconception,
     topic_buttons,

@@ -49,8 +49,8 @@ class ReplyReader:
     """Names the topic (or refusal, or platform question) a reply of the bot gives."""
 
     def __init__(self) -> None:
-        from actions.knowledge import load_knowledge
-        from actions.render import render_answer
+        from knowledge.loader import load_knowledge
+        from knowledge.render import render_answer
 
         knowledge = load_knowledge()
         layout = knowledge.presentation
@@ -281,7 +281,7 @@ def label_of_intent(knowledge: Any, intent: str, entities: Sequence[Dict[str, An
 def outcomes_of_intents(
     items: Sequence[Dict[str, Any]], intents: Sequence[str], entities: Sequence[Sequence[Dict[str, Any]]]
 ) -> List[Outcome]:
-    from actions.knowledge import load_knowledge
+    from knowledge.loader import load_knowledge
 
     knowledge = load_knowledge()
     return [

@@ -15,7 +15,7 @@ UNSEEN = Path(__file__).resolve().parent / "data" / "misconceptions_unseen.yml"
 
 
 def evaluate(model: Path) -> Dict[str, Any]:
-    from actions.misconceptions import load_recogniser
+    from knowledge.misconceptions import load_recogniser
 
     beliefs = yaml.safe_load(UNSEEN.read_text(encoding="utf-8"))["beliefs"]
     cases = [(b, kind, s) for b, kinds in beliefs.items() for kind in ("states", "asks") for s in kinds[kind]]

@@ -151,7 +151,7 @@ class AnswerOracle:
     """
 
     def __init__(self) -> None:
-        from actions.knowledge import load_knowledge
+        from knowledge.loader import load_knowledge
 
         self.knowledge = load_knowledge()
         self.domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

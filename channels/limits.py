@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional, Text
 
-from actions.knowledge import load_knowledge
+from knowledge.loader import load_knowledge
 from channels.payloads import user_text
 from channels.shared_state import shared_state
 

@@ -8,7 +8,7 @@ payloads the buttons send and turns any other message starting with "/" into ord
 the NLU, by removing its leading slashes.
 
 The allow-list is built once, from the buttons of domain.yml's responses and from everything the
-actions generate from data/knowledge (actions/render.py, actions/walkthrough.py): topic buttons,
+actions generate from data/knowledge (knowledge/render.py, actions/walkthrough.py): topic buttons,
 every answer's "查看原文", the platform question, the capabilities button, walkthrough offers, the
 walkthrough's questions (their answers so far in any order) and its step buttons. WeChat's number
 menus send the payloads of the last answer's buttons; they do not pass through the gate. Payloads
@@ -26,7 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterator, Optional, Set, Text, Tuple
 
 import yaml
 
-from actions.knowledge import Knowledge, load_knowledge
+from knowledge.loader import Knowledge, load_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def domain_payloads() -> Iterator[Text]:
 
 def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
     """Every payload the actions put on a button, generated as the actions generate them."""
-    from actions.render import (
+    from knowledge.render import (
         ask_platform_buttons,
         capabilities_button,
         payload_for,

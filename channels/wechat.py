@@ -41,7 +41,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from actions.knowledge import load_knowledge
+from knowledge.loader import load_knowledge
 from channels.limits import MessageGate
 from channels.senders import wechat_sender
 from channels.shared_state import shared_state, wait_for

@@ -16,8 +16,8 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.exceptions import RasaException
 
-from actions.knowledge import Knowledge, known, load_knowledge, most_specific_device
-from actions.render import render_answer
+from knowledge.loader import Knowledge, known, load_knowledge, most_specific_device
+from knowledge.render import render_answer
 
 logger = logging.getLogger(__name__)
 

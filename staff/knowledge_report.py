@@ -1,7 +1,7 @@
 """`make knowledge-report`: what the bot says beside the sentences of the documents it rests on.
 
 For the school's content owner, who signs off the bot's knowledge: every topic's answer, text by
-text in the order the bot says it, beside its quote from the document (actions/provenance.py);
+text in the order the bot says it, beside its quote from the document (knowledge/provenance.py);
 then every other text (hints, checks, beliefs, rehearsal reminders, messages that state a fact);
 the places where a document contradicts itself and how the answers deal with it; and the checklist
 of the documents' facts (data/knowledge/coverage.yml) with the topic that states each.
@@ -22,9 +22,9 @@ from typing import Any, Dict, List, Optional, Sequence, Text
 
 import yaml
 
-from actions.knowledge import Knowledge, knowledge_dir, load_knowledge
-from actions.provenance import Provenance, claims, fact_words, missing_from, occurs, unsupported
-from actions.render import render_answer
+from knowledge.loader import Knowledge, knowledge_dir, load_knowledge
+from knowledge.provenance import Provenance, claims, fact_words, missing_from, occurs, unsupported
+from knowledge.render import render_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -1,7 +1,7 @@
 """`make rehearsal-report`: training rehearsal results for supervisors.
 
 Reads the results the action server keeps (var/rehearsal.db, or REHEARSAL_DB; see
-actions/rehearsal_db.py) and writes a self-contained HTML page (inline SVG bar charts of the
+staff/rehearsal_db.py) and writes a self-contained HTML page (inline SVG bar charts of the
 average score per trainee and per topic, tables, the most often missed points; no CDN, no script)
 and a CSV file of every graded answer (UTF-8 with BOM, so Excel opens it; no cell is read as a
 formula, see staff/spreadsheet.py). Labels come from
@@ -19,8 +19,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Dict, List, Sequence, Text, Tuple
 
-from actions import rehearsal_db
-from actions.knowledge import Knowledge, load_knowledge
+from staff import rehearsal_db
+from knowledge.loader import Knowledge, load_knowledge
 from staff.spreadsheet import safe_row
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH = 22, 8, 220, 400

@@ -25,8 +25,8 @@ from typing import Iterator, Optional, Sequence, Text, Tuple
 
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
-from actions import rehearsal_db
-from actions.knowledge import load_knowledge
+from staff import rehearsal_db
+from knowledge.loader import load_knowledge
 from harness.bot import running_bot
 from harness.widget_client import WidgetClient
 

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from actions.knowledge import load_knowledge
+from knowledge.loader import load_knowledge
 from nlu_components.normalizer import normalize
 from privacy import redact as privacy_redact
 from staff.spreadsheet import safe_row

@@ -10,7 +10,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import load_knowledge
+from knowledge.loader import load_knowledge
 from harness.bot import running_bot
 
 ROOT = Path(__file__).resolve().parent.parent

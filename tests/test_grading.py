@@ -1,4 +1,4 @@
-"""Grading of trainee answers in the training rehearsal (actions/grading.py), without Rasa.
+"""Grading of trainee answers in the training rehearsal (staff/grading.py), without Rasa.
 
 The answers in tests/rehearsal/answers.yml are written as trainees answer: complete ones in their
 own words, paraphrases with other words and traditional characters, partial ones, answers that
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.grading import Grader
-from actions.misconceptions import load_recogniser
+from staff.grading import Grader
+from knowledge.misconceptions import load_recogniser
 from actions.rehearsal import model_answer
 
 ANSWERS = yaml.safe_load((Path(__file__).parent / "rehearsal" / "answers.yml").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from actions.render import payload_for, render_answer
+from knowledge.render import payload_for, render_answer
 
 # Operational facts from the documents that the bot must be able to state (../shared/GUIDE.md).
 REQUIRED_FACTS = [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import Knowledge
+from knowledge.loader import Knowledge
 from harness.browser import system_chromium
 from staff import knowledge_report
 

@@ -1,4 +1,4 @@
-"""spaCy misconception recognition (actions/misconceptions.py): every pattern, with sentences that
+"""spaCy misconception recognition (knowledge/misconceptions.py): every pattern, with sentences that
 state a belief and sentences that only ask about it; and the independent sentence set."""
 
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import load_knowledge
-from actions.misconceptions import load_recogniser
+from knowledge.loader import load_knowledge
+from knowledge.misconceptions import load_recogniser
 from nlu_components.normalizer import normalize
 
 HERE = Path(__file__).resolve().parent

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import Knowledge
-from actions.provenance import (
+from knowledge.loader import Knowledge
+from knowledge.provenance import (
     KnowledgeError,
     claims,
     fact_words,
@@ -24,7 +24,7 @@ from actions.provenance import (
     occurs,
     unsupported,
 )
-from actions.render import render_answer, render_steps
+from knowledge.render import render_answer, render_steps
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "data" / "knowledge"

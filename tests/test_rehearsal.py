@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.grading import Grader
-from actions.rehearsal_db import read_all
+from staff.grading import Grader
+from staff.rehearsal_db import read_all
 from harness.bot import ROOT
 from harness.widget_client import WidgetClient
 from staff import rehearsal_report

@@ -10,7 +10,7 @@ import json
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.render import payload_for, sources_payload
+from knowledge.render import payload_for, sources_payload
 from actions.sources import ActionShowSources
 from harness.bot import new_sender, say
 

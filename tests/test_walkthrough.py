@@ -7,7 +7,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.answer import ActionAnswer
-from actions.render import render_steps
+from knowledge.render import render_steps
 from actions.walkthrough import STATE_SLOT, ActionWalkthrough
 
 ICVE = {"entity": "platform", "value": "icve"}

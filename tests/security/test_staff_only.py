@@ -21,7 +21,7 @@ import requests
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
 from actions.rehearsal import STAFF_METADATA_KEY, ValidateRehearsalForm, is_staff
-from actions.rehearsal_db import read_all
+from staff.rehearsal_db import read_all
 from channels.staff import AUTH_KEY, StaffToken, staff_openids, with_role
 from harness.bot import new_sender, running_bot
 from harness.widget_client import WidgetClient

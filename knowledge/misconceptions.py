@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
-from actions.knowledge import Knowledge, built_once
+from knowledge.loader import Knowledge, built_once
 
 USER_DICTIONARY = Path(__file__).resolve().parent.parent / "data" / "dict" / "userdict.txt"
 # Intents about no single topic, after which a stated belief is still worth correcting.

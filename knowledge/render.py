@@ -6,7 +6,7 @@ Layout strings come from data/knowledge/presentation.yml; facts from the other k
 import json
 from typing import Any, Dict, List, Optional, Sequence, Text
 
-from actions.knowledge import DEFAULT_ROUTE, Knowledge
+from knowledge.loader import DEFAULT_ROUTE, Knowledge
 
 # "查看原文": the intent and entities of the sources button (domain.yml, actions/sources.py).
 SOURCES_INTENT = "show_sources"

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text
 
 import yaml
 
-from actions.provenance import Place, Provenance, read_texts
+from knowledge.provenance import Place, Provenance, read_texts
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 DEFAULT_ROUTE = "default"
@@ -45,7 +45,7 @@ class Route:
 class Knowledge:
     def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
         # Every text the bot states, checked and made plain; where it comes from, by its place
-        # (actions/provenance.py).
+        # (knowledge/provenance.py).
         self.texts: Dict[Place, Provenance] = read_texts(files)
         self.sources: Dict[Text, Dict[Text, Any]] = files["sources"]["sources"]
         self.citation: Text = files["sources"]["citation"]
@@ -141,7 +141,7 @@ class Knowledge:
         return places
 
     def topic_texts(self, topic_id: Text, stated: Sequence[Text] = ()) -> List[Provenance]:
-        """The texts of a topic's answer with their quotes, in the order actions/render.py says
+        """The texts of a topic's answer with their quotes, in the order knowledge/render.py says
         them (corrections of `stated` beliefs first): what a "查看原文" button can show."""
         topic = self.topics[topic_id]
         places: List[Place] = [("misconceptions", m, "correction") for m in stated]

@@ -12,7 +12,7 @@ The score (0-100) is the weighted share of the parts a scenario has (weights in 
 key points covered; the steps named in the procedure's order, over all key steps (so an empty
 answer gets no credit for order); the misconception corrected, and not stated;
 the security reminders given. An answer that itself states a false belief (recognised by
-actions/misconceptions.py, the same detector the bot uses on students) is capped.
+knowledge/misconceptions.py, the same detector the bot uses on students) is capped.
 """
 
 import re
@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Text, Union
 import yaml
 import zhconv
 
-from actions.knowledge import Knowledge
+from knowledge.loader import Knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_DICTIONARY = ROOT / "data" / "dict" / "userdict.txt"
@@ -226,6 +226,6 @@ def steps_in_order(positions: Sequence[Sequence[int]]) -> int:
 
 
 def _recognised_beliefs(text: Text, topic_id: Text) -> List[Text]:
-    from actions.misconceptions import load_recogniser  # spaCy: built once, on first use
+    from knowledge.misconceptions import load_recogniser  # spaCy: built once, on first use
 
     return load_recogniser().beliefs(text, topic_id)
