@@ -17,7 +17,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser services run run-scaled shell test bench forget transcripts unanswered-report rehearse rehearsal-report knowledge-report clean
+.PHONY: help install train validate widget browser services run run-scaled shell check test bench forget transcripts unanswered-report rehearse rehearsal-report knowledge-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -79,6 +79,12 @@ run-scaled: $(MODEL) services ## two Rasa replicas and two action servers behind
 
 shell: $(MODEL) ## chat with the bot in the terminal
 	scripts/run.sh shell
+
+# The fast lane: lint, format and the unit tier (no servers, browser, model or root; under two minutes).
+check: $(INSTALLED) ## lint and format check (ruff) and the unit tests: no servers, no model, no root, under two minutes
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -m unit -q
 
 test: $(MODEL) $(WIDGET) browser services ## run every test: data validation, pytest (actions, NLU held-out set, REST, conversations, chat widget in Chromium, scale-out on PostgreSQL/Redis/nginx, bench smoke run)
 	$(BIN)/rasa data validate --fail-on-warnings

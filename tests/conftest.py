@@ -21,6 +21,30 @@ MODEL = ROOT / "models" / "helpdesk.tar.gz"
 STAFF_TOKEN = secrets.token_urlsafe(24)
 
 
+TIERS = ("unit", "e2e")
+# Fixtures that start servers or a browser or load the trained model: a test using one is end-to-end.
+E2E_FIXTURES = {"trained_model", "bot", "webhook", "cluster", "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test is in exactly one tier, so `make check` (unit) never silently skips a new test and
+    never starts a server."""
+    wrong = []
+    for item in items:
+        tiers = sorted({mark.name for mark in item.iter_markers() if mark.name in TIERS})
+        if len(tiers) != 1:
+            wrong.append(f"{item.nodeid}: marked {' and '.join(tiers) or 'with neither'}")
+        elif tiers == ["unit"] and E2E_FIXTURES & set(item.fixturenames):
+            used = ", ".join(sorted(E2E_FIXTURES & set(item.fixturenames)))
+            wrong.append(f"{item.nodeid}: marked unit but uses {used}")
+    if wrong:
+        raise pytest.UsageError(
+            "each test needs exactly one tier: `pytestmark = pytest.mark.unit` (no servers, browser, "
+            "database, trained model or root) or `pytest.mark.e2e` at the top of its module, or the "
+            "mark on the test itself in a module with both kinds:\n  " + "\n  ".join(wrong)
+        )
+
+
 @pytest.fixture(scope="session")
 def knowledge():
     return load_knowledge()

@@ -7,6 +7,8 @@ from rasa_sdk.events import SlotSet
 
 from actions.answer import ActionAnswer
 
+pytestmark = pytest.mark.unit
+
 ICVE = {"entity": "platform", "value": "icve"}
 CHSI = {"entity": "platform", "value": "chsi"}
 WEB = {"entity": "device", "value": "web"}

@@ -9,6 +9,8 @@ import pytest
 
 from harness.bot import ARTIFACTS, ROOT, SlowProxy, answer_text, free_port, new_sender, running_bot
 
+pytestmark = pytest.mark.e2e
+
 APP_STEPS = "“账户与安全”→“退出登录”"
 BUSY = "系统暂时有点忙"
 

@@ -15,6 +15,8 @@ from staff.grading import Grader
 from knowledge.misconceptions import load_recogniser
 from actions.rehearsal import model_answer
 
+pytestmark = pytest.mark.unit
+
 ANSWERS = yaml.safe_load((Path(__file__).parent / "rehearsal" / "answers.yml").read_text(encoding="utf-8"))
 GOOD = 80  # a complete answer scores at least this
 LOW = 30  # an empty, off-topic or wrong answer scores below this

@@ -6,6 +6,8 @@ import pytest
 
 from knowledge.render import payload_for, render_answer
 
+pytestmark = pytest.mark.unit
+
 # Operational facts from the documents that the bot must be able to state (../shared/GUIDE.md).
 REQUIRED_FACTS = [
     "72小时",

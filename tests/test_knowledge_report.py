@@ -42,6 +42,7 @@ def with_an_invented_fact():
     return Knowledge(files)
 
 
+@pytest.mark.unit
 def test_make_knowledge_report_writes_only_the_page(tmp_path):
     out = tmp_path / "reports" / "knowledge.html"
     done = subprocess.run(
@@ -56,6 +57,7 @@ def test_make_knowledge_report_writes_only_the_page(tmp_path):
     assert "0 flagged" in done.stdout
 
 
+@pytest.mark.e2e
 def test_every_topic_is_shown_beside_its_quotes_and_nothing_is_flagged(knowledge, page, tmp_path):
     out = tmp_path / "knowledge.html"
     report = knowledge_report.write(knowledge, documents(knowledge), knowledge_report.read_coverage(), out)
@@ -78,6 +80,7 @@ def test_every_topic_is_shown_beside_its_quotes_and_nothing_is_flagged(knowledge
     assert not page.errors, page.errors
 
 
+@pytest.mark.e2e
 def test_a_text_adding_a_number_or_a_menu_name_is_flagged_and_highlighted(page, tmp_path):
     knowledge = with_an_invented_fact()
     out = tmp_path / "invented.html"

@@ -10,6 +10,8 @@ from knowledge.loader import load_knowledge
 from knowledge.misconceptions import load_recogniser
 from nlu_components.normalizer import normalize
 
+pytestmark = pytest.mark.unit
+
 HERE = Path(__file__).resolve().parent
 OWN = yaml.safe_load((HERE / "misconceptions" / "patterns.yml").read_text(encoding="utf-8"))
 INDEPENDENT = yaml.safe_load((HERE / "misconceptions" / "sentences.yml").read_text(encoding="utf-8"))

@@ -14,6 +14,8 @@ import pytest
 # test and the benchmark.
 from bench.understanding import HELDOUT, as_refusal, score
 
+pytestmark = pytest.mark.e2e
+
 REPORT = Path(__file__).parent / "artifacts" / "nlu_heldout.md"
 TARGET_ACCURACY = 0.95
 

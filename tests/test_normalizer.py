@@ -5,6 +5,8 @@ import yaml
 
 from nlu_components.normalizer import normalize
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def replacements(request):

@@ -1,7 +1,11 @@
 """The embedded default: conversations are kept in the SQLite tracker store, so a student's
 walkthrough goes on where it was after the bot was restarted (`make run` stopped and started)."""
 
+import pytest
+
 from harness.bot import answer_text, new_sender, running_bot
+
+pytestmark = pytest.mark.e2e
 
 
 def test_a_walkthrough_goes_on_after_a_restart(trained_model, tmp_path):

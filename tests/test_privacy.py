@@ -6,6 +6,8 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu_components.privacy import PersonalDataFilter
 from privacy import mask, valid_id_number
 
+pytestmark = pytest.mark.unit
+
 VALID_ID = "11010519491231002X"  # the check character of GB 11643's own example
 
 

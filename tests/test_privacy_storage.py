@@ -33,6 +33,7 @@ MESSAGE = (
 )
 
 
+@pytest.mark.unit
 def test_redact_masks_every_kind_and_keeps_the_rest():
     text = redact(MESSAGE)
     for value, placeholder in PERSONAL.items():
@@ -40,6 +41,7 @@ def test_redact_masks_every_kind_and_keeps_the_rest():
     assert text.endswith("职教云怎么注销")
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "harmless",
     [
@@ -53,6 +55,7 @@ def test_redact_leaves_ordinary_text_alone(harmless):
     assert redact(harmless) == harmless
 
 
+@pytest.mark.unit
 def test_a_user_event_is_redacted_and_others_are_kept():
     event = UserUttered(
         MESSAGE,
@@ -67,6 +70,7 @@ def test_a_user_event_is_redacted_and_others_are_kept():
     assert redacted(bot) is bot
 
 
+@pytest.mark.unit
 def test_slot_values_are_redacted_and_plain_ones_kept():
     slot = redacted(SlotSet("note", {"said": [MESSAGE], "step": 2}))
     dumped = json.dumps(slot.as_dict(), ensure_ascii=False)
@@ -84,6 +88,7 @@ def rows(path):
         return db.execute("select sender_id, timestamp, data from events").fetchall()
 
 
+@pytest.mark.unit
 def test_store_writes_no_personal_data_and_reads_back_the_redacted_text(tmp_path):
     db = tmp_path / "tracker.db"
     store = store_at(db)
@@ -96,6 +101,7 @@ def test_store_writes_no_personal_data_and_reads_back_the_redacted_text(tmp_path
     assert "13812345678" not in loaded.latest_message.text and "【手机号】" in loaded.latest_message.text
 
 
+@pytest.mark.unit
 def test_forget_deletes_one_senders_conversations_only(tmp_path):
     db = tmp_path / "tracker.db"
     store = store_at(db)
@@ -105,6 +111,7 @@ def test_forget_deletes_one_senders_conversations_only(tmp_path):
     assert [sender for sender, _, _ in rows(db)] == ["bob"]
 
 
+@pytest.mark.unit
 def test_events_older_than_the_retention_period_are_deleted(tmp_path):
     db = tmp_path / "tracker.db"
     store = store_at(db, retention_days=30)
@@ -115,6 +122,7 @@ def test_events_older_than_the_retention_period_are_deleted(tmp_path):
     assert [json.loads(data)["text"] for _, _, data in rows(db)] == ["新消息"]
 
 
+@pytest.mark.unit
 def test_log_lines_are_redacted(caplog):
     redact_log_records()
     with caplog.at_level(logging.INFO):
@@ -123,6 +131,7 @@ def test_log_lines_are_redacted(caplog):
     assert "【手机号】" in caplog.text
 
 
+@pytest.mark.e2e
 def test_conversation_over_rest_stores_and_logs_no_personal_data(bot):
     sender = new_sender()
     say(bot.webhook, sender, MESSAGE)
@@ -140,6 +149,7 @@ def test_conversation_over_rest_stores_and_logs_no_personal_data(bot):
     assert all(value not in logs for value in PERSONAL)
 
 
+@pytest.mark.e2e
 def test_make_forget_deletes_a_conversation_from_the_running_bots_store(bot):
     sender = new_sender()
     say(bot.webhook, sender, "你好")

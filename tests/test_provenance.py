@@ -26,6 +26,8 @@ from knowledge.provenance import (
 )
 from knowledge.render import render_answer, render_steps
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "data" / "knowledge"
 SEEDS = ROOT.parent / "shared" / "seeds"

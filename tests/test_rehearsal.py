@@ -86,6 +86,7 @@ def knowledge_texts(knowledge):
     return texts
 
 
+@pytest.mark.e2e
 def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(
     staff, rehearsal, rehearsal_db, knowledge
 ):
@@ -125,6 +126,7 @@ def test_a_full_rehearsal_grades_five_answers_and_ends_with_a_summary(
     assert "“账户与安全”→“退出登录”" in answer_text(client, "智慧职教APP怎么退出登录")
 
 
+@pytest.mark.e2e
 def test_ending_early_gives_the_summary_and_the_faq_works_again(staff, rehearsal, rehearsal_db):
     trainee = "测试员乙"
     client, reply = start(staff, rehearsal, trainee)
@@ -138,6 +140,7 @@ def test_ending_early_gives_the_summary_and_the_faq_works_again(staff, rehearsal
     assert rehearsal["messages"]["not_running"] in answer_text(client, "结束演练")
 
 
+@pytest.mark.e2e
 def test_ending_before_giving_a_name(staff, rehearsal):
     client = staff()
     answer_text(client, "开始演练")
@@ -145,6 +148,7 @@ def test_ending_before_giving_a_name(staff, rehearsal):
     assert "“账户与安全”→“退出登录”" in answer_text(client, "职教云app咋登出")
 
 
+@pytest.mark.e2e
 def test_a_phone_number_in_an_answer_is_warned_about_and_never_stored(staff, bot, rehearsal, rehearsal_db):
     trainee = "测试员丙"
     client, reply = start(staff, rehearsal, trainee)
@@ -163,6 +167,7 @@ def test_a_phone_number_in_an_answer_is_warned_about_and_never_stored(staff, bot
     assert any("【手机号】" in (e.get("text") or "") for e in events if e["event"] == "user")
 
 
+@pytest.mark.e2e
 def test_the_report_shows_each_trainee_and_topic_with_charts(
     staff, rehearsal, rehearsal_db, knowledge, tmp_path
 ):
@@ -189,6 +194,7 @@ def test_the_report_shows_each_trainee_and_topic_with_charts(
     assert len(rows) == len(read_all(rehearsal_db))
 
 
+@pytest.mark.unit
 def test_the_report_of_an_empty_database(tmp_path, knowledge):
     out = tmp_path / "empty.html"
     rehearsal_report.main(["--db", str(tmp_path / "none.db"), "--out", str(out)])
@@ -212,6 +218,7 @@ def rehearse_in_terminal(*args, stdin="", token=None):
     )
 
 
+@pytest.mark.e2e
 def test_the_terminal_rehearsal_presents_grades_and_sums_up(bot, staff_token, rehearsal_db):
     """Against the running bot, with its staff token: one answer, then end of input (the
     rehearsal ends as with 结束演练)."""
@@ -225,6 +232,7 @@ def test_the_terminal_rehearsal_presents_grades_and_sums_up(bot, staff_token, re
     assert [r["score"] for r in rows_of(rehearsal_db, "终端学员")] == [0]
 
 
+@pytest.mark.e2e
 def test_the_terminal_rehearsal_needs_the_staff_token_of_a_running_bot(bot, rehearsal, rehearsal_db):
     texts = rehearsal["terminal"]
     for token, refusal in ((None, texts["no_token"]), ("not-the-staff-token-" * 2, texts["token_refused"])):
@@ -236,6 +244,7 @@ def test_the_terminal_rehearsal_needs_the_staff_token_of_a_running_bot(bot, rehe
     assert rows_of(rehearsal_db, "无口令学员") == []
 
 
+@pytest.mark.e2e
 def test_the_staff_page_channel_starts_a_rehearsal(staff, rehearsal):
     """The widget on the staff page: socket.io with the staff token, the same intent and form."""
     client = staff()

@@ -7,6 +7,8 @@ import pytest
 
 from harness.bot import answer_text, new_sender, say
 
+pytestmark = pytest.mark.e2e
+
 ASK_PLATFORM = "哪个平台"
 APP_STEPS = "“账户与安全”→“退出登录”"
 WEB_STEPS = "Ctrl+Shift+Delete"

@@ -19,6 +19,8 @@ from harness.cluster import running_cluster
 from privacy import redact
 from tests import test_wechat as wechat
 
+pytestmark = pytest.mark.e2e
+
 WALKTHROUGH = ["一步一步教我退出智慧职教", "APP", "下一步", "下一步", "上一步", "下一步", "下一步"]
 EXPECTED_STEPS = ["你是在哪里登录的", "第1/5步", "第2/5步", "第3/5步", "第2/5步", "第3/5步", "第4/5步"]
 

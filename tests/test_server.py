@@ -6,6 +6,8 @@ from rasa.core.actions.action import RemoteAction
 
 from server import apply_fixes
 
+pytestmark = pytest.mark.unit
+
 VALID = {
     "events": [{"event": "slot", "name": "platform", "value": "icve"}],
     "responses": [{"text": "你好", "buttons": [{"title": "学信网", "payload": "/chsi_account_share"}]}],

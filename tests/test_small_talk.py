@@ -4,6 +4,8 @@ import pytest
 
 from actions.small_talk import ActionSmallTalk
 
+pytestmark = pytest.mark.unit
+
 PHONE = {"entity": "personal_data", "value": "phone"}
 
 

@@ -12,6 +12,8 @@ from channels.socketio import (
 )
 from harness.bot import ROOT
 
+pytestmark = pytest.mark.unit
+
 
 def test_origins_from_a_list_or_a_string():
     assert parse_origins(["https://a.example.edu.cn", "http://localhost:8000/"]) == [

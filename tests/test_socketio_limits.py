@@ -7,6 +7,8 @@ import pytest
 
 from harness.widget_client import WidgetClient
 
+pytestmark = pytest.mark.e2e
+
 APP_STEPS = "“账户与安全”→“退出登录”"
 
 

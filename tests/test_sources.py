@@ -52,6 +52,7 @@ def show_sources(dispatcher, domain, tracker_for, entities=(), slots=None, text=
 
 
 # ---- the action ----
+@pytest.mark.unit
 def test_the_button_shows_every_quote_of_the_topic_grouped_by_document(
     dispatcher, domain, tracker_for, knowledge
 ):
@@ -64,12 +65,14 @@ def test_the_button_shows_every_quote_of_the_topic_grouped_by_document(
     assert events == []
 
 
+@pytest.mark.unit
 def test_typed_request_shows_the_sources_of_the_last_answer(dispatcher, domain, tracker_for, knowledge):
     slots = {"last_topic": "chsi_teacher_password", "platform": "chsi"}
     show_sources(dispatcher, domain, tracker_for, slots=slots, text="出处是什么")
     assert_shows_the_sources(knowledge, "chsi_teacher_password", dispatcher.messages[-1]["text"])
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "entities, slots",
     [
@@ -91,6 +94,7 @@ def test_no_answer_to_show_gets_a_polite_short_answer(dispatcher, domain, tracke
         assert events == [SlotSet("last_topic", None)]
 
 
+@pytest.mark.unit
 def test_a_belief_corrected_first_is_shown_with_its_quote(dispatcher, domain, tracker_for, knowledge):
     """ "卸载就是注销" opens the deregistration answer with a correction deregistration itself does
     not make: its button names the belief, and its quote comes first."""
@@ -114,6 +118,7 @@ def test_a_belief_corrected_first_is_shown_with_its_quote(dispatcher, domain, tr
     )
 
 
+@pytest.mark.unit
 def test_every_sources_payload_passes_the_allow_list_and_others_do_not(knowledge):
     from channels.payloads import user_text
 
@@ -130,6 +135,7 @@ def test_every_sources_payload_passes_the_allow_list_and_others_do_not(knowledge
 
 
 # ---- on the real bot, over REST ----
+@pytest.mark.e2e
 def test_every_answer_carries_the_sources_button_last(webhook, knowledge):
     for topic_id in knowledge.topics:
         reply = say(webhook, new_sender(), payload_for(knowledge, topic_id))
@@ -139,6 +145,7 @@ def test_every_answer_carries_the_sources_button_last(webhook, knowledge):
         assert len(buttons(reply)) >= len(related) + 1, topic_id  # the other buttons are still there
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("topic_id", TOPICS_TO_PRESS)
 def test_pressing_the_button_shows_the_quotes_and_the_document(webhook, knowledge, topic_id):
     sender = new_sender()
@@ -147,6 +154,7 @@ def test_pressing_the_button_shows_the_quotes_and_the_document(webhook, knowledg
     assert_shows_the_sources(knowledge, topic_id, texts(reply))
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("request_text", ["查看原文", "原文在哪", "出处是什么", "给我看看来源"])
 def test_typed_request_after_an_answer_shows_its_sources(webhook, knowledge, request_text):
     sender = new_sender()
@@ -154,6 +162,7 @@ def test_typed_request_after_an_answer_shows_its_sources(webhook, knowledge, req
     assert_shows_the_sources(knowledge, "chsi_account_share", texts(say(webhook, sender, request_text)))
 
 
+@pytest.mark.e2e
 def test_a_stated_belief_answer_shows_the_corrections_quote(webhook, knowledge):
     sender = new_sender()
     answer = say(webhook, sender, "卸载了智慧职教APP账号应该就注销了吧")
@@ -165,6 +174,7 @@ def test_a_stated_belief_answer_shows_the_corrections_quote(webhook, knowledge):
     )
 
 
+@pytest.mark.e2e
 def test_sources_during_a_walkthrough_then_the_walkthrough_goes_on(webhook, knowledge):
     sender = new_sender()
     assert "第1/5步" in texts(say(webhook, sender, "一步一步教我退出智慧职教APP"))
@@ -176,6 +186,7 @@ def test_sources_during_a_walkthrough_then_the_walkthrough_goes_on(webhook, know
     assert "第2/5步" in texts(say(webhook, sender, "下一步"))
 
 
+@pytest.mark.e2e
 def test_a_forged_sources_payload_is_read_as_text_and_nothing_breaks(webhook):
     sender = new_sender()
     for forged in ['/show_sources{"topic": "nonsense"}', '/show_sources{"topic": {"a": 1}}']:

@@ -18,6 +18,7 @@ def transcripts(webhook, tmp_path_factory):
     return out, {p.name: p.read_text(encoding="utf-8") for p in written}
 
 
+@pytest.mark.e2e
 def test_one_file_per_source_and_an_index(transcripts):
     out, files = transcripts
     expected = [f"conversations-{p.stem}.md" for p in STORIES] + ["walkthroughs-conversations.md"]
@@ -28,6 +29,7 @@ def test_one_file_per_source_and_an_index(transcripts):
         assert "**学生：**" in files[name] and "**助手：**" in files[name]
 
 
+@pytest.mark.e2e
 def test_answers_come_from_the_live_bot(transcripts):
     _, files = transcripts
     icve = files["conversations-icve.md"]
@@ -40,6 +42,7 @@ def test_answers_come_from_the_live_bot(transcripts):
     assert "第1/5步" in walkthroughs and "第1/7步" in walkthroughs
 
 
+@pytest.mark.e2e
 def test_pressed_buttons_are_shown_as_taps(transcripts):
     _, files = transcripts
     walkthroughs = files["walkthroughs-conversations.md"]
@@ -47,6 +50,7 @@ def test_pressed_buttons_are_shown_as_taps(transcripts):
     assert "**学生：**（点按【智慧职教（职教云）】）" in walkthroughs
 
 
+@pytest.mark.e2e
 def test_no_annotations_no_absolute_paths_and_a_header(transcripts):
     out, files = transcripts
     for name, text in files.items():
@@ -56,6 +60,7 @@ def test_no_annotations_no_absolute_paths_and_a_header(transcripts):
     assert "`tests/conversations/icve.yml`（sha256 " in files["conversations-icve.md"]
 
 
+@pytest.mark.unit
 def test_typed_text_strips_entity_annotations():
     assert typed_text("[智慧职教](platform)[APP](device)怎么退出登录\n") == "智慧职教APP怎么退出登录"
     assert typed_text('[职教云]{"entity": "platform", "value": "icve"}的') == "职教云的"

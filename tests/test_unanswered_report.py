@@ -50,6 +50,7 @@ def question_rows(rows):
     return [r for r in rows if r["类别"] == "未能回答的问题"]
 
 
+@pytest.mark.e2e
 def test_similar_questions_are_grouped_and_counted(report):
     markdown, _, rows = report
     assert "## 未能回答的问题" in markdown and "统计时段" in markdown
@@ -65,6 +66,7 @@ def test_similar_questions_are_grouped_and_counted(report):
     assert counts == sorted(counts, reverse=True) and counts[0] == 2
 
 
+@pytest.mark.e2e
 def test_answered_questions_and_walkthrough_commands_are_not_reported(report):
     markdown, csv_text, rows = report
     assert ANSWERED not in markdown and ANSWERED not in csv_text
@@ -74,6 +76,7 @@ def test_answered_questions_and_walkthrough_commands_are_not_reported(report):
     assert len(question_rows(rows)) == 4  # 食堂, 图书馆, gibberish, 奖学金
 
 
+@pytest.mark.e2e
 def test_abandoned_walkthrough_with_its_step_exited_and_completed_ones_absent(report):
     markdown, _, rows = report
     assert "## 中途放弃的引导" in markdown
@@ -86,6 +89,7 @@ def test_abandoned_walkthrough_with_its_step_exited_and_completed_ones_absent(re
     assert "第2/5步" in markdown and "第1/5步" not in markdown and "第5/5步" not in markdown
 
 
+@pytest.mark.e2e
 def test_no_personal_data_in_the_report(report):
     markdown, csv_text, rows = report
     for output in (markdown, csv_text):
@@ -96,6 +100,7 @@ def test_no_personal_data_in_the_report(report):
     assert "【邮箱】" in scholarship[0]["代表问题或引导"]
 
 
+@pytest.mark.unit
 def test_redact_masks_every_kind_of_personal_data():
     text = (
         "身份证11010519491231002X，手机138-1234-5678，密码是abc12345，"
@@ -115,6 +120,7 @@ def step(procedure, n):
     return {"answers": {}, "asking": None, "procedure": procedure, "step": n}
 
 
+@pytest.mark.unit
 def test_walkthrough_left_for_a_new_session_or_another_walkthrough_is_abandoned():
     events = [
         slot("a", step("icve_logout_app", 2), 1.0),
@@ -133,6 +139,7 @@ def test_walkthrough_left_for_a_new_session_or_another_walkthrough_is_abandoned(
     assert ("icve_logout_web", 1) in [(w.procedure, w.step) for w in later]
 
 
+@pytest.mark.unit
 def test_report_redacts_a_store_that_holds_raw_text(tmp_path):
     """Whatever the tracker store keeps, the report is redacted (an older store kept raw text)."""
     db = tmp_path / "tracker.db"

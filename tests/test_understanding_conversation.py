@@ -8,6 +8,8 @@ import pytest
 
 from harness.bot import new_sender, say
 
+pytestmark = pytest.mark.e2e
+
 APP_STEPS = "“账户与安全”→“退出登录”"
 DEREGISTER = "智慧职教账号注销步骤"
 ASK_PLATFORM = "你问的是哪个平台的账号？"

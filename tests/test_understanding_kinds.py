@@ -3,8 +3,12 @@ sent to the real bot over REST and read back as the topic each reply answers (be
 The sealed half is measured only by `make bench`. The mistakes, grouped by confused pair, are
 written to tests/artifacts/understanding-dev-mistakes.md for reading."""
 
+import pytest
+
 from bench.kinds import ANSWERABLE_KINDS, SETS, mistakes_markdown, run_set, summary, summary_table
 from harness.bot import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
 
 # Floors that catch a regression, a little under what this set measures now (first run: a–h
 # 69.7%, confident wrong answers on i–j 17.1%; now 90.3% and 2.9%, every kind a–h at least 79%).

@@ -10,6 +10,8 @@ from actions.answer import ActionAnswer
 from knowledge.render import render_steps
 from actions.walkthrough import STATE_SLOT, ActionWalkthrough
 
+pytestmark = pytest.mark.unit
+
 ICVE = {"entity": "platform", "value": "icve"}
 CHSI = {"entity": "platform", "value": "chsi"}
 

@@ -8,6 +8,8 @@ import yaml
 
 from harness.bot import new_sender, say
 
+pytestmark = pytest.mark.e2e
+
 SCRIPT = Path(__file__).parent / "walkthroughs" / "conversations.yml"
 CONVERSATIONS = yaml.safe_load(SCRIPT.read_text(encoding="utf-8"))["conversations"]
 

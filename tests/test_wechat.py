@@ -178,11 +178,13 @@ def new_user():
 
 
 # ---- verification ----
+@pytest.mark.e2e
 def test_url_verification_echoes_echostr(wechat):
     answer = requests.get(wechat, params=signed_query(echostr="1234567890"), timeout=10)
     assert answer.status_code == 200 and answer.text == "1234567890"
 
 
+@pytest.mark.e2e
 def test_url_verification_with_a_wrong_signature_is_refused(wechat):
     query = signed_query(echostr="1234567890")
     query["signature"] = "0" * 40
@@ -191,6 +193,7 @@ def test_url_verification_with_a_wrong_signature_is_refused(wechat):
 
 
 # ---- plain (compatible) mode ----
+@pytest.mark.e2e
 def test_text_message_gets_the_answer_as_a_passive_reply(wechat):
     user = new_user()
     root = reply_content(post(wechat, text_xml(user, "智慧职教APP怎么退出登录")))
@@ -199,6 +202,7 @@ def test_text_message_gets_the_answer_as_a_passive_reply(wechat):
     assert APP_STEPS in root.findtext("Content")
 
 
+@pytest.mark.e2e
 def test_forged_signature_is_refused_before_the_body_is_read(wechat):
     query = signed_query()
     query["signature"] = sha1("wrong-token", query["timestamp"], query["nonce"])
@@ -206,6 +210,7 @@ def test_forged_signature_is_refused_before_the_body_is_read(wechat):
     assert answer.status_code == 403  # not 400: the malformed body was never parsed
 
 
+@pytest.mark.e2e
 def test_buttons_become_a_numbered_menu_and_a_number_chooses(wechat):
     user = new_user()
     menu = say(wechat, user, "怎么退出账号")
@@ -213,6 +218,7 @@ def test_buttons_become_a_numbered_menu_and_a_number_chooses(wechat):
     assert APP_STEPS in say(wechat, user, "1")
 
 
+@pytest.mark.e2e
 def test_view_sources_is_a_menu_item_and_its_number_shows_the_quotes(wechat, wechat_api, knowledge):
     """ "查看原文" under an answer (issue 14): its number shows the document's sentences."""
     user = new_user()
@@ -231,6 +237,7 @@ def test_view_sources_is_a_menu_item_and_its_number_shows_the_quotes(wechat, wec
     assert f"「{first_quote}」" in sources
 
 
+@pytest.mark.e2e
 def test_a_duplicate_is_handled_once_and_gets_the_same_reply(wechat):
     user = new_user()
     assert "第1/5步" in say(wechat, user, "一步一步教我退出智慧职教APP")
@@ -240,6 +247,7 @@ def test_a_duplicate_is_handled_once_and_gets_the_same_reply(wechat):
     assert "第3/5步" in say(wechat, user, "下一步")  # the retry did not move the walkthrough on
 
 
+@pytest.mark.e2e
 def test_long_answer_is_split_and_the_rest_sent_as_service_messages(wechat, wechat_api):
     user = new_user()
     passive = say(wechat, user, "智慧职教账号怎么注销")
@@ -250,6 +258,7 @@ def test_long_answer_is_split_and_the_rest_sent_as_service_messages(wechat, wech
     assert "3个工作日" in "".join(rest) and "3个工作日" not in passive
 
 
+@pytest.mark.unit
 def test_split_keeps_lines_whole_and_respects_the_limit():
     text = "\n".join(f"{n}. 第{n}步：" + "很长的说明。" * 30 for n in range(1, 8))
     parts = split_for_wechat(text)
@@ -274,6 +283,7 @@ def encrypted_request(plain_xml):
     return query, body
 
 
+@pytest.mark.e2e
 def test_safe_mode_request_is_decrypted_and_answered_encrypted(wechat):
     user = new_user()
     query, body = encrypted_request(text_xml(user, "学信网账号可以借给同学吗"))
@@ -288,28 +298,33 @@ def test_safe_mode_request_is_decrypted_and_answered_encrypted(wechat):
     assert "不可以" in inner.findtext("Content")
 
 
+@pytest.mark.e2e
 def test_safe_mode_with_a_forged_msg_signature_is_refused(wechat):
     query, body = encrypted_request(text_xml(new_user(), "你好"))
     query["msg_signature"] = "0" * 40
     assert post(wechat, body, query).status_code == 403
 
 
+@pytest.mark.e2e
 def test_compatible_mode_plain_request_gets_a_plain_reply(wechat):
     root = reply_content(post(wechat, text_xml(new_user(), "学信网账号可以借给同学吗")))
     assert "不可以" in root.findtext("Content")
 
 
 # ---- other message and event types ----
+@pytest.mark.e2e
 def test_subscribe_gets_a_welcome_with_what_the_bot_can_do(wechat):
     root = reply_content(post(wechat, message_xml(new_user(), "event", Event="subscribe")))
     assert "智慧职教" in root.findtext("Content") and "回复 1：" in root.findtext("Content")
 
 
+@pytest.mark.e2e
 def test_unsubscribe_gets_nothing(wechat):
     answer = post(wechat, message_xml(new_user(), "event", Event="unsubscribe"))
     assert answer.status_code == 200 and answer.text == "success"
 
 
+@pytest.mark.e2e
 def test_voice_with_recognition_is_answered_as_text(wechat):
     xml = message_xml(
         new_user(), "voice", 777001, MediaId="m1", Format="amr", Recognition="智慧职教APP怎么退出登录"
@@ -317,6 +332,7 @@ def test_voice_with_recognition_is_answered_as_text(wechat):
     assert APP_STEPS in reply_content(post(wechat, xml)).findtext("Content")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "msg_type, fields",
     [
@@ -343,6 +359,7 @@ FILE_LEAK = """<?xml version="1.0"?>
 <MsgType>text</MsgType><Content>&leak;</Content><MsgId>2</MsgId></xml>"""
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "body, status",
     [
@@ -360,11 +377,13 @@ def test_hostile_or_broken_xml_gets_a_clean_4xx(wechat, body, status):
     assert "root:" not in answer.text
 
 
+@pytest.mark.e2e
 def test_server_keeps_answering_after_hostile_requests(wechat):
     post(wechat, BILLION_LAUGHS)
     assert APP_STEPS in say(wechat, new_user(), "智慧职教APP怎么退出登录")
 
 
+@pytest.mark.e2e
 def test_personal_data_is_not_in_the_logs(wechat):
     say(wechat, new_user(), "我手机号13812345678，职教云怎么退出")
     logs = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in ARTIFACTS.glob("wechat-*.log"))
@@ -372,6 +391,7 @@ def test_personal_data_is_not_in_the_logs(wechat):
 
 
 # ---- the 5 s deadline, with an action server slower than that ----
+@pytest.mark.e2e
 def test_slow_answer_gets_success_in_time_and_follows_as_a_service_message(
     trained_model, tmp_path_factory, wechat_api
 ):
@@ -395,6 +415,7 @@ def test_slow_answer_gets_success_in_time_and_follows_as_a_service_message(
     proxy.server.shutdown()
 
 
+@pytest.mark.e2e
 def test_unconfigured_channel_refuses_with_503(trained_model, tmp_path_factory):
     env = {k: "" for k in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_ENCODING_AES_KEY")}
     with running_bot(
@@ -406,5 +427,6 @@ def test_unconfigured_channel_refuses_with_503(trained_model, tmp_path_factory):
         assert answer.status_code == 503
 
 
+@pytest.mark.e2e
 def test_a_long_message_gets_the_polite_notice(wechat):
     assert "太长" in say(wechat, new_user(), "请问" * 300)

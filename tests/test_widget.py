@@ -21,6 +21,8 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from harness.bot import ARTIFACTS, free_port, running_bot
 from harness.browser import system_chromium
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 BUNDLE = WEB / "dist" / "helpdesk-widget.js"

@@ -36,6 +36,8 @@ from tests.test_widget import (  # noqa: F401 (fixtures)
     site,
 )
 
+pytestmark = pytest.mark.e2e
+
 STAFF_TOKEN = "widget-test-staff-token-0123456789"
 CLEAR = "清除对话"
 STAFF_TITLE = "服务台 · 员工培训演练"

@@ -15,6 +15,8 @@ import websockets
 from harness.bot import answer_text, new_sender
 from harness.widget_client import DEMO_ORIGIN, WidgetClient
 
+pytestmark = pytest.mark.e2e
+
 APP_STEPS = "“账户与安全”→“退出登录”"
 QUESTION = "智慧职教APP怎么退出登录"
 # Generous: a refusal takes milliseconds; before the fix such requests held the server for minutes.

@@ -9,6 +9,8 @@ shows as text; the csv module still reads every row back, with the text after th
 import csv
 import re
 
+import pytest
+
 from harness.bot import answer_text, new_sender
 from harness.widget_client import WidgetClient
 from staff import rehearsal_report, unanswered
@@ -33,6 +35,7 @@ def assert_no_formula(rows):
 
 
 # ---- the reports of the real bot ----
+@pytest.mark.e2e
 def test_rehearsal_report_neutralises_formula_trainee_names(
     bot, staff_token, rehearsal_db, knowledge, tmp_path
 ):
@@ -63,6 +66,7 @@ def test_rehearsal_report_neutralises_formula_trainee_names(
         assert "'" + name in trainees, trainees
 
 
+@pytest.mark.e2e
 def test_unanswered_report_neutralises_formula_questions(webhook, bot, tmp_path):
     questions = [
         '=HYPERLINK("http://evil.example","宿舍热水器坏了找谁修")',
@@ -82,6 +86,7 @@ def test_unanswered_report_neutralises_formula_questions(webhook, bot, tmp_path)
 
 
 # ---- every dangerous first character, in both reports ----
+@pytest.mark.unit
 def test_rehearsal_csv_quotes_each_dangerous_first_character(knowledge, tmp_path):
     names = [f"{c}evil" for c in DANGEROUS] + ["普通学员", "'already quoted"]
     results = [
@@ -105,6 +110,7 @@ def test_rehearsal_csv_quotes_each_dangerous_first_character(knowledge, tmp_path
     assert rows[1][6] == "'=A1；ok"
 
 
+@pytest.mark.unit
 def test_unanswered_csv_quotes_each_dangerous_first_character(tmp_path):
     texts = [f"{c}evil question" for c in DANGEROUS] + ["食堂几点开门"]
     groups = [

@@ -22,6 +22,8 @@ from harness.bot import (
     server_environment,
 )
 
+pytestmark = pytest.mark.e2e
+
 PRIVATE = {"密码": "Qz7xK2mP9w", "手机": "13912345678", "身份证": "11010519491231002X"}
 MESSAGE = f"我的密码是{PRIVATE['密码']}，手机{PRIVATE['手机']}，身份证{PRIVATE['身份证']}，职教云怎么注销"
 ACTION_DELAY_S, DEADLINE_S = 8, 2

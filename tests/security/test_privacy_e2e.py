@@ -24,6 +24,8 @@ from tests.security.test_redaction import (
     survivors,
 )
 
+pytestmark = pytest.mark.e2e
+
 LOG_PREFIX = "privacy-debug-"
 STAFF_TOKEN = secrets.token_hex(16)  # the rehearsal is for staff: the staff page's token
 SECRETS = [PHONE, PASSWORD, EMAIL, VALID_ID]

@@ -26,6 +26,8 @@ from privacy import MASKS, WARNED_KINDS, find_personal_data, mask, redact
 from server import redact_log_records
 from stores.redacting import redacted
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # ---- the tests' own reading of a text ----

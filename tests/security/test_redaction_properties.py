@@ -9,6 +9,7 @@ import datetime
 import sqlite3
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -17,6 +18,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from privacy import ID_CHECK_CHARACTERS, ID_WEIGHTS, MASKS, WARNED_KINDS, find_personal_data, mask, redact
 from stores.redacting import RedactingSQLTrackerStore, redacted
 from tests.security.test_redaction import dumped, nlu_kinds, survivors
+
+pytestmark = pytest.mark.unit
 
 SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]

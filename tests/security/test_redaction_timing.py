@@ -19,6 +19,8 @@ import privacy
 from privacy import redact
 from stores.redacting import redacted
 
+pytestmark = pytest.mark.unit
+
 SMALL, LARGE = 10_000, 100_000
 MAX_RATIO = 25
 

@@ -36,6 +36,7 @@ def post(webhook, sender, message):
 
 
 # ---- on the real bot, over REST ----
+@pytest.mark.e2e
 def test_a_dict_as_platform_does_not_wedge_the_conversation(webhook):
     sender = new_sender()
     first = post(webhook, sender, '/logout{"platform":{"a":1}}')
@@ -45,6 +46,7 @@ def test_a_dict_as_platform_does_not_wedge_the_conversation(webhook):
         assert APP_STEPS in texts(say(webhook, sender, question))
 
 
+@pytest.mark.e2e
 def test_an_unknown_platform_id_gets_a_normal_answer(webhook):
     sender = new_sender()
     assert texts(say(webhook, sender, "/logout")).strip()
@@ -54,6 +56,7 @@ def test_an_unknown_platform_id_gets_a_normal_answer(webhook):
     assert APP_STEPS in texts(say(webhook, sender, "智慧职教APP怎么退出登录"))
 
 
+@pytest.mark.e2e
 def test_a_long_other_platform_is_not_echoed(webhook):
     injected = (ATTACKER + "请立即点击此链接重新登录并输入密码，否则账号将被注销。") * 8
     injected = injected[:450]
@@ -65,11 +68,13 @@ def test_a_long_other_platform_is_not_echoed(webhook):
     assert "evil.example" not in said and "http" not in said and "点击此链接" not in said
 
 
+@pytest.mark.e2e
 def test_a_short_link_as_other_platform_is_not_echoed(webhook):
     reply = say(webhook, new_sender(), '/logout{"other_platform": "evil.example/x"}')
     assert texts(reply).strip() and "evil.example" not in texts(reply)
 
 
+@pytest.mark.e2e
 def test_the_real_buttons_still_work(webhook):
     sender = new_sender()
     assert "哪个平台" in texts(say(webhook, sender, "我想注销"))
@@ -78,6 +83,7 @@ def test_the_real_buttons_still_work(webhook):
     assert "学信网" in texts(say(webhook, new_sender(), "/chsi_account_share"))
 
 
+@pytest.mark.e2e
 def test_walkthrough_buttons_in_any_order_of_answers_still_work(webhook):
     """The walkthrough's buttons carry the answers so far in the order they were given."""
     sender = new_sender()
@@ -101,6 +107,7 @@ def domain_payloads():
     ]
 
 
+@pytest.mark.unit
 def test_every_button_payload_passes_unchanged_and_others_lose_the_slash():
     from channels.payloads import user_text
 
@@ -124,6 +131,7 @@ def test_every_button_payload_passes_unchanged_and_others_lose_the_slash():
 BAD_VALUES = [{"a": 1}, ["icve"], 7, "evil"]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("bad", BAD_VALUES)
 def test_answer_action_treats_a_bad_platform_slot_as_unset(dispatcher, domain, tracker_for, bad):
     tracker = tracker_for(
@@ -134,6 +142,7 @@ def test_answer_action_treats_a_bad_platform_slot_as_unset(dispatcher, domain, t
     assert SlotSet("platform", None) in events
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("bad", BAD_VALUES)
 def test_answer_action_ignores_bad_entity_values(dispatcher, domain, tracker_for, bad):
     entities = [{"entity": e, "value": bad} for e in ("platform", "device", "other_platform", "goal")]
@@ -142,6 +151,7 @@ def test_answer_action_ignores_bad_entity_values(dispatcher, domain, tracker_for
     assert APP_STEPS in dispatcher.messages[-1]["text"]
 
 
+@pytest.mark.unit
 def test_bad_pending_and_last_goal_slots_are_reset(dispatcher, domain, tracker_for):
     tracker = tracker_for(
         "followup_device",
@@ -153,6 +163,7 @@ def test_bad_pending_and_last_goal_slots_are_reset(dispatcher, domain, tracker_f
     assert SlotSet("pending_goal", None) in events
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("bad", BAD_VALUES)
 def test_walkthrough_treats_bad_values_as_unset(dispatcher, domain, tracker_for, bad):
     entities = [{"entity": e, "value": bad} for e in ("platform", "goal", "device", "account")]
@@ -162,6 +173,7 @@ def test_walkthrough_treats_bad_values_as_unset(dispatcher, domain, tracker_for,
     assert SlotSet("platform", None) in events
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "other, echoed",
     [
@@ -193,6 +205,7 @@ class FallbackTracker:
         return self.slots.get(name)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("bad", BAD_VALUES)
 def test_the_rasa_server_fallback_ignores_bad_values(bad):
     from server.fallback import static_answers

@@ -101,11 +101,13 @@ def a_refused_start(knowledge, results, send, trainee):
 # ---------- REST: never staff ----------
 
 
+@pytest.mark.e2e
 def test_a_student_over_rest_is_refused_and_nothing_is_recorded(bot, knowledge, results):
     sender = new_sender()
     a_refused_start(knowledge, results, lambda m: rest(bot, sender, m), "REST学生")
 
 
+@pytest.mark.e2e
 def test_rest_metadata_saying_staff_is_dropped(bot, knowledge, results):
     sender = new_sender()
     forged = {"metadata": {STAFF_METADATA_KEY: True}, "input_channel": "socketio"}
@@ -125,23 +127,27 @@ def test_rest_metadata_saying_staff_is_dropped(bot, knowledge, results):
 # ---------- socket.io: staff with the token only ----------
 
 
+@pytest.mark.e2e
 def test_a_widget_without_the_token_is_refused(sockets, knowledge, results):
     student = sockets()
     a_refused_start(knowledge, results, lambda m: text(student.say(m)), "网页学生")
 
 
+@pytest.mark.e2e
 def test_a_widget_saying_staff_in_its_metadata_is_refused(sockets, knowledge, results):
     student = sockets()
     forged = {"metadata": {STAFF_METADATA_KEY: True}}
     a_refused_start(knowledge, results, lambda m: text(student.say(m, **forged)), "网页冒充")
 
 
+@pytest.mark.e2e
 def test_a_wrong_token_is_refused_at_connection(sockets):
     for wrong in (TOKEN[:-1], TOKEN + "x", TOKEN.upper(), "x" * 200):
         with pytest.raises(SocketConnectionError):
             sockets(staff_token=wrong)
 
 
+@pytest.mark.e2e
 def test_the_staff_token_starts_it_and_the_answers_are_recorded(sockets, knowledge, results):
     staff = sockets(staff_token=TOKEN)
     assert knowledge.rehearsal["messages"]["ask_trainee"] in text(staff.say("培训演练"))
@@ -151,6 +157,7 @@ def test_the_staff_token_starts_it_and_the_answers_are_recorded(sockets, knowled
     assert [r["score"] for r in results() if r["trainee"] == "网页老师"] == [0]
 
 
+@pytest.mark.e2e
 def test_a_student_resuming_a_staff_session_cannot_answer_in_the_rehearsal(sockets, knowledge, results):
     staff = sockets(staff_token=TOKEN)
     staff.say("培训演练")
@@ -167,11 +174,13 @@ def test_a_student_resuming_a_staff_session_cannot_answer_in_the_rehearsal(socke
 # ---------- WeChat: the OpenIDs on STAFF_OPENIDS ----------
 
 
+@pytest.mark.e2e
 def test_a_wechat_user_not_on_the_staff_list_is_refused(bot, knowledge, results):
     url, user = bot.url + "/webhooks/wechat/webhook", new_user()
     a_refused_start(knowledge, results, lambda m: wechat_say(url, user, m), "微信学生")
 
 
+@pytest.mark.e2e
 def test_a_wechat_openid_on_the_staff_list_starts_it(bot, knowledge, results):
     url = bot.url + "/webhooks/wechat/webhook"
     assert knowledge.rehearsal["messages"]["ask_trainee"] in wechat_say(url, STAFF_OPENID, "培训演练")
@@ -184,6 +193,7 @@ def test_a_wechat_openid_on_the_staff_list_starts_it(bot, knowledge, results):
 # ---------- the parts, each on its own ----------
 
 
+@pytest.mark.unit
 def test_no_staff_token_configured_means_nobody_is_staff():
     nobody = StaffToken.from_environment({})
     assert not nobody.configured
@@ -192,6 +202,7 @@ def test_no_staff_token_configured_means_nobody_is_staff():
         StaffToken("too-short")  # a guessable token is refused at start-up
 
 
+@pytest.mark.unit
 def test_the_staff_token_is_compared_exactly():
     token = StaffToken.from_environment({"HELPDESK_STAFF_TOKEN": TOKEN})
     assert token.accepts(TOKEN)
@@ -201,6 +212,7 @@ def test_the_staff_token_is_compared_exactly():
     )
 
 
+@pytest.mark.unit
 def test_the_staff_openids_and_the_metadata_mark():
     assert staff_openids({"STAFF_OPENIDS": " a ,b,,  "}) == {"a", "b"}
     assert staff_openids({}) == frozenset()
@@ -209,6 +221,7 @@ def test_the_staff_openids_and_the_metadata_mark():
     assert with_role(None, staff=False) == {}
 
 
+@pytest.mark.unit
 def test_the_terminal_client_sends_the_token_the_channel_reads():
     assert rehearse.STAFF_TOKEN_ENV == "HELPDESK_STAFF_TOKEN" and AUTH_KEY == "staff_token"
 
@@ -226,6 +239,7 @@ def tracker_from(channel, metadata):
     )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "channel, metadata, staff",
     [
@@ -242,6 +256,7 @@ def test_the_action_trusts_the_mark_only_from_the_channels_that_set_it(channel, 
     assert is_staff(tracker_from(channel, metadata)) is staff
 
 
+@pytest.mark.unit
 def test_the_form_ends_before_grading_for_a_student(domain, tmp_path, monkeypatch):
     monkeypatch.setenv("REHEARSAL_DB", str(tmp_path / "rehearsal.db"))
     dispatcher = CollectingDispatcher()

@@ -32,6 +32,8 @@ from tests.test_wechat import (
     wechat_env,
 )
 
+pytestmark = pytest.mark.e2e
+
 TEXT_REPLY = ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content"]
 ENVELOPE = {"Encrypt", "MsgSignature", "TimeStamp", "Nonce"}
 # Each at most 20 characters (the longest trainee name the rehearsal keeps).

@@ -10,6 +10,8 @@ import requests
 from harness.bot import new_sender, say
 from harness.widget_client import WidgetClient
 
+pytestmark = pytest.mark.e2e
+
 APP_STEPS = "“账户与安全”→“退出登录”"
 QUESTION = "智慧职教APP怎么退出登录"
 # How long a socket listens for answers that must not come: the bot answers in well under a second.
