@@ -9,7 +9,8 @@ WIDGET := web/dist/helpdesk-widget.js
 NODE_MODULES := node_modules/.package-lock.json
 # Everything the model is trained from: retrain when any of it changes, otherwise reuse the model.
 # data/knowledge is read by the action server at run time, so editing an answer needs no training.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data nlu_components -type f -not -path 'data/knowledge/*' -not -path '*/__pycache__/*' 2>/dev/null)
+# The NLU components normalise with knowledge/text.py and read data/vocabulary.yml (knowledge/vocabulary.py).
+TRAINING_INPUTS := config.yml domain.yml knowledge/text.py knowledge/vocabulary.py $(shell find data nlu_components -type f -not -path 'data/knowledge/*' -not -path '*/__pycache__/*' 2>/dev/null)
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -17,7 +18,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # No usage or crash reports to Rasa's servers: conversations stay on this machine.
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train validate widget browser services run run-scaled shell check test bench forget transcripts unanswered-report rehearse rehearsal-report knowledge-report clean
+.PHONY: help install data train validate widget browser services run run-scaled shell check test bench forget transcripts unanswered-report rehearse rehearsal-report knowledge-report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,6 +29,11 @@ $(INSTALLED): requirements.txt constraints.txt
 	@test -x $(BIN)/python || "$$(scripts/find-python.sh)" -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
+
+# data/nlu/vocabulary.yml and data/dict/userdict.txt are made from data/vocabulary.yml (tests/test_vocabulary.py
+# fails when they are stale).
+data: $(INSTALLED) ## regenerate the NLU lookup tables and the jieba dictionary from data/vocabulary.yml
+	$(BIN)/python -m knowledge.vocabulary
 
 validate: $(INSTALLED) ## check the training data and domain for mistakes
 	$(BIN)/rasa data validate --fail-on-warnings

@@ -13,7 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import DEVICE_PRIORITY, Knowledge, load_knowledge
+from knowledge.loader import Knowledge, load_knowledge
+from knowledge.vocabulary import load_vocabulary
 from actions.privacy import warn_about_personal_data
 from actions.slots import PLATFORM, WALKTHROUGH, bad_slot_resets, slot
 from knowledge.render import (
@@ -32,13 +33,6 @@ NAVIGATION = {
     "walkthrough_done": "done",
     "walkthrough_exit": "exit",
 }
-# When a message names several values for one question, the most specific one wins
-# ("强制下线" also contains "下线"; "学校分配的子账号" is a sub-account).
-PRIORITY = {
-    "goal": ["force_offline", "unbind", "deregister", "logout"],
-    "device": DEVICE_PRIORITY,
-    "account": ["sub", "school", "personal"],
-}
 
 
 def said_answers(knowledge: Knowledge, tracker: Tracker) -> Dict[Text, Text]:
@@ -48,11 +42,13 @@ def said_answers(knowledge: Knowledge, tracker: Tracker) -> Dict[Text, Text]:
         if isinstance(entity.get("value"), str):  # never a dict or a list a user typed
             values.setdefault(entity.get("entity"), []).append(entity["value"])
     answers = {}
+    vocabulary = load_vocabulary()
     for question in knowledge.walkthroughs["questions"]:
-        options = PRIORITY.get(question) or list(knowledge.platforms)
-        chosen = [o for o in options if o in values.get(question, [])]
+        # Several values for one question: the most specific wins, the first in data/vocabulary.yml
+        # ("强制下线" also contains "下线"; "学校分配的子账号" is a sub-account).
+        chosen = vocabulary.most_specific(question, values.get(question, []))
         if chosen:
-            answers[question] = chosen[0]
+            answers[question] = chosen
     return answers
 
 

@@ -16,8 +16,6 @@ from knowledge.provenance import Place, Provenance, read_texts
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 DEFAULT_ROUTE = "default"
-# When a message names several devices ("机房电脑"), the most specific one decides.
-DEVICE_PRIORITY = ["public", "web", "app"]
 
 
 def known(value: Any, ids: Iterable[Text]) -> Optional[Text]:
@@ -27,10 +25,11 @@ def known(value: Any, ids: Iterable[Text]) -> Optional[Text]:
 
 
 def most_specific_device(devices: List[Text]) -> Optional[Text]:
-    for device in DEVICE_PRIORITY:
-        if device in devices:
-            return device
-    return None
+    """When a message names several devices ("机房电脑"), the most specific one decides: the first
+    in data/vocabulary.yml's order."""
+    from knowledge.vocabulary import load_vocabulary  # it finds data/ through knowledge_dir()
+
+    return load_vocabulary().most_specific("device", devices)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Recognises false beliefs a user states or acts on ("我关了APP就算退出了吧"), with spaCy.
 
 A blank Chinese spaCy pipeline with the jieba segmenter (no model to download) and one Matcher
-built from data/knowledge/misconceptions.yml. A belief counts only when its pattern matches, the
-clause the match ends in neither negates it ("关了APP不等于退出") nor asks about it ("关掉APP算退出
-吗"), and the NLU intent is about the belief's platform: questions get an answer, not a lecture.
+built from the patterns of data/knowledge/misconceptions.yml and the word classes of
+data/vocabulary.yml. A belief counts only when its pattern matches, the clause the match ends in
+neither negates it ("关了APP不等于退出") nor asks about it ("关掉APP算退出吗"), and the NLU intent is
+about the belief's platform: questions get an answer, not a lecture.
 
 Building the pipeline takes about 3 s: `load_recogniser()` builds it once per process, and
 `warm_up()` does so in the background when the action server registers the actions.
@@ -11,12 +12,11 @@ Building the pipeline takes about 3 s: `load_recogniser()` builds it once per pr
 
 import sys
 import threading
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
 
 from knowledge.loader import Knowledge, built_once
+from knowledge.vocabulary import load_vocabulary
 
-USER_DICTIONARY = Path(__file__).resolve().parent.parent / "data" / "dict" / "userdict.txt"
 # Intents about no single topic, after which a stated belief is still worth correcting.
 OPEN_INTENTS = {"logout", "deregister", "followup_device", "walkthrough_start", "nlu_fallback"}
 
@@ -45,11 +45,13 @@ class Recogniser:
         from spacy.matcher import Matcher
 
         jieba.setLogLevel(jieba.logging.WARNING)
-        jieba.load_userdict(str(USER_DICTIONARY))
+        vocabulary = load_vocabulary()
+        vocabulary.add_to_jieba(jieba)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         self.knowledge = knowledge
         recognition = knowledge.recognition
-        self.words = {c: [w.lower() for w in ws] for c, ws in recognition["words"].items()}
+        # Word classes (data/vocabulary.yml `recogniser`), some shared with the NLU and the grader.
+        self.words = {c: [w.lower() for w in ws] for c, ws in vocabulary.classes["recogniser"].items()}
         # One matcher key per pattern, so that a match tells which word classes it went through.
         self.patterns: Dict[Text, Tuple[Text, List[Text]]] = {}
         self.matcher = Matcher(self.nlp.vocab)

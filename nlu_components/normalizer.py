@@ -1,54 +1,95 @@
 """Normalises Chinese text before tokenisation, so the rest of the pipeline sees one spelling.
 
-Students write in traditional characters (學信網帳號), with full-width letters (ＡＰＰ) and with
-habitual typos (智慧职叫, 登陆). Converting all of these to one form here keeps the training data,
-the lookup tables and the model small: they only need the simplified, correctly spelled form.
+The normalising itself (full-width -> half-width, traditional -> simplified, known typos) is
+knowledge/text.py, shared with the grader and the reports. The typos come from data/vocabulary.yml
+(config `vocabulary_path`): read when the model is trained and kept in the model, so a model
+answers as it was trained and `make train` retrains when the vocabulary changes.
 """
 
-import unicodedata
-from typing import Any, Dict, List, Text
+import json
+from typing import Any, Dict, List, Optional, Text
 
-import zhconv
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_VALUE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components import ConfiguredComponent
+from knowledge.text import longest_first, normalize
+from knowledge.vocabulary import read_vocabulary
 
+__all__ = ["ChineseTextNormalizer", "normalize"]
 
 # A blank message has no features at all, which makes the intent classifier raise; this stand-in
 # has features the model knows nothing about, so the message ends in the fallback ("没看懂").
 BLANK_MESSAGE = "。"
+TYPOS_FILE = "typos.json"
 
 
-def normalize(text: Text, replacements: Dict[Text, Text]) -> Text:
-    """Full-width -> half-width, traditional -> simplified, then known typos -> correct words."""
-    text = unicodedata.normalize("NFKC", text)
-    text = zhconv.convert(text, "zh-cn")
-    for wrong, right in replacements.items():
-        text = text.replace(wrong, right)
-    return text.strip()
-
-
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class ChineseTextNormalizer(ConfiguredComponent):
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
+class ChineseTextNormalizer(GraphComponent):
     """Rewrites the message text in place; must come first in the pipeline."""
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        typos: Dict[Text, Text],
+        model_storage: ModelStorage,
+        resource: Resource,
+    ) -> None:
+        self.config = config
+        self._typos = longest_first(typos)
+        self._model_storage, self._resource = model_storage, resource
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"replacements": {}}
+        return {"vocabulary_path": "data/vocabulary.yml"}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        super().__init__(config)
-        # Longest first, so a long typo is not half-replaced by a shorter one it contains.
-        self._replacements = dict(sorted(config["replacements"].items(), key=lambda kv: -len(kv[0])))
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        # The typos are not training data: without this, Rasa's training cache would keep a model's
+        # old typos when only they change.
+        typos = read_vocabulary(config.get("vocabulary_path") or "data/vocabulary.yml").typos
+        return json.dumps(typos, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ChineseTextNormalizer":
+        return cls(config, read_vocabulary(config["vocabulary_path"]).typos, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ChineseTextNormalizer":
+        try:
+            with model_storage.read_from(resource) as directory:
+                typos = json.loads((directory / TYPOS_FILE).read_text(encoding="utf-8"))
+        except ValueError:  # a model trained before the typos were kept in it
+            return cls.create(config, model_storage, resource, execution_context)
+        return cls(config, typos, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / TYPOS_FILE).write_text(json.dumps(self._typos, ensure_ascii=False), encoding="utf-8")
+        return self._resource
 
     def _normalize_message(self, message: Message) -> None:
         text = message.get(TEXT)
         if text is None:  # not a user message (e.g. an action name during core featurisation)
             return
-        message.set(TEXT, normalize(text, self._replacements) or BLANK_MESSAGE)
+        message.set(TEXT, normalize(text, self._typos) or BLANK_MESSAGE)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for message in training_data.training_examples:
@@ -58,7 +99,7 @@ class ChineseTextNormalizer(ConfiguredComponent):
             for entity in message.get(ENTITIES) or []:
                 value = entity.get(ENTITY_ATTRIBUTE_VALUE)
                 if isinstance(value, str):
-                    entity[ENTITY_ATTRIBUTE_VALUE] = normalize(value, self._replacements)
+                    entity[ENTITY_ATTRIBUTE_VALUE] = normalize(value, self._typos)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

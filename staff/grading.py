@@ -6,7 +6,8 @@ names, the correction of the misconception the student holds, and the scenario's
 reminders (rehearsal.yml). Matching is on words, not strings: the answer is normalised like the NLU
 does it, cut into jieba tokens (with the project's user dictionary), and every run of tokens that
 spells a word of a synonym class stands for that class. A key point is covered when one of its
-alternatives (a class, or several classes all present) is in the answer.
+alternatives (a class, or several classes all present) is in the answer. The classes and the
+typos are data/vocabulary.yml's (`grading`).
 
 The score (0-100) is the weighted share of the parts a scenario has (weights in rehearsal.yml):
 key points covered; the steps named in the procedure's order, over all key steps (so an empty
@@ -16,19 +17,13 @@ knowledge/misconceptions.py, the same detector the bot uses on students) is capp
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Text, Union
 
-import yaml
-import zhconv
-
 from knowledge.loader import Knowledge
+from knowledge.text import normalize
+from knowledge.vocabulary import load_vocabulary
 
-ROOT = Path(__file__).resolve().parent.parent
-USER_DICTIONARY = ROOT / "data" / "dict" / "userdict.txt"
-CONFIG = ROOT / "config.yml"
 # jieba frequency given to synonym words, high enough to win over rare words they overlap.
 SYNONYM_FREQUENCY = 5000
 SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
@@ -37,23 +32,6 @@ SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 Alternative = Union[Text, List[Text]]
 # (text, topic id) -> ids of the beliefs the text states.
 BeliefFinder = Callable[[Text, Text], List[Text]]
-
-
-def typo_fixes() -> Dict[Text, Text]:
-    """The NLU normaliser's typo replacements (config.yml), so grading reads text as the NLU does."""
-    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    for component in config.get("pipeline", []):
-        if component["name"].endswith("ChineseTextNormalizer"):
-            return dict(sorted(component.get("replacements", {}).items(), key=lambda kv: -len(kv[0])))
-    return {}
-
-
-def normalize(text: Text, replacements: Dict[Text, Text]) -> Text:
-    """Full-width -> half-width, traditional -> simplified, known typos fixed, lower case."""
-    text = zhconv.convert(unicodedata.normalize("NFKC", text or ""), "zh-cn")
-    for wrong, right in replacements.items():
-        text = text.replace(wrong, right)
-    return text.strip().lower()
 
 
 @dataclass
@@ -80,23 +58,25 @@ class Grader:
         self.knowledge = knowledge
         self.config = knowledge.rehearsal
         self.messages = self.config["messages"]
-        self.replacements = typo_fixes()
+        vocabulary = load_vocabulary()
+        self.typos = vocabulary.typos  # the NLU's, so grading reads text as the NLU does
         self._beliefs = beliefs or _recognised_beliefs
         # Word -> the classes it stands for; every class stands for itself too.
         self.classes: Dict[Text, Set[Text]] = {}
-        for name, words in self.config["synonyms"].items():
+        for name, words in vocabulary.classes["grading"].items():
             for word in [name, *words]:
                 self.classes.setdefault(self.norm(word), set()).add(name)
         self.quoting_words = [self.norm(w) for w in self.config["quoting_words"]]
         # A tokenizer of its own that knows the synonyms as words ("先导出" is 先/导出, not 先导/出);
         # jieba's shared one stays as the misconception recogniser expects it.
         self.tokenizer = jieba.Tokenizer()
-        self.tokenizer.load_userdict(str(USER_DICTIONARY))
+        vocabulary.add_to_jieba(self.tokenizer)
         for word in self.classes:
             self.tokenizer.add_word(word, freq=SYNONYM_FREQUENCY)
 
     def norm(self, text: Text) -> Text:
-        return normalize(str(text), self.replacements)
+        """Simplified, half-width, typos fixed (knowledge/text.py) and lower case."""
+        return normalize(str(text), self.typos).lower()
 
     # ---- the key points of a scenario ----
     def key_points(self, scenario_id: Text) -> List[KeyPoint]:

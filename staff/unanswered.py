@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from knowledge.loader import load_knowledge
-from nlu_components.normalizer import normalize
+from knowledge.text import normalize
 from privacy import redact as privacy_redact
 from staff.spreadsheet import safe_row
 
@@ -178,7 +178,7 @@ FILLER = re.compile(
 
 
 def similarity_key(text: str) -> str:
-    normalized = normalize(text, {}).lower()
+    normalized = normalize(text).lower()  # as the NLU read it: simplified, typos fixed
     return FILLER.sub("", normalized) or normalized or text
 
 

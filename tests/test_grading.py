@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from knowledge.vocabulary import load_vocabulary
 from staff.grading import Grader
 from knowledge.misconceptions import load_recogniser
 from actions.rehearsal import model_answer
@@ -127,7 +128,7 @@ def test_scenarios_cover_the_knowledge_and_often_hold_a_misconception(knowledge)
 
 def test_every_reference_resolves_and_every_keyword_names_a_synonym_class(knowledge, grader):
     config = knowledge.rehearsal
-    classes = set(config["synonyms"])
+    classes = set(load_vocabulary().classes["grading"])
     for scenario_id, scenario in config["scenarios"].items():
         assert scenario["topic"] in knowledge.topics, scenario_id
         assert scenario.get("misconception") in {None, *knowledge.misconceptions}

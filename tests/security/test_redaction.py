@@ -15,7 +15,6 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-import yaml
 import zhconv
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.nlu.training_data.message import Message
@@ -80,10 +79,10 @@ def survivors(text: str, secrets) -> list:
 
 
 def nlu_replacements():
-    """The normaliser's typo list, as config.yml configures it."""
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    step = next(s for s in config["pipeline"] if s["name"].endswith("ChineseTextNormalizer"))
-    return step.get("replacements", {})
+    """The normaliser's typo list (data/vocabulary.yml)."""
+    from knowledge.vocabulary import load_vocabulary
+
+    return load_vocabulary().typos
 
 
 def nlu_kinds(raw: str):
