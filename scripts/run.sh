@@ -14,11 +14,18 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-.venv/bin/python -m server run actions --actions actions --port 5055 &
+# Defaults for people; tests (tests/test_shell_sources.py) run the shell beside other bots on free
+# ports: HELPDESK_ENDPOINTS is then an endpoints file whose action_endpoint has HELPDESK_ACTION_PORT.
+action_port="${HELPDESK_ACTION_PORT:-5055}"
+endpoints="${HELPDESK_ENDPOINTS:-endpoints.yml}"
+
+.venv/bin/python -m server run actions --actions actions --port "$action_port" &
 pids+=($!)
 
 if [ "$mode" = shell ]; then
-  .venv/bin/python -m server shell --model models/helpdesk.tar.gz --endpoints endpoints.yml
+  # The shell talks to its own Rasa server (REST) on this port.
+  .venv/bin/python -m server shell --model models/helpdesk.tar.gz --endpoints "$endpoints" \
+    --port "${HELPDESK_RASA_PORT:-5005}"
 else
   # The demo helpdesk page with the widget (web/, built by `make`); its requests go to var/web.log.
   .venv/bin/python -m http.server 8000 --directory web >var/web.log 2>&1 &
@@ -31,5 +38,5 @@ else
     echo "Staff page: http://localhost:8000/staff.html (set HELPDESK_STAFF_TOKEN to let staff log in)"
   fi
   .venv/bin/python -m server run --model models/helpdesk.tar.gz --port 5005 \
-    --credentials credentials.yml --endpoints endpoints.yml
+    --credentials credentials.yml --endpoints "$endpoints"
 fi
