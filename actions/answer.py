@@ -70,7 +70,11 @@ def echoable(name: Text) -> bool:
 
 class ActionAnswer(Action):
     def __init__(self) -> None:
-        # The action server registers (instantiates) its actions at start: build spaCy then.
+        # The action server registers (instantiates) its actions at start: check the knowledge
+        # files then (broken ones stop it, saying what to fix), and build spaCy.
+        from knowledge.loader import load_at_start
+
+        load_at_start()
         warm_up()
 
     def name(self) -> Text:

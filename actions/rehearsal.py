@@ -34,6 +34,7 @@ from rasa_sdk.types import DomainDict
 
 from staff import rehearsal_db
 from staff.grading import Grade, Grader
+from staff.roles import STAFF_METADATA_KEY
 from knowledge.loader import Knowledge, built_once, load_knowledge
 from actions.privacy import warn_about_personal_data
 from knowledge.render import render_answer
@@ -49,9 +50,8 @@ ENDED = "ended"
 END_COMMAND_MAX_CHARS = 12
 NAME_MAX_CHARS = 20
 NOT_WORD = re.compile(r"[\W_]+")
-# The mark a channel puts into a staff member's message metadata (channels/staff.py), and the
-# channels that can put it there: a REST client chooses its own metadata.
-STAFF_METADATA_KEY = "staff"
+# The channels that can put the staff mark (staff/roles.py) into a message's metadata
+# (channels/staff.py): a REST client chooses its own metadata.
 STAFF_CHANNELS = ("socketio", "wechat")
 
 load_grader = built_once(Grader)

@@ -26,13 +26,6 @@ from knowledge.render import (
 )
 
 STATE_SLOT = WALKTHROUGH
-NAVIGATION = {
-    "walkthrough_next": "next",
-    "walkthrough_back": "back",
-    "walkthrough_stuck": "stuck",
-    "walkthrough_done": "done",
-    "walkthrough_exit": "exit",
-}
 
 
 def said_answers(knowledge: Knowledge, tracker: Tracker) -> Dict[Text, Text]:
@@ -198,7 +191,7 @@ class Walkthrough:
         moves = ["back"] if index > 0 else []
         moves.append("done" if index == len(self._steps()) - 1 else "next")
         moves += ["stuck", "exit"]
-        intents = {move: intent for intent, move in NAVIGATION.items()}
+        intents = {move: intent for intent, move in self.knowledge.walkthroughs["navigation"].items()}
         return [{"title": labels[m], "payload": f"/{intents[m]}"} for m in moves]
 
     def _hint(self) -> List[Dict[Text, Any]]:
@@ -266,6 +259,7 @@ class ActionWalkthrough(Action):
         warn_about_personal_data(dispatcher, knowledge, tracker)
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         intent = tracker.latest_message.get("intent", {}).get("name")
-        if intent in NAVIGATION:
-            return resets + walkthrough.navigate(NAVIGATION[intent])
+        navigation = knowledge.walkthroughs["navigation"]  # intent -> move (walkthroughs.yml)
+        if intent in navigation:
+            return resets + walkthrough.navigate(navigation[intent])
         return resets + walkthrough.start(said_answers(knowledge, tracker))

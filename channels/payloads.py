@@ -8,7 +8,7 @@ payloads the buttons send and turns any other message starting with "/" into ord
 the NLU, by removing its leading slashes.
 
 The allow-list is built once, from the buttons of domain.yml's responses and from everything the
-actions generate from data/knowledge (knowledge/render.py, actions/walkthrough.py): topic buttons,
+actions generate from data/knowledge (knowledge/render.py, walkthroughs.yml): topic buttons,
 every answer's "查看原文", the platform question, the capabilities button, walkthrough offers, the
 walkthrough's questions (their answers so far in any order) and its step buttons. WeChat's number
 menus send the payloads of the last answer's buttons; they do not pass through the gate. Payloads
@@ -81,7 +81,6 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
         walkthrough_payload,
         walkthrough_start_payload,
     )
-    from actions.walkthrough import NAVIGATION
 
     for topic_id in knowledge.topics:
         yield payload_for(knowledge, topic_id)
@@ -96,7 +95,7 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
         payload = walkthrough_payload(knowledge, procedure_id)
         if payload:
             yield payload
-    for intent in NAVIGATION:
+    for intent in knowledge.walkthroughs["navigation"]:  # the walkthrough's step buttons
         yield f"/{intent}"
     # The walkthrough's question buttons carry every answer given so far: any combination.
     options = {

@@ -21,7 +21,7 @@ import hmac
 import os
 from typing import Any, Dict, FrozenSet, Optional, Text
 
-from actions.rehearsal import STAFF_METADATA_KEY
+from staff.roles import STAFF_METADATA_KEY
 
 STAFF_TOKEN_ENV = "HELPDESK_STAFF_TOKEN"
 STAFF_OPENIDS_ENV = "STAFF_OPENIDS"

@@ -1,9 +1,14 @@
 """Loads data/knowledge/ — the one place where the bot's facts live — and answers look-ups on it.
 
 Nothing is read at import time: `load_knowledge()` reads the YAML files on first use and caches them.
+They are checked then, before anything uses them: the texts against knowledge/provenance.py, every
+file against the schema of knowledge/schema.py (keys, types, the ids one file gives for another).
+A broken file raises one `KnowledgeError` naming the file, the key and the problem, also logged.
 """
 
+import copy
 import functools
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -12,7 +17,10 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Text
 
 import yaml
 
-from knowledge.provenance import Place, Provenance, read_texts
+from knowledge.provenance import KnowledgeError, Place, Provenance, read_texts
+from knowledge.schema import KnowledgeBase, Procedure, Topic, parse
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 DEFAULT_ROUTE = "default"
@@ -43,9 +51,16 @@ class Route:
 
 class Knowledge:
     def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
+        raw = copy.deepcopy(files)  # read_texts makes the texts plain strings in `files`
         # Every text the bot states, checked and made plain; where it comes from, by its place
         # (knowledge/provenance.py).
-        self.texts: Dict[Place, Provenance] = read_texts(files)
+        try:
+            self.texts: Dict[Place, Provenance] = read_texts(files)
+        except (KeyError, IndexError, TypeError, AttributeError):
+            parse(raw)  # a file of the wrong shape: the schema says where
+            raise
+        # The same files as typed objects, checked against the schema (knowledge/schema.py).
+        self.typed: KnowledgeBase = parse(raw)
         self.sources: Dict[Text, Dict[Text, Any]] = files["sources"]["sources"]
         self.citation: Text = files["sources"]["citation"]
         self.platforms: Dict[Text, Dict[Text, Any]] = files["platforms"]["platforms"]
@@ -63,6 +78,14 @@ class Knowledge:
         self.followups: Dict[Text, Any] = files["followups"]
         # When a message is a near miss of a topic or procedure (answerability.yml).
         self.answerability: Dict[Text, Any] = files["answerability"]
+
+    def topic(self, topic_id: Text) -> Topic:
+        """A topic as a typed object (its texts as written, with their quotes)."""
+        return self.typed.topics.topics[topic_id]
+
+    def procedure(self, procedure_id: Text) -> Procedure:
+        """A procedure as a typed object (its texts as written, with their quotes)."""
+        return self.typed.procedures.procedures[procedure_id]
 
     def is_routed(self, intent: Text) -> bool:
         """True for generic intents whose topic depends on platform and device."""
@@ -117,7 +140,7 @@ class Knowledge:
         )
 
     def topics_of(self, platform: Text) -> List[Text]:
-        return [tid for tid, t in self.topics.items() if t["platform"] == platform]
+        return [tid for tid, t in self.typed.topics.topics.items() if t.platform == platform]
 
     def steps_of(self, procedure_id: Text) -> List[Dict[Text, Text]]:
         """The steps of a procedure, with `include`d procedures expanded in place."""
@@ -172,7 +195,7 @@ class Knowledge:
 
     def walkthrough_choices(self, procedure_id: Text) -> Optional[Dict[Text, Text]]:
         """The walkthrough answers (goal, device/account) that lead to a procedure."""
-        for goal, choice in self.walkthroughs["choose"].items():
+        for goal, choice in self.typed.walkthroughs.choose.items():
             if choice == procedure_id:
                 return {"goal": goal}
             if isinstance(choice, dict):
@@ -189,10 +212,32 @@ def knowledge_dir() -> Path:
 @functools.lru_cache(maxsize=1)
 def load_knowledge(directory: Optional[Text] = None) -> Knowledge:
     folder = Path(directory) if directory else knowledge_dir()
-    files = {
-        path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yml"))
-    }
-    return Knowledge(files)
+    try:
+        return Knowledge({path.stem: _read_yaml(path) for path in sorted(folder.glob("*.yml"))})
+    except KnowledgeError as error:
+        # Whatever process loads it (action server, Rasa server's channels, a staff tool) says
+        # what to fix in one line, before its traceback.
+        logger.error(f"The knowledge files are broken: {error}")
+        raise
+
+
+def load_at_start() -> Knowledge:
+    """`load_knowledge()` for a server starting: with broken knowledge files it stops the process
+    (exit status 1) after logging what to fix, rather than failing every answer later."""
+    try:
+        return load_knowledge()
+    except KnowledgeError:
+        raise SystemExit(1) from None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise KnowledgeError(f"data/knowledge/{path.name}: {line}not valid YAML ({problem})") from None
 
 
 Built = TypeVar("Built")
