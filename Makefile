@@ -35,7 +35,8 @@ $(INSTALLED): requirements.txt constraints.txt
 data: $(INSTALLED) ## regenerate the NLU lookup tables and the jieba dictionary from data/vocabulary.yml
 	$(BIN)/python -m knowledge.vocabulary
 
-validate: $(INSTALLED) ## check the training data and domain for mistakes
+validate: $(INSTALLED) ## check the knowledge files (knowledge/schema.py), the training data and the domain for mistakes
+	$(BIN)/python -m knowledge.schema
 	$(BIN)/rasa data validate --fail-on-warnings
 
 train: $(MODEL) ## train the model (only when data, config or domain changed)

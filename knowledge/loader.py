@@ -211,14 +211,18 @@ def knowledge_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def load_knowledge(directory: Optional[Text] = None) -> Knowledge:
-    folder = Path(directory) if directory else knowledge_dir()
     try:
-        return Knowledge({path.stem: _read_yaml(path) for path in sorted(folder.glob("*.yml"))})
+        return read_knowledge(Path(directory) if directory else knowledge_dir())
     except KnowledgeError as error:
         # Whatever process loads it (action server, Rasa server's channels, a staff tool) says
         # what to fix in one line, before its traceback.
         logger.error(f"The knowledge files are broken: {error}")
         raise
+
+
+def read_knowledge(folder: Path) -> Knowledge:
+    """The knowledge files of `folder`, read and checked (not cached, not logged)."""
+    return Knowledge({path.stem: _read_yaml(path) for path in sorted(folder.glob("*.yml"))})
 
 
 def load_at_start() -> Knowledge:

@@ -566,6 +566,12 @@ class _References:
         shown = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
         return f"known: {shown}" if ids else "none is defined"
 
+    def on_platform(self, file: Text, place: Place, topic_id: Text, platform: Text) -> None:
+        """A topic given for a platform must be about that platform."""
+        topic = self.base.topics.topics[topic_id]
+        if topic.platform != platform:
+            self.fail(file, place, f"topic `{topic_id}` is about `{topic.platform}`, not `{platform}`")
+
     def keywords(self, file: Text, place: Place, keywords: Iterable[Any]) -> None:
         """Grading keywords name the grader's word classes: another word would never count."""
         for word in keywords_of(keywords):
@@ -593,6 +599,8 @@ class _References:
     def platforms_file(self) -> None:
         for pid, platform in self.base.platforms.platforms.items():
             self.each("platforms", ("platforms", pid, "menu"), platform.menu, self.topics, "topic")
+            for index, tid in enumerate(platform.menu):
+                self.on_platform("platforms", ("platforms", pid, "menu", index), tid, pid)
 
     def topics_file(self) -> None:
         file, topics = "topics", self.base.topics
@@ -614,6 +622,7 @@ class _References:
                 for device, topic in by_device.items():
                     self.one(file, (*place, device), device, devices, "device")
                     self.one(file, (*place, device), topic, self.topics, "topic")
+                    self.on_platform(file, (*place, device), topic, platform)
         for tid, topic in topics.topics.items():
             place = ("topics", tid)
             self.one(file, (*place, "platform"), topic.platform, self.platforms, "platform")
@@ -776,6 +785,8 @@ class _References:
             self.one(file, ("same_question_on", tid), tid, self.topics, "topic")
             for platform, target in by_platform.items():
                 self.one(file, ("same_question_on", tid, platform), target, self.topics, "topic")
+                if platform in self.platforms:  # else another platform's name (other_platform)
+                    self.on_platform(file, ("same_question_on", tid, platform), target, platform)
         for goal, by_platform in followups.goal_on_other_platform.items():
             self.one(
                 file, ("goal_on_other_platform", goal), goal, self.goals, "goal", "of topics.yml `goals`"
@@ -836,10 +847,10 @@ def parse(files: Dict[Text, Any]) -> KnowledgeBase:
 def main() -> int:
     import sys
 
-    from knowledge.loader import knowledge_dir, load_knowledge
+    from knowledge.loader import knowledge_dir, read_knowledge
 
     try:
-        load_knowledge()
+        read_knowledge(knowledge_dir())
     except KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1

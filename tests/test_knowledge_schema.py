@@ -229,6 +229,40 @@ def test_a_procedure_including_itself_through_another_is_named(copy_of_data):
     assert "`include` goes round in a circle" in message and "icve_unbind" in message, message
 
 
+def test_a_platform_offers_only_its_own_topics(copy_of_data):
+    edit(
+        copy_of_data,
+        "platforms.yml",
+        "    menu: [chsi_account_share,",
+        "    menu: [icve_deregister, chsi_account_share,",
+    )
+    assert load_error() == (
+        "data/knowledge/platforms.yml: platforms.chsi.menu[0]: topic `icve_deregister` is about `icve`, not `chsi`"
+    )
+
+
+def test_python_m_knowledge_schema_fails_on_a_broken_copy_saying_what_to_fix(copy_of_data):
+    edit(
+        copy_of_data,
+        "procedures.yml",
+        "    next_topics: [icve_public_computer, icve_multi_device]",
+        "    next_topics: [icve_public_computer, icve_multi_devices]",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "knowledge.schema"],
+        cwd=ROOT,
+        env=server_environment({"KNOWLEDGE_DIR": str(copy_of_data)}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "data/knowledge/procedures.yml: procedures.icve_logout_web.next_topics[1]: unknown topic "
+        "`icve_multi_devices` (did you mean `icve_multi_device`?)"
+    )
+
+
 def test_a_grading_keyword_must_name_a_word_class(copy_of_data):
     edit(copy_of_data, "procedures.yml", "        keywords: [访客模式]", "        keywords: [访客模试]")
     message = load_error()
