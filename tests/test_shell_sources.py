@@ -5,8 +5,10 @@ The test types a question, waits for the answer and its button menu (questionary
 Enter), moves down to "查看原文", presses Enter and reads what the terminal shows, without colours
 and cursor movements: the quoted sentences of the answer's document with its title and date, as
 data/knowledge and the document in ../shared/seeds say. Then it asks another question and gets
-its answer: the chat goes on. The shell runs on free ports with a throwaway tracker store (the
-environment variables scripts/run.sh reads), so it runs beside other bots and leaves var/ alone.
+its answer: the chat goes on. During a walkthrough the menu is the walkthrough's, and typing
+查看原文 shows the sources of the answer given meanwhile. The shell runs on free ports with a
+throwaway tracker store (the environment variables scripts/run.sh reads), so it runs beside other
+bots and leaves var/ alone.
 """
 
 import fcntl
@@ -35,6 +37,9 @@ pytestmark = pytest.mark.e2e
 
 QUESTION, TOPIC = "智慧职教网页版怎么退出登录", "icve_logout_web"
 NEXT_QUESTION, NEXT_TOPIC = "学信网账号可以借给同学吗", "chsi_account_share"
+# A question asked in the middle of a walkthrough (as in tests/test_sources.py).
+WALKTHROUGH = "一步一步教我退出智慧职教APP"
+SIDE_QUESTION, SIDE_TOPIC = "注销以后手机号还能用吗", "icve_phone_reuse"
 REPLY_TIMEOUT_S = 120
 DOWN, ENTER = "\x1b[B", "\r"
 # Escape sequences (colours, cursor movements, modes) and the backspaces prompt_toolkit draws with.
@@ -210,6 +215,39 @@ def selected(shown: str) -> Optional[str]:
     return pointed[-1] if pointed else None
 
 
+def choose(terminal: Terminal, titles: List[str], title: str) -> str:
+    """Moves the pointer of the open menu (on its first choice) down to `title` with the arrow key,
+    checks it is drawn there, presses Enter and returns what the shell shows until it waits again."""
+    since = terminal.mark()
+    terminal.press(DOWN * titles.index(title))
+    if titles.index(title):
+        terminal.wait_for(f"the pointer on {title}", lambda s: selected(s) == title, since)
+    since = terminal.mark()
+    terminal.press(ENTER)
+    return terminal.wait_for(f"a reply to {title}", replied, since)
+
+
+def type_own_message(terminal: Terminal, titles: List[str]) -> None:
+    """Leaves the open menu by its last choice, to type a message."""
+    since = terminal.mark()
+    terminal.press(DOWN * len(titles) + ENTER)
+    terminal.wait_for("a prompt to type a message", lambda s: TEXT_PROMPT in s, since)
+
+
+def assert_shows_the_quotes(knowledge, documents, topic_id: str, shown: str) -> None:
+    """Every sentence `topic_id` rests on, from its document, under the document's title and date."""
+    quotes = knowledge.quotes_of(topic_id)
+    assert quotes, f"{topic_id} rests on no sentence of a document"
+    for source, quote in quotes:
+        document = knowledge.sources[source]
+        assert occurs(quote, documents[source]), (source, quote)  # a sentence of that document
+        assert f"「{quote}」" in shown, f"{quote!r} of {source} is not shown:\n{shown}"
+        heading = knowledge.presentation["sources_document"].format(**document)
+        assert document["title"] in heading and str(document["published"]) in heading
+        assert heading in shown, f"the title and date of {source} are not shown:\n{shown}"
+        assert shown.index(heading) < shown.index(f"「{quote}」")  # under its own document's heading
+
+
 @pytest.fixture
 def documents(knowledge):
     return read_documents(knowledge)
@@ -232,24 +270,12 @@ def test_the_sources_button_in_the_terminal_shows_the_quoted_document_and_the_ch
     assert selected(answer) == titles[0]  # the pointer starts on the first choice
     assert knowledge.presentation["sources_document"].format(**knowledge.sources[quotes[0][0]]) not in answer
 
-    # Down to 查看原文 as a person would, checking the pointer is on it before pressing Enter.
-    since = shell.mark()
-    shell.press(DOWN * titles.index(SOURCES_BUTTON))
-    if titles.index(SOURCES_BUTTON):
-        shell.wait_for(f"the pointer on {SOURCES_BUTTON}", lambda s: selected(s) == SOURCES_BUTTON, since)
-    since = shell.mark()
-    shell.press(ENTER)
-    shown = shell.wait_for(f"a reply to {SOURCES_BUTTON}", replied, since)
+    # Down to 查看原文 as a person would.
+    shown = choose(shell, titles, SOURCES_BUTTON)
+    assert_shows_the_quotes(knowledge, documents, TOPIC, shown)
+    # The sources are all of the reply: then the shell waits for the next message.
     assert TEXT_PROMPT in shown, f"no prompt for the next message after the sources:\n{shown}"
-    for source, quote in quotes:
-        document = knowledge.sources[source]
-        assert occurs(quote, documents[source]), (source, quote)  # a sentence of that document
-        assert f"「{quote}」" in shown, f"{quote!r} of {source} is not shown:\n{shown}"
-        heading = knowledge.presentation["sources_document"].format(**document)
-        assert document["title"] in heading and str(document["published"]) in heading
-        assert heading in shown, f"the title and date of {source} are not shown:\n{shown}"
-        # Each quote comes under its own document's heading, before the prompt for the next message.
-        assert shown.index(heading) < shown.index(f"「{quote}」") < shown.rindex(TEXT_PROMPT)
+    assert all(shown.index(f"「{quote}」") < shown.rindex(TEXT_PROMPT) for _, quote in quotes)
 
     # The chat goes on: the next question gets its answer, with its own 查看原文.
     next_answer = ask(shell, NEXT_QUESTION)
@@ -261,3 +287,23 @@ def test_the_sources_button_in_the_terminal_shows_the_quoted_document_and_the_ch
     assert (SOURCES_BUTTON, sources_payload(knowledge, NEXT_TOPIC)) in [
         (c.group(3), c.group(4)) for c in next_choices
     ]
+
+
+def test_in_a_walkthrough_the_sources_of_an_answer_meanwhile_are_one_typed_message_away(
+    documents, shell, knowledge
+):
+    """A question answered during a walkthrough is followed by the walkthrough's step, whose buttons
+    (下一步, 卡住了, 退出引导) make the menu: Rasa's shell lists the answer's buttons, 查看原文 too,
+    without a menu (only a reply's last message gets one). Typing 查看原文 (after the menu's last
+    choice) shows that answer's sources, and the walkthrough goes on with the same menu."""
+    step = ask(shell, WALKTHROUGH)
+    step_titles = [c.group(3) for c in menu(step)]
+    type_own_message(shell, step_titles)
+    answer = ask(shell, SIDE_QUESTION)
+    listed = f"{SOURCES_BUTTON} ({sources_payload(knowledge, SIDE_TOPIC)})"
+    assert listed in answer, f"the answer's {SOURCES_BUTTON} is not listed:\n{answer}"
+    assert [c.group(3) for c in menu(answer)] == step_titles  # the walkthrough resumed
+    type_own_message(shell, step_titles)
+    shown = ask(shell, SOURCES_BUTTON)
+    assert_shows_the_quotes(knowledge, documents, SIDE_TOPIC, shown)
+    assert [c.group(3) for c in menu(shown)] == step_titles
