@@ -10,7 +10,9 @@ protections below hold with plain `rasa run` too; each process logs once which a
 - Log redaction (every process, the action server too): each log record's message, and the
   traceback logged with it, goes through `redact()` when it is created, so no log line carries an
   ID number, phone number, e-mail address, bank card number or password, whatever logged it and at
-  whatever level (Rasa's JSON log lines at DEBUG included: their \\u escapes are read too).
+  whatever level (Rasa's JSON log lines at DEBUG included: their \\u escapes are read too); then
+  through `scrub()` (server/log_scrub.py), so no log line carries what a student wrote or what the
+  bot answered either, only a placeholder with its length (【消息 12字】).
 - For the Rasa server only (not imported by `run actions`, which stays light):
   server/validation.py builds the action-response validator once (it was 60% of the CPU under
   load), and server/fallback.py answers from the knowledge when the action server is down or slow.
@@ -20,16 +22,18 @@ import logging
 from typing import Any, Optional, Sequence
 
 from privacy import redact
+from server.log_scrub import scrub
 
 logger = logging.getLogger(__name__)
 TRACEBACKS = logging.Formatter()  # formats an exception's traceback the way every handler does
 
 
 def redact_log_records() -> None:
-    """Personal data in a log record is masked before any handler sees the record: its message,
-    the traceback of an exception logged with it, and its stack. The message is read as written,
-    so the JSON of Rasa's structured logs at DEBUG, which escapes Chinese (\\u5bc6\\u7801 for
-    密码), is masked like plain text (privacy/ decodes the escapes)."""
+    """Personal data and message texts in a log record are masked before any handler sees the
+    record: in its message, the traceback of an exception logged with it, and its stack. The
+    message is read as written, so the JSON of Rasa's structured logs at DEBUG, which escapes
+    Chinese (\\u5bc6\\u7801 for 密码), is masked like plain text (privacy/ and server/log_scrub.py
+    read the escapes)."""
     make_record = logging.getLogRecordFactory()
     if getattr(make_record, "redacting", False):
         return
@@ -40,13 +44,13 @@ def redact_log_records() -> None:
             message, unformatted = record.getMessage(), False
         except Exception:  # arguments that do not fit the format: the handler would print both
             message, unformatted = f"{record.msg} {record.args!r}", True
-        redacted = redact(message)
+        redacted = scrub(redact(message))
         if redacted != message or unformatted:
             record.msg, record.args = redacted, ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(TRACEBACKS.formatException(record.exc_info))
+            record.exc_text = scrub(redact(TRACEBACKS.formatException(record.exc_info)))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = scrub(redact(record.stack_info))
         return record
 
     redacting_factory.redacting = True  # type: ignore[attr-defined]

@@ -128,7 +128,9 @@ def test_log_lines_are_redacted(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("rasa.core.processor").info("Received user message '%s'", MESSAGE)
     assert all(value not in caplog.text for value in PERSONAL)
-    assert "【手机号】" in caplog.text
+    # Neither the personal data nor the rest of the message: only how long it was (once masked).
+    assert "职教云怎么注销" not in caplog.text and "【手机号】" not in caplog.text
+    assert f"Received user message '【消息 {len(redact(MESSAGE))}字】'" in caplog.text
 
 
 @pytest.mark.e2e

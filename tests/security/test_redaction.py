@@ -292,6 +292,17 @@ def test_debug_log_lines_with_json_escaped_chinese_are_redacted(caplog):
         )
     assert "Abc12345x" not in caplog.text
     assert not survivors(caplog.text, [PASSWORD, PHONE]), caplog.text
+    # The message itself is gone too (server/log_scrub.py), what the bot made of it stays.
+    assert "\\u6211\\u7684" not in caplog.text and "我的" not in caplog.text
+    assert '"parse_data": {"text": "【消息 ' in caplog.text and "greet" in caplog.text
+
+
+def test_personal_data_outside_a_message_text_is_redacted_in_logs(caplog):
+    # Ids and other words a log line keeps are still masked: a sender id that is a phone number.
+    redact_log_records()
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("rasa.core.lock_store").debug(f"Acquired lock for conversation '{PHONE}'.")
+    assert "Acquired lock for conversation '【手机号】'." in caplog.text
 
 
 def test_a_logged_exception_is_redacted(caplog):
