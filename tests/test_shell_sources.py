@@ -162,7 +162,7 @@ def shell_endpoints(workdir: Path, action_port: int) -> Path:
 
 
 @pytest.fixture
-def shell(trained_model, tmp_path):
+def shell(trained_model, tmp_path, request):
     """`make shell` (scripts/run.sh shell) in a pseudo-terminal, once the bot and its action server are up."""
     ARTIFACTS.mkdir(exist_ok=True)
     action_port = free_port()
@@ -178,7 +178,7 @@ def shell(trained_model, tmp_path):
             "PROMPT_TOOLKIT_NO_CPR": "1",
         }
     )
-    transcript = ARTIFACTS / "shell_sources.log"
+    transcript = ARTIFACTS / f"shell_{request.node.name}.log"  # what the terminal showed
     terminal = Terminal(["scripts/run.sh", "shell"], env, transcript)
     try:
         terminal.wait_for("that the bot is loaded", lambda s: SHELL_LOADED in s, 0, START_TIMEOUT_S)
