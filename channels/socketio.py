@@ -64,7 +64,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from channels.limits import MessageGate, metadata_problem
 from channels.senders import widget_sender
-from channels.staff import AUTH_KEY, TOKEN_REFUSED, StaffToken, with_role
+from channels.staff import AUTH_KEY, StaffToken, TokenGuard, client_address, with_role
 
 ALLOWED_ORIGINS_ENV = "HELPDESK_ALLOWED_ORIGINS"
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
@@ -172,7 +172,7 @@ class SocketIOInput(RasaSocketIOInput):
         self.allowed_origins = list(allowed_origins or DEFAULT_ALLOWED_ORIGINS)
         self.gate = MessageGate()
         self.session_ids = SessionIds(session_secret())
-        self.staff_token = StaffToken.from_environment()
+        self.staff_token = TokenGuard(StaffToken.from_environment())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
@@ -202,7 +202,8 @@ class SocketIOInput(RasaSocketIOInput):
             return None
 
         # Replaces Rasa's handler (which it still calls: JWT when configured): a socket offering
-        # the staff token is marked as staff in its server-side session; a wrong one is refused.
+        # the staff token is marked as staff in its server-side session; a wrong one is refused, and
+        # so is every one from an address that offered too many wrong ones (channels/staff.py).
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
             if not await rasa_connect(sid, environ, auth):
@@ -210,8 +211,9 @@ class SocketIOInput(RasaSocketIOInput):
             offered = auth.get(AUTH_KEY) if isinstance(auth, dict) else None
             if offered is None:
                 return True
-            if not self.staff_token.accepts(offered):
-                raise SocketRefused(TOKEN_REFUSED)
+            refusal = await self.staff_token.refusal(offered, client_address(environ))
+            if refusal:
+                raise SocketRefused(refusal)
             await sio.save_session(sid, {"staff": True}, namespace=namespace)
             return True
 

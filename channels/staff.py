@@ -11,6 +11,13 @@ be forged from outside. The action server checks the mark of each message
   The token is compared as SHA-256 digests with `hmac.compare_digest` (constant time, whatever the
   length of what was offered). There is no default token: without the variable nobody is staff on
   the web, and a socket offering a token then is refused like one offering a wrong token.
+  Guessing is limited (`TokenGuard`): after MAX_WRONG_TOKENS wrong tokens from one client address
+  within WRONG_TOKEN_WINDOW_S, that address is refused with TOKEN_LOCKED, the right token too,
+  until the window has passed; logged once, without what was offered. The counts live in
+  channels/shared_state.py, so they hold across replicas (Redis). The address is the one the
+  connection came from; behind a reverse proxy, Sanic's SANIC_PROXIES_COUNT (or
+  SANIC_REAL_IP_HEADER) says which forwarded address to trust, and without it X-Forwarded-For is
+  ignored.
 - WeChat: messages from the OpenIDs listed in STAFF_OPENIDS (comma-separated). WeChat signs every
   request with the channel's token, so the OpenID is WeChat's word, not the sender's.
 - REST: never (anyone can name any sender there).
@@ -18,9 +25,11 @@ be forged from outside. The action server checks the mark of each message
 
 import hashlib
 import hmac
+import logging
 import os
 from typing import Any, Dict, FrozenSet, Optional, Text
 
+from channels.shared_state import MemoryState, shared_state
 from staff.roles import STAFF_METADATA_KEY
 
 STAFF_TOKEN_ENV = "HELPDESK_STAFF_TOKEN"
@@ -31,6 +40,13 @@ AUTH_KEY = "staff_token"
 MIN_TOKEN_CHARS = 16
 # What a socket offering a wrong token is told (the staff page shows its own text for it).
 TOKEN_REFUSED = "staff token not accepted"
+# Wrong tokens from one client address allowed within the window; then it is refused for a window.
+MAX_WRONG_TOKENS = 5
+WRONG_TOKEN_WINDOW_S = 600
+# What a socket is told while its address is refused (the staff page shows its own text for it).
+TOKEN_LOCKED = "staff token attempts exceeded"
+
+logger = logging.getLogger(__name__)
 
 
 def _digest(token: Text) -> bytes:
@@ -62,6 +78,51 @@ class StaffToken:
         if self._digest is None or not isinstance(offered, str) or not offered:
             return False
         return hmac.compare_digest(self._digest, _digest(offered))
+
+
+class TokenGuard:
+    """The staff token with a limit on wrong guesses per client address (see the module's doc)."""
+
+    def __init__(
+        self,
+        token: StaffToken,
+        state: Optional[MemoryState] = None,
+        attempts: int = MAX_WRONG_TOKENS,
+        window_s: float = WRONG_TOKEN_WINDOW_S,
+    ) -> None:
+        self.token, self._state = token, state
+        self.attempts, self.window_s = attempts, window_s
+
+    @property
+    def state(self) -> MemoryState:
+        return self._state if self._state is not None else shared_state()
+
+    async def refusal(self, offered: Any, address: Text) -> Optional[Text]:
+        """None when `offered` is the staff token and `address` may try; else what to tell it."""
+        locked = f"staff-token:locked:{address}"
+        if await self.state.get(locked) is not None:
+            return TOKEN_LOCKED
+        if self.token.accepts(offered):
+            return None
+        # The first attempts - 1 wrong ones are counted; the one after them locks the address.
+        if await self.state.allow(f"staff-token:wrong:{address}", self.attempts - 1, self.window_s):
+            return TOKEN_REFUSED
+        if await self.state.claim(locked, self.window_s):
+            logger.warning(
+                f"Staff token: {self.attempts} wrong tokens from {address} within "
+                f"{self.window_s:g} s; its attempts are refused for {self.window_s:g} s."
+            )
+        return TOKEN_LOCKED
+
+
+def client_address(environ: Dict[Text, Any]) -> Text:
+    """The address a socket.io connection came from. python-engineio's Sanic driver puts
+    127.0.0.1 into REMOTE_ADDR whatever the client; Sanic's request knows the real one (a
+    forwarded one only when Sanic is told to trust the proxy)."""
+    request = environ.get("sanic.request")
+    if request is not None:
+        return request.remote_addr or request.ip or "unknown"
+    return environ.get("REMOTE_ADDR") or "unknown"
 
 
 def staff_openids(environ: Optional[Dict[Text, Text]] = None) -> FrozenSet[Text]:

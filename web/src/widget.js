@@ -58,9 +58,12 @@ function createWidget(settings) {
     staffToken: '工作人员口令',
     staffEnter: '进入',
     staffRejected: '口令不正确，请重新输入。',
+    staffLocked: '口令错误次数过多，暂时不能登录，请稍后再试。',
   };
   // What the server says when it refuses a staff token (channels/staff.py: TOKEN_REFUSED).
   var STAFF_TOKEN_REFUSED = 'staff token not accepted';
+  // ... and while its address is refused after too many wrong ones (TOKEN_LOCKED).
+  var STAFF_TOKEN_LOCKED = 'staff token attempts exceeded';
   var EXPIRY_CHECK_MS = 10000;
   var TYPING_TIMEOUT_MS = 30000;
   var HISTORY_LIMIT = 200;
@@ -415,11 +418,11 @@ function createWidget(settings) {
     if (panel.hidden) unread.hidden = false;
   }
 
-  function askForStaffToken(rejected) {
+  function askForStaffToken(notice) {
     login.hidden = false;
     form.hidden = true;
-    loginError.textContent = rejected ? TEXT.staffRejected : '';
-    loginError.hidden = !rejected;
+    loginError.textContent = notice || '';
+    loginError.hidden = !notice;
     tokenInput.value = '';
     tokenInput.focus();
   }
@@ -473,13 +476,14 @@ function createWidget(settings) {
       if (reason === 'io server disconnect') socket.connect();
     });
     socket.on('connect_error', function (error) {
-      if (error && error.message === STAFF_TOKEN_REFUSED) {
-        // A wrong staff token: not retried; asked for again.
+      var locked = error && error.message === STAFF_TOKEN_LOCKED;
+      if (locked || (error && error.message === STAFF_TOKEN_REFUSED)) {
+        // A wrong staff token (or too many): not retried; asked for again.
         socket.close();
         socket = null;
         staffToken = null;
         setState('idle');
-        askForStaffToken(true);
+        askForStaffToken(locked ? TEXT.staffLocked : TEXT.staffRejected);
         return;
       }
       connectionLost();

@@ -1,0 +1,140 @@
+"""Guessing the staff token is limited (channels/staff.py `TokenGuard`): after MAX_WRONG_TOKENS wrong
+tokens from one client address within WRONG_TOKEN_WINDOW_S, that address is refused, the right
+token too, with TOKEN_LOCKED (the staff page shows its own text for it), until the window passes;
+other addresses are not affected. On real servers: one behind a trusted proxy (SANIC_PROXIES_COUNT=1,
+so X-Forwarded-For names the client), one not (a client's X-Forwarded-For changes nothing)."""
+
+import asyncio
+import time
+
+import pytest
+import socketio
+
+from channels.shared_state import MemoryState
+from channels.staff import (
+    MAX_WRONG_TOKENS,
+    TOKEN_LOCKED,
+    TOKEN_REFUSED,
+    StaffToken,
+    TokenGuard,
+    client_address,
+)
+from harness.bot import ARTIFACTS, running_bot
+from harness.widget_client import DEMO_ORIGIN, WidgetClient
+
+TOKEN = "limit-test-staff-token-0123456789"
+WRONG = [f"wrong-guess-{n:02d}-abcdefghijklmnop" for n in range(MAX_WRONG_TOKENS + 2)]
+
+
+def start(trained_model, tmp_path_factory, name, env):
+    return running_bot(
+        trained_model,
+        tmp_path_factory.mktemp(name),
+        log_prefix=f"{name}-",
+        env={"HELPDESK_STAFF_TOKEN": TOKEN, **env},
+    )
+
+
+@pytest.fixture(scope="module")
+def proxied_bot(trained_model, tmp_path_factory):
+    """Told that one proxy stands in front of it: the client is X-Forwarded-For's last address."""
+    with start(trained_model, tmp_path_factory, "token-limit-proxied", {"SANIC_PROXIES_COUNT": "1"}) as bot:
+        yield bot
+
+
+@pytest.fixture(scope="module")
+def direct_bot(trained_model, tmp_path_factory):
+    with start(trained_model, tmp_path_factory, "token-limit-direct", {}) as bot:
+        yield bot
+
+
+def attempt(url, token, forwarded_for=None):
+    """Connects as the staff page does; None when accepted, else the server's refusal."""
+    client, refusals = socketio.Client(), []
+    client.on("connect_error", lambda data: refusals.append((data or {}).get("message")))
+    headers = {"Origin": DEMO_ORIGIN}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    try:
+        client.connect(
+            url, headers=headers, transports=["polling"], auth={"staff_token": token}, wait_timeout=30
+        )
+    except socketio.exceptions.ConnectionError:
+        assert refusals, "refused without a reason"
+        return refusals[-1]
+    client.eio.disconnect(abort=True)
+    return None
+
+
+@pytest.mark.e2e
+def test_the_right_token_the_first_time_is_staff(proxied_bot, knowledge):
+    assert attempt(proxied_bot.url, TOKEN, "203.0.113.1") is None
+    staff = WidgetClient(proxied_bot.url, staff_token=TOKEN)
+    try:
+        assert knowledge.rehearsal["messages"]["ask_trainee"] in "\n".join(staff.say("培训演练"))
+    finally:
+        staff.close()
+
+
+@pytest.mark.e2e
+def test_wrong_guesses_lock_their_address_only(proxied_bot):
+    guesser, colleague = "203.0.113.7", "198.51.100.23"
+    refusals = [attempt(proxied_bot.url, wrong, guesser) for wrong in WRONG[:MAX_WRONG_TOKENS]]
+    assert refusals == [TOKEN_REFUSED] * (MAX_WRONG_TOKENS - 1) + [TOKEN_LOCKED]
+    assert attempt(proxied_bot.url, TOKEN, guesser) == TOKEN_LOCKED  # the right token too
+    assert attempt(proxied_bot.url, WRONG[-1], guesser) == TOKEN_LOCKED
+    assert attempt(proxied_bot.url, TOKEN, colleague) is None  # another address is not affected
+    time.sleep(1)  # the log line is written
+    log = (ARTIFACTS / "token-limit-proxied-rasa_server.log").read_text(encoding="utf-8")
+    locked = [line for line in log.splitlines() if "wrong tokens from" in line]
+    assert len(locked) == 1 and guesser in locked[0], locked  # once, with the address
+    assert not any(wrong in log for wrong in WRONG), "a guessed token is in the log"
+
+
+@pytest.mark.e2e
+def test_an_untrusted_x_forwarded_for_does_not_make_a_new_address(direct_bot):
+    for n, wrong in enumerate(WRONG[:MAX_WRONG_TOKENS]):
+        attempt(direct_bot.url, wrong, f"192.0.2.{n}")
+    # Without a proxy configured the header is the client's own word: the same address for all.
+    assert attempt(direct_bot.url, TOKEN, "192.0.2.200") == TOKEN_LOCKED
+
+
+# ---- the guard itself: the window passes, every address counts alone ----
+@pytest.mark.unit
+def test_the_lock_ends_when_the_window_has_passed():
+    guard = TokenGuard(StaffToken(TOKEN), MemoryState(), attempts=3, window_s=0.5)
+
+    async def scenario():
+        wrong = [await guard.refusal(w, "10.0.0.1") for w in WRONG[:3]]
+        during = await guard.refusal(TOKEN, "10.0.0.1")
+        other = await guard.refusal(TOKEN, "10.0.0.2")
+        await asyncio.sleep(0.6)
+        after = await guard.refusal(TOKEN, "10.0.0.1")
+        return wrong, during, other, after
+
+    wrong, during, other, after = asyncio.run(scenario())
+    assert wrong == [TOKEN_REFUSED, TOKEN_REFUSED, TOKEN_LOCKED]
+    assert during == TOKEN_LOCKED and other is None and after is None
+
+
+@pytest.mark.unit
+def test_a_right_token_does_not_reset_the_count_of_wrong_ones():
+    guard = TokenGuard(StaffToken(TOKEN), MemoryState(), attempts=3, window_s=60)
+
+    async def scenario():
+        answers = []
+        for offered in (WRONG[0], TOKEN, WRONG[1], TOKEN, WRONG[2], TOKEN):
+            answers.append(await guard.refusal(offered, "10.0.0.3"))
+        return answers
+
+    assert asyncio.run(scenario()) == [TOKEN_REFUSED, None, TOKEN_REFUSED, None, TOKEN_LOCKED, TOKEN_LOCKED]
+
+
+@pytest.mark.unit
+def test_the_address_is_sanics_not_engineios_placeholder():
+    class Request:
+        remote_addr, ip = "", "198.51.100.9"
+
+    assert client_address({"REMOTE_ADDR": "127.0.0.1", "sanic.request": Request()}) == "198.51.100.9"
+    Request.remote_addr = "203.0.113.5"  # a forwarded address Sanic was told to trust
+    assert client_address({"REMOTE_ADDR": "127.0.0.1", "sanic.request": Request()}) == "203.0.113.5"
