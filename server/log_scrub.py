@@ -34,30 +34,26 @@ FREE_TEXT_SLOTS = frozenset({"rehearsal_trainee", "rehearsal_answer", "rehearsal
 BOT_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 KEPT_WORDS = frozenset({"None", "True", "False", "null", "true", "false"})
 
-# A quoted text follows these (JSON, repr and JSON-inside-JSON forms).
-QUOTED = (
-    '"text": ',
-    "'text': ",
-    '\\"text\\": ',
-    '"parse_data_text": ',
-    '"message": ',
-    "'message': ",
-    '\\"message\\": ',
-    '"title": ',
-    "'title': ",
-    '\\"title\\": ',
-    "BotUttered(",
-    "Received user message ",
-)
+# A quoted text follows these keys (in JSON, compact JSON as in socket.io packets, a Python dict,
+# JSON inside a JSON string) and these words.
+TEXT_KEYS = ("text", "parse_data_text", "message", "title")
+
+
+def _keys(names: Sequence[Text]) -> Tuple[Text, ...]:
+    return tuple(form for n in names for form in (f'"{n}":', f"'{n}':", f'\\"{n}\\":'))
+
+
+QUOTED = (*_keys(TEXT_KEYS), "BotUttered(", "Received user message ")
 # An unquoted text follows these, up to the first of their terminators.
 UNQUOTED = {
     "UserUttered(text: ": (", intent: ",),
     "BotUttered(text: ": (", data: ",),
     "user text: ": (" | previous action name: ", " | active loop: ", " | slots: ", "\\n", "\n", '"'),
 }
-# A quoted value follows these (entities' values: a slash command's words are the student's): kept
-# when it is an id of the bot, like a slot's.
-VALUES = ('"value": ', "'value': ", '\\"value\\": ')
+# A quoted value follows these (entities' values), kept when it is an id of the bot, like a slot's.
+# The NLU's entities are words of the vocabulary (a typed slash command is read as text,
+# channels/payloads.py), so a kept one-word lower-case value is the bot's, not someone's words.
+VALUES = _keys(("value",))
 SLOT_SET = "SlotSet(key: "
 SLOT_SET_ENDS = (')"', ")'", ")\n", ")\\n", "), ", ").", ")]")
 SLOT_VALUES = '"slot_values": "'
@@ -197,6 +193,7 @@ def _closing(text: Text, start: int, quote: Text) -> int:
 
 
 def _quoted(text: Text, start: int) -> List[Span]:
+    start += text.startswith(" ", start)  # "text": "…" or "text":"…"
     quote = _quote_at(text, start)
     if quote is None:
         return []
@@ -206,6 +203,7 @@ def _quoted(text: Text, start: int) -> List[Span]:
 
 
 def _value(text: Text, start: int) -> List[Span]:
+    start += text.startswith(" ", start)
     quote = _quote_at(text, start)
     if quote is None:
         return []

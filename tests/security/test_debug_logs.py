@@ -162,6 +162,19 @@ def test_rasa_events_lose_their_texts_and_keep_the_rest():
 
 
 @pytest.mark.unit
+def test_socketio_packets_and_event_dicts_lose_their_texts():
+    # python-engineio's packet dump (compact JSON) and an event as the action server has it.
+    packet = '2["user_uttered",{"message":"%s 怎么注销","session_id":"abc"}]' % NONCES[0]
+    out = scrub(f"Received packet MESSAGE data {packet}")
+    assert NONCES[0] not in out and '"session_id":"abc"' in out
+    entities = [{"entity": "platform", "value": "icve"}, {"entity": "x", "value": f"{NONCES[2]} Wang"}]
+    event = {"event": "user", "text": NONCES[1], "parse_data": {"entities": entities}}
+    out = scrub(f"Contents of ignored event: '{event}'")
+    assert not any(w in out for w in NONCES) and "'event': 'user'" in out
+    assert "'value': 'icve'" in out  # an id of the bot's vocabulary stays
+
+
+@pytest.mark.unit
 def test_slots_keep_the_bots_ids_and_lose_what_people_typed():
     values = (
         "\tplatform: icve\n\trehearsal_trainee: lilei\n\tlast_goal: Some Words\n\twalkthrough: {'step': 1}"
