@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions.rehearsal import model_answer
+from knowledge.misconceptions import load_recogniser
 from knowledge.vocabulary import load_vocabulary
 from staff.grading import Grader
-from knowledge.misconceptions import load_recogniser
-from actions.rehearsal import model_answer
 
 pytestmark = pytest.mark.unit
 
@@ -54,10 +54,33 @@ def test_a_partial_answer_scores_in_between_and_names_what_it_missed(grader, sce
         assert any(point in missed for missed in grade.missed), (point, grade.missed)
 
 
-@pytest.mark.parametrize("scenario", ANSWERS["answers"])
-@pytest.mark.parametrize("answer", ANSWERS["off_topic"], ids=lambda a: f"{len(a)}chars")
-def test_empty_and_off_topic_answers_score_low(grader, scenario, answer):
-    assert grader.grade(scenario, answer).score < LOW
+FALSE_CREDIT = pytest.mark.xfail(
+    strict=True, reason="known grader bug, see known_false_credit in answers.yml"
+)
+
+
+def test_every_scenario_has_off_topic_answers_of_its_kind(knowledge):
+    kinds = [s for kind in ANSWERS["off_topic"].values() for s in kind["scenarios"]]
+    assert sorted(kinds) == sorted(knowledge.rehearsal["scenarios"])
+
+
+@pytest.mark.parametrize(
+    "scenarios, answer",
+    [
+        pytest.param(
+            kind["scenarios"],
+            answer,
+            id=f"{name}-{number}",
+            marks=[FALSE_CREDIT] if answer in kind.get("known_false_credit", []) else [],
+        )
+        for name, kind in ANSWERS["off_topic"].items()
+        for number, answer in enumerate(kind["answers"])
+    ],
+)
+def test_an_off_topic_answer_scores_nothing(grader, scenarios, answer):
+    """Naming the platform or the subject ("注销的事我不太懂") is not covering a key point."""
+    grades = {scenario: grader.grade(scenario, answer) for scenario in scenarios}
+    assert all(grade.score == 0 for grade in grades.values()), grades
 
 
 @pytest.mark.parametrize("scenario, answer", ANSWERS["wrong"].items(), ids=list(ANSWERS["wrong"]))
