@@ -2,15 +2,21 @@
 the questions, each procedure and branch, 上一步, 卡住了, 完成了, 退出引导, and interruptions."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswer
-from knowledge.render import render_steps
 from actions.walkthrough import STATE_SLOT, ActionWalkthrough
+from knowledge.render import payload_for
 
 pytestmark = pytest.mark.unit
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 
 ICVE = {"entity": "platform", "value": "icve"}
 CHSI = {"entity": "platform", "value": "chsi"}
@@ -248,13 +254,58 @@ def test_question_in_the_middle_is_answered_and_the_walkthrough_resumes(dispatch
     assert state_of(events)["step"] == 2
 
 
-def test_walkthrough_steps_are_the_steps_of_the_faq_answer(knowledge):
-    for procedure_id in knowledge.procedures:
-        listed = render_steps(knowledge, procedure_id)[1:]
-        steps = knowledge.steps_of(procedure_id)
-        assert len(listed) == len(steps)
-        for line, step in zip(listed, steps):
-            assert step["do"] in line
+def steps_in_the_file(procedures, procedure_id):
+    """(do, see) of each step as data/knowledge/procedures.yml lists them, an `include` read in place:
+    the test's own reading of the file, so a bug in the loader's expansion cannot hide."""
+    steps = []
+    for step in procedures[procedure_id]["steps"]:
+        if "include" in step:
+            steps += steps_in_the_file(procedures, step["include"])
+        else:
+            see = step.get("see")
+            steps.append((plain(step["do"]), plain(see) if see else None))
+    return steps
+
+
+def plain(text):
+    return text["text"] if isinstance(text, dict) else text
+
+
+def user_taps(payload):
+    """The intent and entities a button's payload sends, e.g. /logout{"platform": "icve"}."""
+    intent, _, entities = payload.lstrip("/").partition("{")
+    return intent, [entity(k, v) for k, v in json.loads("{" + entities).items()] if entities else []
+
+
+def test_the_walkthrough_shows_the_steps_of_the_file_as_the_written_answer_lists_them(
+    knowledge, domain, tracker_for
+):
+    """For every topic with a procedure: the written answer (action_answer, reached as its button
+    reaches it) numbers the file's steps 1..n in order, includes expanded, and 下一步 through the
+    walkthrough shows the same steps, "第i/n步：" each."""
+    procedures = yaml.safe_load((KNOWLEDGE / "procedures.yml").read_text(encoding="utf-8"))["procedures"]
+    topics = yaml.safe_load((KNOWLEDGE / "topics.yml").read_text(encoding="utf-8"))["topics"]
+    with_procedure = {t: topic["procedure"] for t, topic in topics.items() if topic.get("procedure")}
+    assert len(with_procedure) >= 5 and {"icve_deregister", "icve_logout_app"} <= set(with_procedure)
+    for topic_id, procedure_id in with_procedure.items():
+        steps = steps_in_the_file(procedures, procedure_id)
+        answered = CollectingDispatcher()
+        intent, entities = user_taps(payload_for(knowledge, topic_id))
+        ActionAnswer().run(answered, tracker_for(intent, entities), domain)
+        answer = texts(answered)
+        listed = re.findall(r"^(\d+)\. (.*)$", answer, flags=re.M)
+        assert [int(n) for n, _ in listed] == list(range(1, len(steps) + 1)), (topic_id, answer)
+        for (_, line), (do, see) in zip(listed, steps, strict=True):
+            assert line.startswith(do) and (see is None or see in line), (topic_id, line, do)
+
+        for index, (do, see) in enumerate(steps):
+            shown = CollectingDispatcher()
+            # Step 1 by 上一步 from step 2, every other step by 下一步 from the one before.
+            move, before = ("walkthrough_back", 1) if index == 0 else ("walkthrough_next", index - 1)
+            walk(shown, domain, tracker_for(move, slots=guiding(procedure_id, before)))
+            step = shown.messages[-1]["text"]
+            assert step.startswith(f"第{index + 1}/{len(steps)}步：{do}"), (procedure_id, step)
+            assert see is None or see in step, (procedure_id, step)
 
 
 def test_every_walkthrough_procedure_can_be_reached_and_verified(knowledge):
