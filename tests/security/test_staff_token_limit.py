@@ -9,6 +9,7 @@ import time
 
 import pytest
 import socketio
+from playwright.sync_api import expect
 
 from channels.shared_state import MemoryState
 from channels.staff import (
@@ -20,25 +21,40 @@ from channels.staff import (
     client_address,
 )
 from harness.bot import ARTIFACTS, running_bot
+from harness.browser import system_chromium
 from harness.widget_client import DEMO_ORIGIN, WidgetClient
+from tests.test_widget import DESKTOP, Site, goto
+from tests.test_widget_shared import staff_widget
 
 TOKEN = "limit-test-staff-token-0123456789"
 WRONG = [f"wrong-guess-{n:02d}-abcdefghijklmnop" for n in range(MAX_WRONG_TOKENS + 2)]
 
 
-def start(trained_model, tmp_path_factory, name, env):
+def start(trained_model, tmp_path_factory, name, env, allowed_origins=()):
     return running_bot(
         trained_model,
         tmp_path_factory.mktemp(name),
+        allowed_origins=[DEMO_ORIGIN, *allowed_origins],
         log_prefix=f"{name}-",
         env={"HELPDESK_STAFF_TOKEN": TOKEN, **env},
     )
 
 
 @pytest.fixture(scope="module")
-def proxied_bot(trained_model, tmp_path_factory):
-    """Told that one proxy stands in front of it: the client is X-Forwarded-For's last address."""
-    with start(trained_model, tmp_path_factory, "token-limit-proxied", {"SANIC_PROXIES_COUNT": "1"}) as bot:
+def staff_site():
+    """web/ (the staff page) served from an origin of its own."""
+    site = Site()
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="module")
+def proxied_bot(trained_model, tmp_path_factory, staff_site):
+    """Told that one proxy stands in front of it: the client is X-Forwarded-For's last address
+    (without the header, the connection's own). The staff page of `staff_site` talks to it."""
+    env = {"SANIC_PROXIES_COUNT": "1"}
+    with start(trained_model, tmp_path_factory, "token-limit-proxied", env, [staff_site.origin]) as bot:
+        staff_site.point_at(bot.url)
         yield bot
 
 
@@ -89,6 +105,32 @@ def test_wrong_guesses_lock_their_address_only(proxied_bot):
     locked = [line for line in log.splitlines() if "wrong tokens from" in line]
     assert len(locked) == 1 and guesser in locked[0], locked  # once, with the address
     assert not any(wrong in log for wrong in WRONG), "a guessed token is in the log"
+
+
+@pytest.mark.e2e
+def test_the_staff_page_says_that_its_address_is_refused(proxied_bot, staff_site):
+    # The browser connects from 127.0.0.1 (no X-Forwarded-For): four wrong tokens from there first.
+    assert [attempt(proxied_bot.url, w) for w in WRONG[: MAX_WRONG_TOKENS - 1]] == [TOKEN_REFUSED] * (
+        MAX_WRONG_TOKENS - 1
+    )
+    with system_chromium() as browser:
+        page = browser.new_context(locale="zh-CN", **DESKTOP).new_page()
+        goto(page, staff_site.origin + "/staff.html")
+        page_shows_the_refusal(staff_widget(page))
+
+
+def page_shows_the_refusal(widget):
+    widget.open()
+    token = widget.panel.get_by_label("工作人员口令")
+    for offered in (WRONG[-1], TOKEN):  # the fifth wrong one, then the right one: both refused
+        token.fill(offered)
+        token.press("Enter")
+        # Submitting hides the token field; it is asked for again only when the server refused it.
+        expect(token).to_be_visible(timeout=30_000)
+        expect(widget.panel).to_contain_text("口令错误次数过多")
+        expect(widget.panel).not_to_contain_text("口令不正确")
+        expect(widget.input).to_be_hidden()
+    widget.screenshot("staff-token-locked")
 
 
 @pytest.mark.e2e
