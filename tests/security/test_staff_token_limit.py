@@ -11,7 +11,7 @@ import pytest
 import socketio
 from playwright.sync_api import expect
 
-from channels.shared_state import MemoryState
+from channels.shared_state import MemoryState, RedisState
 from channels.staff import (
     MAX_WRONG_TOKENS,
     TOKEN_LOCKED,
@@ -22,6 +22,7 @@ from channels.staff import (
 )
 from harness.bot import ARTIFACTS, running_bot
 from harness.browser import system_chromium
+from harness.cluster import local_redis
 from harness.widget_client import DEMO_ORIGIN, WidgetClient
 from tests.test_widget import DESKTOP, Site, goto
 from tests.test_widget_shared import staff_widget
@@ -139,6 +140,25 @@ def test_an_untrusted_x_forwarded_for_does_not_make_a_new_address(direct_bot):
         attempt(direct_bot.url, wrong, f"192.0.2.{n}")
     # Without a proxy configured the header is the client's own word: the same address for all.
     assert attempt(direct_bot.url, TOKEN, "192.0.2.200") == TOKEN_LOCKED
+
+
+@pytest.mark.e2e
+def test_the_count_holds_across_replicas_sharing_redis():
+    """Two replicas' guards on one real Redis (REDIS_HOST): wrong guesses at either count."""
+    with local_redis() as port:
+
+        async def scenario():
+            replicas = [TokenGuard(StaffToken(TOKEN), RedisState("127.0.0.1", port)) for _ in range(2)]
+            answers = []
+            for n, wrong in enumerate(WRONG[:MAX_WRONG_TOKENS]):
+                answers.append(await replicas[n % 2].refusal(wrong, "203.0.113.50"))
+            answers.append(await replicas[0].refusal(TOKEN, "203.0.113.50"))
+            answers.append(await replicas[1].refusal(TOKEN, "203.0.113.51"))
+            return answers
+
+        answers = asyncio.run(scenario())
+    expected = [TOKEN_REFUSED] * (MAX_WRONG_TOKENS - 1) + [TOKEN_LOCKED, TOKEN_LOCKED, None]
+    assert answers == expected
 
 
 # ---- the guard itself: the window passes, every address counts alone ----
