@@ -1,10 +1,15 @@
 """The knowledge base: complete, consistent with the domain, and free of the articles' marketing numbers."""
 
+import json
 import re
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import ActionAnswer
+from knowledge.provenance import occurs
 from knowledge.render import payload_for, render_answer
+from tests.test_provenance import read_documents
 
 pytestmark = pytest.mark.unit
 
@@ -128,11 +133,34 @@ def test_no_marketing_statistics_are_repeated(knowledge, domain):
     assert not found, found
 
 
-def test_every_answer_names_its_source_and_that_the_ui_may_change(knowledge):
-    titles = [s["title"] for s in knowledge.sources.values()]
-    for topic_id, text in all_answers(knowledge).items():
-        assert any(f"《{t}》" in text for t in titles), topic_id
-        assert "平台界面可能已更新" in text, topic_id
+@pytest.fixture(scope="module")
+def documents(knowledge):
+    return read_documents(knowledge)  # ../shared/seeds
+
+
+def test_every_answer_cites_the_document_its_texts_are_quoted_from(knowledge, domain, tracker_for, documents):
+    """The document is found by the test in ../shared/seeds (the one holding every quote of the
+    topic's texts), not taken from the `source` keys the renderer itself reads."""
+    for topic_id in knowledge.topics:
+        quotes = [q for p in knowledge.topic_texts(topic_id) if not p.guidance for q in p.quotes]
+        assert quotes, f"{topic_id}: no quoted text, so no document to cite"
+        holding = [d for d, text in documents.items() if all(occurs(q, text) for q in quotes)]
+        assert len(holding) == 1, (topic_id, holding)
+        source = knowledge.sources[holding[0]]
+        assert source["title"] in documents[holding[0]][:500], "sources.yml names the seed's own title"
+
+        said = CollectingDispatcher()
+        intent, _, entities = payload_for(knowledge, topic_id).lstrip("/").partition("{")
+        said_entities = (
+            [{"entity": k, "value": v} for k, v in json.loads("{" + entities).items()] if entities else []
+        )
+        ActionAnswer().run(said, tracker_for(intent, said_entities), domain)
+        answer = said.messages[-1]["text"]
+        assert re.findall(r"《(.+?)》（(.+?)）", answer) == [(source["title"], str(source["published"]))], (
+            topic_id,
+            answer,
+        )
+        assert answer.endswith("平台界面可能已更新，请以实际页面为准。"), topic_id
 
 
 def test_steps_are_numbered_in_order_with_included_procedures_expanded(knowledge):
