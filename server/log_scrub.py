@@ -48,7 +48,8 @@ QUOTED = (*_keys(TEXT_KEYS), "BotUttered(", "Received user message ")
 UNQUOTED = {
     "UserUttered(text: ": (", intent: ",),
     "BotUttered(text: ": (", data: ",),
-    "user text: ": (" | previous action name: ", " | active loop: ", " | slots: ", "\\n", "\n", '"'),
+    # Rasa's states (the rule policy's "current_states"): the user's part comes first in a state.
+    "user text: ": (" | previous action name: ", " | active loop: ", " | slots: ", "\\n[state ", '"'),
 }
 # A quoted value follows these (entities' values), kept when it is an id of the bot, like a slot's.
 # The NLU's entities are words of the vocabulary (a typed slash command is read as text,

@@ -175,6 +175,15 @@ def test_socketio_packets_and_event_dicts_lose_their_texts():
 
 
 @pytest.mark.unit
+def test_a_text_of_several_lines_in_the_rule_policys_states_is_removed_whole():
+    text = f"first line\nsecond {NONCES[0]} | third \"quoted\" line"
+    states = f"\n[state 1] user text: {text} | previous action name: action_listen\n[state 2] user intent: x"
+    out = scrub(json.dumps({"current_states": states}))
+    assert NONCES[0] not in out and "line" not in out, out
+    assert "| previous action name: action_listen" in out and "user intent: x" in out
+
+
+@pytest.mark.unit
 def test_slots_keep_the_bots_ids_and_lose_what_people_typed():
     values = (
         "\tplatform: icve\n\trehearsal_trainee: lilei\n\tlast_goal: Some Words\n\twalkthrough: {'step': 1}"
