@@ -2,8 +2,6 @@
 issues and signs session ids, a client resumes only an id it was given, a socket is in one
 session's room, and REST senders cannot reach a widget's conversation."""
 
-import time
-
 import pytest
 import requests
 
@@ -14,8 +12,10 @@ pytestmark = pytest.mark.e2e
 
 APP_STEPS = "“账户与安全”→“退出登录”"
 QUESTION = "智慧职教APP怎么退出登录"
-# How long a socket listens for answers that must not come: the bot answers in well under a second.
-QUIET_S = 3
+# Answers that must not come are waited for with a fence, not a pause: the intruder's message is
+# acknowledged once the bot has answered it (WidgetClient.say, client.call), so whatever it sent to
+# a wrong room was already queued for that socket; a round trip of the watched socket's own comes
+# after it, in order.
 
 
 @pytest.fixture
@@ -55,22 +55,21 @@ def test_a_forged_or_guessed_session_id_does_not_reach_the_victim(widgets):
     attackers = [widgets(session=token) for token in forged]
     assert all(a.session != victim.session for a in attackers)
     for attacker in attackers:
-        attacker.send(QUESTION)
-        attacker.wait_for(APP_STEPS)
-    time.sleep(QUIET_S)
-    assert victim.answers == []
+        assert any(APP_STEPS in answer for answer in attacker.say(QUESTION))
+    victim.say("你好")  # the fence
+    assert victim.answers and not any(APP_STEPS in answer for answer in victim.answers), victim.answers
 
 
 def test_a_message_naming_another_session_stays_in_the_senders_own(widgets):
     victim, attacker = widgets(), widgets()
     victim.send("一步一步教我退出智慧职教")
     victim.wait_for("你是在哪里登录的")
-    attacker.client.emit("user_uttered", {"message": "退出引导", "session_id": victim.session})
+    attacker.client.call("user_uttered", {"message": "退出引导", "session_id": victim.session}, timeout=60)
     attacker.wait(lambda: attacker.answers, "the attacker's message was not answered in its own session")
-    time.sleep(QUIET_S)
-    assert len(victim.answers) == 1  # nothing the attacker sent or was told reached the victim
-    victim.send("手机APP")
-    victim.wait_for("第1/5步")  # the victim's walkthrough was not ended by the attacker
+    own = victim.say("手机APP")  # the fence, and the victim's walkthrough was not ended by the attacker
+    assert any("第1/5步" in answer for answer in own), own
+    # Nothing the attacker sent or was told reached the victim.
+    assert victim.answers == victim.answers[:1] + own and not set(attacker.answers) & set(victim.answers)
 
 
 def test_a_socket_is_in_one_sessions_room_only(widgets):
@@ -82,12 +81,10 @@ def test_a_socket_is_in_one_sessions_room_only(widgets):
     collector.client.emit("session_request", {"session_id": None})
     collector.wait(lambda: collector.session != first_session, "no second session")
     resumer = widgets(session=first_session)
-    resumer.send(QUESTION)
-    resumer.wait_for(APP_STEPS)
-    owner.send(QUESTION)
-    owner.wait_for(APP_STEPS)
-    time.sleep(QUIET_S)
-    assert collector.answers == []
+    assert any(APP_STEPS in answer for answer in resumer.say(QUESTION))
+    assert any(APP_STEPS in answer for answer in owner.say(QUESTION))
+    collector.say("你好")  # the fence
+    assert collector.answers and not any(APP_STEPS in answer for answer in collector.answers)
 
 
 def test_rest_cannot_use_a_widget_session_id(bot, widgets):
@@ -99,8 +96,9 @@ def test_rest_cannot_use_a_widget_session_id(bot, widgets):
         reply = requests.post(bot.webhook, json={"sender": sender, "message": "退出引导"}, timeout=30)
         assert reply.status_code == 400, sender
     # The widget's own id as a REST sender is a REST conversation of its own.
-    assert say(bot.webhook, widget.session, "退出引导")
-    time.sleep(QUIET_S)
-    assert len(widget.answers) == 1
+    assert say(bot.webhook, widget.session, "退出引导")  # answered: whatever it emitted is queued
+    own = widget.say("手机APP")  # the fence, and the widget's walkthrough goes on
+    assert any("第1/5步" in answer for answer in own), own
+    assert widget.answers == widget.answers[:1] + own, widget.answers
     widget.send("手机APP")
     widget.wait_for("第1/5步")
