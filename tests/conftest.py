@@ -10,8 +10,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import load_knowledge
 from harness.bot import running_bot
+from knowledge.loader import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 # No usage or crash reports to Rasa's servers from the tests' own Rasa imports either.

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.loader import Knowledge
 from harness.browser import system_chromium
+from knowledge.loader import Knowledge
 from staff import knowledge_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ def predictions(trained_model):
     parsed = asyncio.run(parse_all())
     return [
         (text, expected, p["intent"]["name"], p["intent"]["confidence"])
-        for (text, expected), p in zip(examples, parsed)
+        for (text, expected), p in zip(examples, parsed, strict=True)
     ]
 
 

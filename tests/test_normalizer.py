@@ -44,4 +44,6 @@ def test_the_normaliser_imports_no_rasa():
     import sys
 
     code = "import sys, knowledge.text, knowledge.vocabulary; print(any(m.startswith('rasa') for m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    )

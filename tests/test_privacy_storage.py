@@ -14,10 +14,10 @@ import pytest
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from harness.bot import ARTIFACTS, new_sender, say
 from privacy import redact
 from server import redact_log_records
 from stores.redacting import RedactingSQLTrackerStore, redacted
-from harness.bot import ARTIFACTS, new_sender, say
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAL = {

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from staff.grading import Grader
-from staff.rehearsal_db import read_all
 from harness.bot import ROOT
 from harness.widget_client import WidgetClient
 from staff import rehearsal_report
+from staff.grading import Grader
+from staff.rehearsal_db import read_all
 
 ANSWERS = yaml.safe_load((Path(__file__).parent / "rehearsal" / "answers.yml").read_text(encoding="utf-8"))
 SCORE = re.compile(r"得分：(\d+)/100")

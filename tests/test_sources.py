@@ -10,9 +10,9 @@ import json
 import pytest
 from rasa_sdk.events import SlotSet
 
-from knowledge.render import payload_for, sources_payload
 from actions.sources import ActionShowSources
 from harness.bot import new_sender, say
+from knowledge.render import payload_for, sources_payload
 
 SOURCES_BUTTON = "查看原文"
 NO_SOURCES = "找不到要查看原文的那条回答"

@@ -53,7 +53,7 @@ def test_pressed_buttons_are_shown_as_taps(transcripts):
 @pytest.mark.e2e
 def test_no_annotations_no_absolute_paths_and_a_header(transcripts):
     out, files = transcripts
-    for name, text in files.items():
+    for text in files.values():
         assert "](platform)" not in text and "](device)" not in text and "](goal)" not in text
         assert str(ROOT) not in text and str(out) not in text
         assert "生成" in text.split("\n")[2] and "models/helpdesk.tar.gz" in text

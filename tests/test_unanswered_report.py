@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
+from harness.bot import answer_text, new_sender, running_bot
 from staff import unanswered
 from staff.unanswered import Event, abandoned_walkthroughs, redact
-from harness.bot import answer_text, new_sender, running_bot
 
 PHONE, EMAIL = "13812345678", "zhang.san@example.com"
 ANSWERED = "智慧职教APP怎么退出登录"

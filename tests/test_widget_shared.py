@@ -12,13 +12,14 @@ The staff page (web/staff.html) asks for the staff token; the rehearsal starts t
 right token, never on the students' page.
 """
 
-from typing import Dict, List
+from typing import Dict
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from harness.bot import running_bot
-from tests.test_widget import (  # noqa: F401 (fixtures)
+from tests import test_widget
+from tests.test_widget import (
     APP_STEPS,
     BUNDLE,
     DESKTOP,
@@ -30,13 +31,13 @@ from tests.test_widget import (  # noqa: F401 (fixtures)
     WALKTHROUGH_STEP_1,
     WALKTHROUGH_STEP_2,
     Widget,
-    browser,
     goto,
-    new_context,
-    site,
 )
 
 pytestmark = pytest.mark.e2e
+
+# The widget tests' Chromium, browser contexts and demo site, shared (pytest finds fixtures by name).
+browser, new_context, site = test_widget.browser, test_widget.new_context, test_widget.site
 
 STAFF_TOKEN = "widget-test-staff-token-0123456789"
 CLEAR = "清除对话"

@@ -51,7 +51,10 @@ def test_rehearsal_report_neutralises_formula_trainee_names(
             ):
                 answered = len(staff.answers)
                 staff.send(said)
-                staff.wait(lambda: len(staff.answers) > answered, f"no answer to {said}")
+                staff.wait(
+                    lambda staff=staff, answered=answered: len(staff.answers) > answered,
+                    f"no answer to {said}",
+                )
                 if expected:
                     staff.wait_for(expected)
         finally:

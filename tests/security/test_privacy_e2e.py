@@ -4,12 +4,11 @@ message, in `metadata` and in `input_channel`; no row of its tracker database an
 logs (Rasa server and action server) may carry any of it."""
 
 import json
+import secrets
 import sqlite3
 
 import pytest
 import requests
-
-import secrets
 
 from harness.bot import ARTIFACTS, new_sender, running_bot
 from harness.widget_client import WidgetClient
@@ -77,7 +76,7 @@ def test_no_form_of_personal_data_is_stored_or_logged_at_debug(debug_bot):
         for message in ("培训演练", f"我是张老师，电话{PHONE}", f"先退出登录，我的手机是{PHONE}", "结束演练"):
             answered = len(staff.answers)
             staff.send(message)
-            staff.wait(lambda: len(staff.answers) > answered, f"no answer to {message}")
+            staff.wait(lambda answered=answered: len(staff.answers) > answered, f"no answer to {message}")
     finally:
         staff.close()
     assert "演练" in "".join(staff.answers), staff.answers  # the rehearsal did run

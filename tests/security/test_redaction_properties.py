@@ -40,7 +40,7 @@ def id_numbers(draw):
     born = draw(st.dates(min_value=datetime.date(1930, 1, 1), max_value=datetime.date(2012, 12, 31)))
     serial = "".join(draw(st.lists(digit, min_size=3, max_size=3)))
     first = region + born.strftime("%Y%m%d") + serial
-    check = ID_CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first, ID_WEIGHTS)) % 11]
+    check = ID_CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first, ID_WEIGHTS, strict=True)) % 11]
     return first + check
 
 

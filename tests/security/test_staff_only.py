@@ -18,17 +18,18 @@ from pathlib import Path
 
 import pytest
 import requests
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
 from actions.rehearsal import STAFF_METADATA_KEY, ValidateRehearsalForm, is_staff
-from staff.rehearsal_db import read_all
 from channels.staff import AUTH_KEY, StaffToken, staff_openids, with_role
 from harness.bot import new_sender, running_bot
 from harness.widget_client import WidgetClient
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from staff import rehearse
-from tests.test_wechat import WeChatApi, new_user, say as wechat_say, wechat_env
+from staff.rehearsal_db import read_all
+from tests.test_wechat import WeChatApi, new_user, wechat_env
+from tests.test_wechat import say as wechat_say
 
 TOKEN = "role-test-staff-token-0123456789"
 STAFF_OPENID = "o_staff_" + "a1b2c3d4e5f6"

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 import pytest
-import requests
 
 from harness.bot import running_bot
 from tests.test_wechat import (
@@ -28,7 +27,6 @@ from tests.test_wechat import (
     post,
     sha1,
     signed_query,
-    text_xml,
     wechat_env,
 )
 
