@@ -52,7 +52,7 @@ def user_texts(cluster, sender):
 
 def test_a_conversation_spread_over_both_replicas_keeps_its_state(cluster):
     sender, replicas = new_sender(), set()
-    for text, expected in zip(WALKTHROUGH, EXPECTED_STEPS):
+    for text, expected in zip(WALKTHROUGH, EXPECTED_STEPS, strict=True):
         status, replica, answer = post(cluster, sender, text)
         assert status == 200 and expected in answer, (text, answer)
         replicas.add(replica)
@@ -74,7 +74,7 @@ def test_messages_of_one_student_sent_at_once_are_handled_one_after_the_other(cl
     kinds = [kind if kind != "action" else action for kind, action in rows]
     assert sorted(user_texts(cluster, sender)) == sorted(f"你好{n}" for n in range(count))
     starts = [i for i, kind in enumerate(kinds) if kind == "user"] + [len(kinds)]
-    turns = [kinds[start + 1 : end] for start, end in zip(starts, starts[1:])]
+    turns = [kinds[start + 1 : end] for start, end in zip(starts, starts[1:], strict=False)]
     assert len(turns) == count and all("action_listen" in turn for turn in turns), kinds
 
 
@@ -175,12 +175,18 @@ def test_a_replica_killed_under_load_loses_no_answered_message(cluster):
                         answered.append((sender, text))
                     break
                 failed[status] += 1
-                time.sleep(1)
+                time.sleep(1)  # the student waits a moment and sends again (not waiting for an event)
         return sender
 
     with ThreadPoolExecutor(students) as pool:
         futures = [pool.submit(student, number) for number in range(students)]
-        time.sleep(4)
+        # Killed under load: once every student has had about one answer, with most still to come.
+        deadline = time.monotonic() + 120
+        while len(answered) < students:
+            assert time.monotonic() < deadline, (
+                f"the load did not get going: {len(answered)} answered, {failed}"
+            )
+            time.sleep(0.1)
         cluster.kill(cluster.replicas[0])
         senders = [future.result() for future in futures]
 
