@@ -246,6 +246,9 @@ def running_cluster(
                 "REDIS_PORT": str(redis_port),
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{action_listen}/webhook",
                 "HELPDESK_ALLOWED_ORIGINS": allowed_origins,
+                # nginx in front: Sanic takes the client's address from the X-Forwarded-For it adds, so
+                # one student's wrong staff tokens do not lock out everyone behind the proxy.
+                "SANIC_PROXIES_COUNT": "1",
                 # A conversation locked by a replica that died is free again after this many seconds.
                 "TICKET_LOCK_LIFETIME": "10",
                 **(env or {}),
