@@ -15,6 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.answerability import object_reader, other_object
 from knowledge.loader import Knowledge, load_knowledge, most_specific_device
 from knowledge.misconceptions import load_recogniser, warm_up
 from actions.privacy import warn_about_personal_data
@@ -76,6 +77,7 @@ class ActionAnswer(Action):
 
         load_at_start()
         warm_up()
+        object_reader(load_knowledge())  # jieba's dictionary, read once now rather than on a question
 
     def name(self) -> Text:
         return "action_answer"
@@ -118,8 +120,8 @@ class ActionAnswer(Action):
         said_platforms = [p for p in entity_values(tracker, "platform") if p in knowledge.platforms]
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
-        if typed and not knowledge.answers(intent, text):
-            intent = OUT_OF_SCOPE  # a topic's words without its subject: a near miss
+        if typed and (not knowledge.answers(intent, text) or other_object(knowledge, intent, text)):
+            intent = OUT_OF_SCOPE  # a topic's words without its subject, or about something else: a near miss
         if CORRECTION.search(text):
             said_platforms.reverse()
         other_platforms = entity_values(tracker, "other_platform")

@@ -378,9 +378,16 @@ class OtherObjects(Strict):
     unless: Words
 
 
+class ObjectCheck(Strict):  # knowledge/answerability.py
+    goals: Words
+    procedures: StrictBool
+    not_objects: Words
+
+
 class AnswerabilityFile(Strict):
     requires_any: Dict[StrictStr, Words]  # topic id -> words
     other_objects: OtherObjects
+    objects: Optional[ObjectCheck] = None
 
 
 # ---- coverage.yml (the tests' and the content owner's report's, not the bot's) ----
@@ -800,6 +807,9 @@ class _References:
             self.one(file, ("requires_any", tid), tid, self.topics, "topic")
         goals = rules.other_objects.goals
         self.each(file, ("other_objects", "goals"), goals, self.goals, "goal", "of topics.yml `goals`")
+        if rules.objects:
+            goals = rules.objects.goals
+            self.each(file, ("objects", "goals"), goals, self.goals, "goal", "of topics.yml `goals`")
 
     def coverage_file(self) -> None:
         file, coverage = "coverage", self.base.coverage

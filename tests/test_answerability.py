@@ -1,0 +1,104 @@
+"""The object check (knowledge/answerability.py): a question to log out of, deregister or unbind
+something the documents never speak of is a near miss; the account, the platforms and the devices
+are not. The sentences here are this file's own, none from an evaluation set."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.answerability import checked_intents, object_reader, other_object
+from knowledge.loader import load_knowledge
+from knowledge.text import normalize
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parent.parent
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+# Other things of both platforms, the phone or computer itself, the school's other systems.
+NEAR_MISSES = [
+    "职教云里怎么退出一个班级",
+    "智慧职教上的学习小组怎么退出",
+    "智慧职教的课堂怎么退出",
+    "职教云直播间怎么退出",
+    "怎么退出职教云的班级群聊",
+    "退出职教云的考试",
+    "学信网的学籍能注销吗",
+    "职教云看课件怎么退出全屏",
+    "怎么注销电脑上的用户",
+    "教务系统怎么登录",
+    "校园网账号怎么注销",
+    "一卡通怎么注销",
+    "钉钉怎么取消对别的应用的授权",
+]
+# The account, the platforms, devices and logins, however they are said.
+ANSWERABLE = [
+    "怎么退出我的职教云",
+    "退出智慧职教的账户",
+    "怎么把职教云的登录状态退出",
+    "电脑上的智慧职教怎么退出登录",
+    "平板上的职教云怎么注销",
+    "学校给的智慧职教号怎么注销",
+    "职教云app怎么登出",
+    "在机房登的职教云怎么下线",
+    "所有终端都退出要怎么弄",
+    "有老师想自己注销智慧职教，可以吗",
+    "icve的sub-account要单独注销吗",
+    "在设置里怎么解除微信绑定",
+    "QQ授权登录的怎么取消",
+    "用QQ登录的职教云怎么解绑",
+]
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def reader(knowledge):
+    return object_reader(knowledge)
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_an_object_the_documents_never_speak_of_is_a_near_miss(reader, text):
+    assert reader.near_miss(normalize(text)), reader.objects(normalize(text))
+
+
+@pytest.mark.parametrize("text", ANSWERABLE)
+def test_the_account_platform_or_device_is_answered(reader, text):
+    assert not reader.near_miss(normalize(text)), reader.objects(normalize(text))
+
+
+def test_the_known_objects_come_from_the_knowledge_texts(reader):
+    """授权 is no word of data/vocabulary.yml's kinds: it is known because the documents unbind it."""
+    assert "授权" in reader.known
+    # The texts mention 课程 and 考试 (what to save before deregistering), but never log out of them.
+    assert not {"课程", "考试", "班级"} & reader.known
+
+
+def training_examples(intents):
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            if entry.get("intent") in intents:
+                for line in entry["examples"].splitlines():
+                    if line.strip().startswith("- "):
+                        yield entry["intent"], ANNOTATION.sub(r"\1", line.strip()[2:])
+
+
+def test_no_training_question_of_a_checked_intent_is_refused(knowledge, reader):
+    """False refusals: hundreds of in-scope ways of asking, none taken for a near miss."""
+    examples = list(training_examples(checked_intents(knowledge)))
+    assert len(examples) > 300
+    refused = [(i, t) for i, t in examples if reader.near_miss(normalize(t))]
+    assert not refused
+
+
+def test_only_goal_and_procedure_intents_are_checked(knowledge):
+    assert {"logout", "deregister", "icve_logout_app", "icve_deregister"} <= checked_intents(knowledge)
+    # A topic without steps is not checked: its answer says what is true, not what to do.
+    assert not other_object(knowledge, "icve_phone_reuse", "怎么退出班级")
+    assert other_object(knowledge, "logout", "怎么退出班级")
+    assert not other_object(knowledge, "logout", "怎么退出职教云账号")

@@ -1,0 +1,45 @@
+"""The object check where students see it: a real bot over REST (harness/bot.py) answers a question
+about logging out of or deregistering something the documents never speak of with its honest
+refusal, and the same verbs about the account, platform or device with the topic. This file's own
+sentences, none from an evaluation set."""
+
+import uuid
+
+import pytest
+
+from bench.kinds import OUT_OF_SCOPE, ReplyReader, send
+
+pytestmark = pytest.mark.e2e
+
+NEAR_MISSES = [
+    "智慧职教里那个学习小组我想退出来",
+    "职教云的班级怎么退出",
+    "怎么把职教云上的直播间退出",
+    "职教云怎么注销学籍",
+    "电脑上的用户怎么注销",
+    "教务系统怎么退出登录",
+    "校园网账号怎么注销掉",
+]
+ANSWERED = {
+    "职教云的账号怎么注销": "icve_deregister",
+    "手机上的智慧职教怎么退出登录": "icve_logout_app",
+    "学校发的职教云号怎么注销": "icve_school_account",
+    "怎么解除职教云的微信授权": "icve_third_party_unbind",
+}
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return ReplyReader()
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_a_near_miss_gets_the_honest_refusal(webhook, reader, text):
+    labels = reader.labels(send(webhook, f"object-{uuid.uuid4().hex}", text))
+    assert labels and all(label == OUT_OF_SCOPE for label in labels), labels
+
+
+@pytest.mark.parametrize("text, topic", ANSWERED.items())
+def test_the_account_is_still_answered(webhook, reader, text, topic):
+    labels = reader.labels(send(webhook, f"object-{uuid.uuid4().hex}", text))
+    assert topic in labels, labels
