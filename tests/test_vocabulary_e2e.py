@@ -19,7 +19,8 @@ import yaml
 from harness.bot import ARTIFACTS, answer_text, new_sender, running_bot, server_environment
 from knowledge.vocabulary import main as make_data
 
-pytestmark = pytest.mark.e2e
+# Retraining the model (up to its own 1800 s limit) counts toward the first test's pytest-timeout.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parent.parent
 # Invented, plausible words that appear nowhere in the project's data.
