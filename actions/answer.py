@@ -15,18 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.answerability import object_reader, other_object
-from knowledge.loader import Knowledge, load_knowledge, most_specific_device
-from knowledge.misconceptions import load_recogniser, warm_up
 from actions.privacy import warn_about_personal_data
-from knowledge.render import (
-    ask_platform_buttons,
-    capabilities_button,
-    render_answer,
-    sources_button,
-    topic_buttons,
-    walkthrough_offer,
-)
 from actions.slots import (
     LAST_GOAL,
     LAST_TOPIC,
@@ -37,6 +26,17 @@ from actions.slots import (
     slot,
 )
 from actions.walkthrough import Walkthrough, said_answers
+from knowledge.answerability import object_reader, other_object
+from knowledge.loader import Knowledge, load_knowledge, most_specific_device
+from knowledge.misconceptions import load_recogniser, warm_up
+from knowledge.render import (
+    ask_platform_buttons,
+    capabilities_button,
+    render_answer,
+    sources_button,
+    topic_buttons,
+    walkthrough_offer,
+)
 
 OUT_OF_SCOPE = "out_of_scope"
 INFORM_PLATFORM = "inform_platform"

@@ -32,13 +32,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.privacy import warn_about_personal_data
+from knowledge.loader import Knowledge, built_once, load_knowledge
+from knowledge.render import render_answer
+from privacy import redact
 from staff import rehearsal_db
 from staff.grading import Grade, Grader
 from staff.roles import STAFF_METADATA_KEY
-from knowledge.loader import Knowledge, built_once, load_knowledge
-from actions.privacy import warn_about_personal_data
-from knowledge.render import render_answer
-from privacy import redact
 
 STATE_SLOT = "rehearsal"
 TRAINEE_SLOT = "rehearsal_trainee"

@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import load_knowledge
 from actions.privacy import warn_about_personal_data
+from knowledge.loader import load_knowledge
 
 
 class ActionSmallTalk(Action):

@@ -14,16 +14,16 @@ from typing import Any, Dict, List, Optional, Text, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import Knowledge, known, load_knowledge
 from actions.privacy import warn_about_personal_data
+from actions.slots import LAST_TOPIC, PLATFORM, bad_slot_resets, entity_values, slot
+from actions.walkthrough import Walkthrough
+from knowledge.loader import Knowledge, known, load_knowledge
 from knowledge.render import (
     SOURCES_MISCONCEPTION,
     SOURCES_TOPIC,
     capabilities_button,
     render_sources,
 )
-from actions.slots import LAST_TOPIC, PLATFORM, bad_slot_resets, entity_values, slot
-from actions.walkthrough import Walkthrough
 
 
 def asked_topic(knowledge: Knowledge, tracker: Tracker) -> Tuple[Optional[Text], List[Text]]:

@@ -13,10 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from knowledge.loader import Knowledge, load_knowledge
-from knowledge.vocabulary import load_vocabulary
 from actions.privacy import warn_about_personal_data
 from actions.slots import PLATFORM, WALKTHROUGH, bad_slot_resets, slot
+from knowledge.loader import Knowledge, load_knowledge
 from knowledge.render import (
     citation,
     render_misconception,
@@ -24,6 +23,7 @@ from knowledge.render import (
     walkthrough_payload,
     walkthrough_start_payload,
 )
+from knowledge.vocabulary import load_vocabulary
 
 STATE_SLOT = WALKTHROUGH
 

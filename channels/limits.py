@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional, Text
 
-from knowledge.loader import load_knowledge
 from channels.payloads import user_text
 from channels.shared_state import shared_state
+from knowledge.loader import load_knowledge
 
 # C0/C1 control characters except line breaks and tabs, which students do paste.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

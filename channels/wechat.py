@@ -41,11 +41,11 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from knowledge.loader import load_knowledge
 from channels.limits import MessageGate
 from channels.senders import wechat_sender
 from channels.shared_state import shared_state, wait_for
 from channels.staff import staff_openids, with_role
+from knowledge.loader import load_knowledge
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-
 from harness.bot import (
     ARTIFACTS,
     ROOT,

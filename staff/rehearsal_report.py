@@ -19,8 +19,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any, Dict, List, Sequence, Text, Tuple
 
-from staff import rehearsal_db
 from knowledge.loader import Knowledge, load_knowledge
+from staff import rehearsal_db
 from staff.spreadsheet import safe_row
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, BAR_WIDTH = 22, 8, 220, 400

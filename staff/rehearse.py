@@ -25,10 +25,10 @@ from typing import Iterator, Optional, Sequence, Text, Tuple
 
 from socketio.exceptions import ConnectionError as SocketConnectionError
 
-from staff import rehearsal_db
-from knowledge.loader import load_knowledge
 from harness.bot import running_bot
 from harness.widget_client import WidgetClient
+from knowledge.loader import load_knowledge
+from staff import rehearsal_db
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "helpdesk.tar.gz"
