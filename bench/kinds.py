@@ -293,5 +293,5 @@ def outcomes_of_intents(
             accepted_labels(item),
             item.get("second"),
         )
-        for item, intent, found in zip(items, intents, entities)
+        for item, intent, found in zip(items, intents, entities, strict=True)
     ]

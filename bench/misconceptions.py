@@ -24,7 +24,7 @@ def evaluate(model: Path) -> Dict[str, Any]:
     hits = {"states": 0, "asks": 0}
     total = {"states": 0, "asks": 0}
     per_belief: Dict[str, int] = {b: 0 for b in beliefs}
-    for (belief, kind, _), parse in zip(cases, parses):
+    for (belief, kind, _), parse in zip(cases, parses, strict=True):
         found = recogniser.beliefs(parse["text"], parse["intent"]["name"])
         total[kind] += 1
         if kind == "states" and belief in found:

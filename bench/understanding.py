@@ -55,9 +55,9 @@ def as_refusal(intent: str) -> str:
 
 def score(name: str, gold: Sequence[str], predicted: Sequence[str]) -> Scores:
     pred = [as_refusal(p) for p in predicted]
-    correct = sum(g == p for g, p in zip(gold, pred))
-    flagged = [g for g, p in zip(gold, pred) if p == OUT_OF_SCOPE]
-    actual = [p for g, p in zip(gold, pred) if g == OUT_OF_SCOPE]
+    correct = sum(g == p for g, p in zip(gold, pred, strict=True))
+    flagged = [g for g, p in zip(gold, pred, strict=True) if p == OUT_OF_SCOPE]
+    actual = [p for g, p in zip(gold, pred, strict=True) if g == OUT_OF_SCOPE]
     return Scores(
         name=name,
         accuracy=correct / len(gold),
@@ -195,7 +195,9 @@ class AnswerOracle:
         return REFUSAL if text in refusals else text
 
     def share_right(self, gold: Sequence[str], predicted: Sequence[str], entities) -> float:
-        right = sum(self.reply(g, e) == self.reply(p, e) for g, p, e in zip(gold, predicted, entities))
+        right = sum(
+            self.reply(g, e) == self.reply(p, e) for g, p, e in zip(gold, predicted, entities, strict=True)
+        )
         return right / len(gold)
 
 
@@ -227,5 +229,7 @@ def evaluate(model: Path, with_stock_baseline: bool, stock_dir: Path) -> Dict[st
         )
         stock.answer_share = oracle.share_right(gold, stock.predictions, entities)
         results.append(stock)
-    mistakes = Counter((g, as_refusal(p)) for g, p in zip(gold, bot.predictions) if g != as_refusal(p))
+    mistakes = Counter(
+        (g, as_refusal(p)) for g, p in zip(gold, bot.predictions, strict=True) if g != as_refusal(p)
+    )
     return {"results": results, "gold": gold, "mistakes": mistakes}

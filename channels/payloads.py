@@ -104,7 +104,7 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
     }
     choices = [[None] + values for values in options.values()]
     for combination in itertools.product(*choices):
-        answers = {q: v for q, v in zip(options, combination) if v is not None}
+        answers = {q: v for q, v in zip(options, combination, strict=True) if v is not None}
         if answers:  # without answers the button is domain.yml's plain /walkthrough_start
             yield walkthrough_start_payload(answers)
 

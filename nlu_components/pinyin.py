@@ -85,7 +85,7 @@ def sound_units(text: Text) -> List[Unit]:
 
 def contiguous(text: Text, units: Sequence[Unit]) -> bool:
     """True when nothing but spaces lies between consecutive units."""
-    return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:]))
+    return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:], strict=False))
 
 
 class SoundIndex:

@@ -63,7 +63,7 @@ def _opened_pieces(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
     """The span split where a word opens another question ("…怎么办，顺便问下…")."""
     cuts = [m.start() for m in OPENS_ANOTHER.finditer(text, start, end) if m.start() > start]
     bounds = [start, *cuts, end]
-    return list(zip(bounds, bounds[1:]))
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

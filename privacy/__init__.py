@@ -56,7 +56,7 @@ Finding = Tuple[int, int, Text]
 def valid_id_number(candidate: Text) -> bool:
     if len(candidate) != 18 or not all(c in DIGITS for c in candidate[:17]):
         return False
-    total = sum(int(d) * w for d, w in zip(candidate[:17], ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(candidate[:17], ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARACTERS[total % 11] == candidate[17].upper()
 
 
@@ -315,7 +315,7 @@ class _Chain:
             cuts.append(self.groups[g])
             g += 1
         cuts.append(end)
-        return [b - a for a, b in zip(cuts, cuts[1:])]
+        return [b - a for a, b in zip(cuts, cuts[1:], strict=False)]
 
     def written_as_phone(self, start: int, end: int) -> bool:
         """In one piece, in groups of at most four (138 1234 5678, 1 3 8 …), or 3 + 8 or 7 + 4;

@@ -155,7 +155,7 @@ class Report:
             stated = not missing_from(rendered, fact_words(fact))
             unstated += not stated
             mark = (
-                f'<span class="ok">✓</span>'
+                '<span class="ok">✓</span>'
                 if stated
                 else f'<span class="bad">⚠️ {html.escape(labels["fact_missing"])}</span>'
             )

@@ -78,7 +78,7 @@ def read_all(path: Optional[Path] = None) -> List[Dict[Text, Any]]:
         ).fetchall()
     finally:
         connection.close()
-    results = [dict(zip(COLUMNS, row)) for row in rows]
+    results = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
     for result in results:
         result["missed"] = json.loads(result["missed"])
     return results
