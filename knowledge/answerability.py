@@ -112,16 +112,18 @@ KNOWN_GRADING_CLASSES = (
     "设置",
     "第三方",
 )
+# "退" alone, as students say it ("课程群怎么退", "把号退掉"): leaving, whatever is left.
+LEAVE = ("退", "退掉")
 # Logging in is no goal of the documents, but what one logs in to is still their platform or not
 # ("教务系统怎么登录"); "QQ登录" is a way to log in to ours, not QQ's own question.
 LOGIN = "登录"
 
 
 def goal_verbs(vocabulary: Any) -> List[Text]:
-    """The verbs whose object is checked: every goal word of data/vocabulary.yml, the recogniser's
-    words for unbinding (解除, 取消), and 登录; longest first, so that "退出登录" wins over "退出"."""
+    """The verbs whose object is checked: every goal word of data/vocabulary.yml, the grader's words
+    for undoing (解除, 取消, 删除, 移除), 退 and 登录; longest first ("退出登录" before "退出")."""
     words = {w.lower() for w in vocabulary.words("goal")} | {LOGIN}
-    words |= {w.lower() for w in vocabulary.classes["recogniser"]["unbind"]}
+    words |= {w.lower() for w in vocabulary.classes["grading"]["解除"]} | set(LEAVE)
     return sorted(words, key=len, reverse=True)
 
 
@@ -179,6 +181,18 @@ class ObjectReader:
             and not CLAUSE_END.fullmatch(word)
         )
 
+    def _nominalised(self, tokens: Sequence[Tuple[Text, Text]], j: int) -> bool:
+        """A verb after 的 and before a question word is a thing: 职教云的[签到]怎么取消 (right
+        before the verb it is more often jieba's mistake: "的号能注销" cut as 的/号能/注销)."""
+        word, flag = tokens[j]
+        return (
+            flag.startswith("v")
+            and j > 0
+            and tokens[j - 1][0] == "的"
+            and not self._is_verb(word)
+            and word not in self.not_objects
+        )
+
     def _vn_head(self, phrase: Sequence[Text], word: Text, flag: Text) -> bool:
         """A verbal noun ends a phrase begun by a noun: 职教云的[考试], 学校的[组织]."""
         return bool(phrase) and flag == "vn" and word not in self.not_objects
@@ -234,7 +248,7 @@ class ObjectReader:
             word, flag = tokens[j]
             if CLAUSE_END.fullmatch(word) or self._is_verb(word) or word in self.agents:
                 return ()
-            if self._nounish(word, flag):
+            if self._nounish(word, flag) or j < i - 1 and self._nominalised(tokens, j):
                 phrase = [word]
                 while j > 0 and self._nounish(*tokens[j - 1]) and tokens[j - 1][0] not in self.agents:
                     j -= 1
