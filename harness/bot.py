@@ -26,6 +26,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `seconds` (no fixed sleeps in tests)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds:g} s: {what}")
+        time.sleep(0.1)
+
+
+def logged_count(log: Path, words: str) -> int:
+    return log.read_text(encoding="utf-8", errors="replace").count(words) if log.exists() else 0
+
+
+def every_action_call_answered(rasa_log: Path, action_log: Path) -> bool:
+    """Every action call the Rasa server logged has been run to its end by the action server."""
+    calls = logged_count(rasa_log, "Calling action endpoint to run action")
+    return calls > 0 and logged_count(action_log, "Finished running '") >= calls
+
+
 def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -13,13 +13,14 @@ import time
 import pytest
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
-from harness.bot import ARTIFACTS, new_sender, running_bot, say
+from harness.bot import ARTIFACTS, every_action_call_answered, new_sender, running_bot, say, wait_until
 from harness.widget_client import WidgetClient
 from server import redact_log_records
 from server.log_scrub import scrub
 from tests.security.test_redaction import revealed
 
 LOG_PREFIX = "debug-logs-"
+SERVERS = ("rasa_server", "action_server")
 STAFF_TOKEN = "debug-logs-staff-token-0123456789"
 PHONE, PASSWORD = "13912345678", "Qz7xK2mP9w"
 # Made-up English words: if one is in a log, a student's English text is.
@@ -79,10 +80,13 @@ def conversation(trained_model, tmp_path_factory):
             answers.extend(staff.say(message))
             said.append(message)
         staff.close()
-        time.sleep(1)  # the last lines are written
+        wait_until(
+            lambda: every_action_call_answered(*(ARTIFACTS / f"{LOG_PREFIX}{n}.log" for n in SERVERS)),
+            "the action server's log has every action the Rasa server called",
+        )
     logs = {
         name: (ARTIFACTS / f"{LOG_PREFIX}{name}.log").read_text(encoding="utf-8", errors="replace")
-        for name in ("rasa_server", "action_server")
+        for name in SERVERS
     }
     return said, [a for a in answers if a], payloads, logs
 

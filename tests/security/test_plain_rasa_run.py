@@ -16,11 +16,13 @@ from harness.bot import (
     ROOT,
     SlowProxy,
     answer_text,
+    every_action_call_answered,
     free_port,
     launcher,
     new_sender,
     running_bot,
     server_environment,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -57,21 +59,15 @@ def logs():
     )
 
 
-def logged(server, words):
-    return (ARTIFACTS / f"plain-rasa-{server}.log").read_text(encoding="utf-8").count(words)
-
-
-def every_action_call_reached_the_action_server(seconds=ACTION_DELAY_S + 60):
+def every_action_call_reached_the_action_server():
     """The proxy passes each call on ACTION_DELAY_S after the Rasa server made it (and gave up on
     it); the action server logs the request, tracker and all, when it finally gets it."""
-    deadline = time.monotonic() + seconds
-    while True:
-        calls = logged("rasa_server", "Calling action endpoint to run action")
-        runs = logged("action_server", "Finished running '")
-        if calls and runs >= calls:
-            return
-        assert time.monotonic() < deadline, f"{runs} of {calls} action calls reached the action server"
-        time.sleep(0.2)
+    rasa_log, action_log = (ARTIFACTS / f"plain-rasa-{name}.log" for name in ("rasa_server", "action_server"))
+    wait_until(
+        lambda: every_action_call_answered(rasa_log, action_log),
+        "every action call reached the action server",
+        seconds=ACTION_DELAY_S + 60,
+    )
 
 
 def test_each_server_says_which_protections_are_in_force(plain_bot):

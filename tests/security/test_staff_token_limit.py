@@ -5,7 +5,6 @@ other addresses are not affected. On real servers: one behind a trusted proxy (S
 so X-Forwarded-For names the client), one not (a client's X-Forwarded-For changes nothing)."""
 
 import asyncio
-import time
 
 import pytest
 import socketio
@@ -20,7 +19,7 @@ from channels.staff import (
     TokenGuard,
     client_address,
 )
-from harness.bot import ARTIFACTS, running_bot
+from harness.bot import ARTIFACTS, logged_count, running_bot, wait_until
 from harness.browser import system_chromium
 from harness.cluster import local_redis
 from harness.widget_client import DEMO_ORIGIN, WidgetClient
@@ -101,8 +100,9 @@ def test_wrong_guesses_lock_their_address_only(proxied_bot):
     assert attempt(proxied_bot.url, TOKEN, guesser) == TOKEN_LOCKED  # the right token too
     assert attempt(proxied_bot.url, WRONG[-1], guesser) == TOKEN_LOCKED
     assert attempt(proxied_bot.url, TOKEN, colleague) is None  # another address is not affected
-    time.sleep(1)  # the log line is written
-    log = (ARTIFACTS / "token-limit-proxied-rasa_server.log").read_text(encoding="utf-8")
+    log_file = ARTIFACTS / "token-limit-proxied-rasa_server.log"
+    wait_until(lambda: logged_count(log_file, "wrong tokens from") > 0, "the lock is logged")
+    log = log_file.read_text(encoding="utf-8")
     locked = [line for line in log.splitlines() if "wrong tokens from" in line]
     assert len(locked) == 1 and guesser in locked[0], locked  # once, with the address
     assert not any(wrong in log for wrong in WRONG), "a guessed token is in the log"
