@@ -65,29 +65,11 @@ def valid_id_number(candidate: Text) -> bool:
 DIGITS = frozenset("0123456789")
 HEX = frozenset("0123456789abcdefABCDEF")
 CHINESE_NUMERALS = {
-    "零": "0",
-    "〇": "0",
-    "○": "0",
-    "一": "1",
-    "幺": "1",
-    "壹": "1",
-    "二": "2",
-    "两": "2",
-    "贰": "2",
-    "三": "3",
-    "叁": "3",
-    "四": "4",
-    "肆": "4",
-    "五": "5",
-    "伍": "5",
-    "六": "6",
-    "陆": "6",
-    "七": "7",
-    "柒": "7",
-    "八": "8",
-    "捌": "8",
-    "九": "9",
-    "玖": "9",
+    character: str(digit)
+    for digit, characters in enumerate(
+        ("零〇○", "一幺壹", "二两贰", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖")
+    )
+    for character in characters
 }
 MAX_CACHED_CHARACTERS = 50_000
 _canonical_characters: Dict[Text, Tuple[Text, bool]] = {}
