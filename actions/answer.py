@@ -11,20 +11,19 @@ goes to the walkthrough; any other question is answered and the walkthrough resu
 import re
 from typing import Any, Dict, List, Optional, Sequence, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.privacy import warn_about_personal_data
 from actions.slots import (
     LAST_GOAL,
     LAST_TOPIC,
     PENDING_GOAL,
     PLATFORM,
-    bad_slot_resets,
     entity_values,
     slot,
 )
+from actions.student_action import Events, StudentAction
 from actions.walkthrough import Walkthrough, said_answers
 from knowledge.answerability import object_reader, other_object
 from knowledge.loader import Knowledge, load_knowledge, most_specific_device
@@ -69,7 +68,7 @@ def echoable(name: Text) -> bool:
     )
 
 
-class ActionAnswer(Action):
+class ActionAnswer(StudentAction):
     def __init__(self) -> None:
         # The action server registers (instantiates) its actions at start: check the knowledge
         # files then (broken ones stop it, saying what to fix), and build spaCy.
@@ -82,24 +81,16 @@ class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
 
-    def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
-        knowledge = load_knowledge()
-        resets = bad_slot_resets(knowledge, tracker)  # first, so that later events win
-        warn_about_personal_data(dispatcher, knowledge, tracker)
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         answers = said_answers(knowledge, tracker)
         if walkthrough.takes(answers):
-            return resets + walkthrough.start(answers)
+            return walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
         self._offer_other_questions(dispatcher, knowledge, tracker)
         if walkthrough.active:
             events += walkthrough.resume()
-        return resets + events
+        return events
 
     @staticmethod
     def _offer_other_questions(

@@ -4,26 +4,20 @@ Each intent's reply is the domain response `utter_<intent>`; the action exists s
 messages, too, get the personal-data warning first ("你好，我手机号是…").
 """
 
-from typing import Any, Dict, List, Text
+from typing import Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.privacy import warn_about_personal_data
-from knowledge.loader import load_knowledge
+from actions.student_action import Events, StudentAction
+from knowledge.loader import Knowledge
 
 
-class ActionSmallTalk(Action):
+class ActionSmallTalk(StudentAction):
     def name(self) -> Text:
         return "action_small_talk"
 
-    def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
-        warn_about_personal_data(dispatcher, load_knowledge(), tracker)
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         intent = tracker.latest_message.get("intent", {}).get("name")
         dispatcher.utter_message(response=f"utter_{intent}")
         return []

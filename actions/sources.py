@@ -9,15 +9,15 @@ anyone can check an answer against its source. A topic nobody defined, or no ans
 sources of, gets a short polite answer.
 """
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import List, Optional, Text, Tuple
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.privacy import warn_about_personal_data
-from actions.slots import LAST_TOPIC, PLATFORM, bad_slot_resets, entity_values, slot
+from actions.slots import LAST_TOPIC, PLATFORM, entity_values, slot
+from actions.student_action import Events, StudentAction
 from actions.walkthrough import Walkthrough
-from knowledge.loader import Knowledge, known, load_knowledge
+from knowledge.loader import Knowledge, known
 from knowledge.render import (
     SOURCES_MISCONCEPTION,
     SOURCES_TOPIC,
@@ -48,19 +48,11 @@ def asked_topic(knowledge: Knowledge, tracker: Tracker) -> Tuple[Optional[Text],
     return topic_id, []
 
 
-class ActionShowSources(Action):
+class ActionShowSources(StudentAction):
     def name(self) -> Text:
         return "action_show_sources"
 
-    def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
-        knowledge = load_knowledge()
-        resets = bad_slot_resets(knowledge, tracker)
-        warn_about_personal_data(dispatcher, knowledge, tracker)
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         topic_id, stated = asked_topic(knowledge, tracker)
         text = render_sources(knowledge, topic_id, stated) if topic_id else None
         if text:
@@ -71,5 +63,5 @@ class ActionShowSources(Action):
             )
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         if walkthrough.active:  # tapped under an answer given during a walkthrough: go on with it
-            return resets + walkthrough.resume()
-        return resets
+            return walkthrough.resume()
+        return []

@@ -9,13 +9,13 @@ answers to a pending question and resumes the walkthrough after answering an int
 
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.privacy import warn_about_personal_data
-from actions.slots import PLATFORM, WALKTHROUGH, bad_slot_resets, slot
-from knowledge.loader import Knowledge, load_knowledge
+from actions.slots import PLATFORM, WALKTHROUGH, slot
+from actions.student_action import Events, StudentAction
+from knowledge.loader import Knowledge
 from knowledge.render import (
     citation,
     render_misconception,
@@ -244,22 +244,14 @@ class Walkthrough:
         return [SlotSet(STATE_SLOT, state)]
 
 
-class ActionWalkthrough(Action):
+class ActionWalkthrough(StudentAction):
     def name(self) -> Text:
         return "action_walkthrough"
 
-    def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
-        knowledge = load_knowledge()
-        resets = bad_slot_resets(knowledge, tracker)  # first, so that later events win
-        warn_about_personal_data(dispatcher, knowledge, tracker)
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
         intent = tracker.latest_message.get("intent", {}).get("name")
         navigation = knowledge.walkthroughs["navigation"]  # intent -> move (walkthroughs.yml)
         if intent in navigation:
-            return resets + walkthrough.navigate(navigation[intent])
-        return resets + walkthrough.start(said_answers(knowledge, tracker))
+            return walkthrough.navigate(navigation[intent])
+        return walkthrough.start(said_answers(knowledge, tracker))
