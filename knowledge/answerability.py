@@ -144,7 +144,9 @@ class ObjectReader:
         self.verbs = goal_verbs(vocabulary)
         for verb in self.verbs:  # kept whole, so that a verb is one token
             tokenizer.add_word(verb, freq=50, tag="v")
-        for name in vocabulary.words("other_platform"):  # "钉钉", not 钉/钉
+        # Every platform name is one token, ours and others' ("钉钉", not 钉/钉): a new alias of ours
+        # in data/vocabulary.yml ("职教小云") must read as a known object, not as 职教/小/云.
+        for name in (*vocabulary.words("platform"), *vocabulary.words("other_platform")):
             tokenizer.add_word(name, freq=50, tag="nz")
         self.not_objects = {w.lower() for w in not_objects}
         self.platforms = [w.lower() for w in vocabulary.words("platform")]
