@@ -25,8 +25,8 @@ from actions.slots import (
 )
 from actions.student_action import Events, StudentAction
 from actions.walkthrough import Walkthrough, said_answers
-from knowledge.answerability import object_reader, other_object
-from knowledge.loader import Knowledge, load_knowledge, most_specific_device
+from knowledge.answerability import load_object_reader, other_object
+from knowledge.loader import Knowledge, most_specific_device
 from knowledge.misconceptions import load_recogniser, warm_up
 from knowledge.render import (
     ask_platform_buttons,
@@ -76,7 +76,7 @@ class ActionAnswer(StudentAction):
 
         load_at_start()
         warm_up()
-        object_reader(load_knowledge())  # jieba's dictionary, read once now rather than on a question
+        load_object_reader()  # jieba's dictionary, read once now rather than on a question
 
     def name(self) -> Text:
         return "action_answer"

@@ -14,10 +14,10 @@ half showed it); the documents' own objects are a closed set, so everything else
 Imports no Rasa.
 """
 
-import functools
 import re
 from typing import Any, Iterable, List, Optional, Sequence, Set, Text, Tuple
 
+from knowledge.loader import built_once
 from knowledge.vocabulary import load_vocabulary
 
 # Part-of-speech tags (jieba) of a noun phrase's words: nouns, names, English, abbreviations.
@@ -314,16 +314,14 @@ def knowledge_texts(knowledge: Any) -> List[Text]:
     return texts
 
 
-@functools.lru_cache(maxsize=1)
-def _reader_for(texts: Tuple[Text, ...], not_objects: Tuple[Text, ...]) -> ObjectReader:
-    return ObjectReader(texts, not_objects)
-
-
-def object_reader(knowledge: Any) -> ObjectReader:
-    """The reader for these knowledge files (data/knowledge/answerability.yml `objects`), built once
-    per process (jieba's dictionary: ~1 s)."""
+def build_object_reader(knowledge: Any) -> ObjectReader:
+    """The reader for these knowledge files (data/knowledge/answerability.yml `objects`)."""
     rules = knowledge.answerability.get("objects") or {}
-    return _reader_for(tuple(knowledge_texts(knowledge)), tuple(rules.get("not_objects") or ()))
+    return ObjectReader(knowledge_texts(knowledge), rules.get("not_objects") or ())
+
+
+# Built once per process (jieba's dictionary: ~1 s), like the misconception recogniser.
+load_object_reader = built_once(build_object_reader)
 
 
 def checked_intents(knowledge: Any) -> Set[Text]:
@@ -342,4 +340,4 @@ def other_object(knowledge: Any, intent: Optional[Text], text: Text) -> bool:
 
     if intent not in checked_intents(knowledge):
         return False
-    return object_reader(knowledge).near_miss(normalize(text))
+    return load_object_reader().near_miss(normalize(text))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.answerability import checked_intents, object_reader, other_object
+from knowledge.answerability import checked_intents, load_object_reader, other_object
 from knowledge.loader import load_knowledge
 from knowledge.text import normalize
 
@@ -65,8 +65,8 @@ def knowledge():
 
 
 @pytest.fixture(scope="module")
-def reader(knowledge):
-    return object_reader(knowledge)
+def reader():
+    return load_object_reader()
 
 
 @pytest.mark.parametrize("text", NEAR_MISSES)
