@@ -66,7 +66,7 @@ def train(folder: Path) -> Path:
             "--out",
             str(folder),
             "--fixed-model-name",
-            "stock-core",
+            "stock",
         ],
         cwd=folder,
         env=server_environment({"RASA_CACHE_DIRECTORY": str(folder / "cache")}),
@@ -74,7 +74,7 @@ def train(folder: Path) -> Path:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return folder / "stock-core.tar.gz"
+    return folder / "stock.tar.gz"
 
 
 @contextmanager

@@ -222,7 +222,11 @@ def evaluate(model: Path, with_stock_baseline: bool, stock_dir: Path) -> Dict[st
     results = [bot, tfidf]
 
     if with_stock_baseline:
-        stock_model = train_nlu(ROOT / "bench" / "stock_config.yml", TRAINING, stock_dir, "stock")
+        stock_model = stock_dir / "stock.tar.gz"
+        # bench/run.py has trained the stock bot there already (bench/stock.py: the same pipeline
+        # and NLU data, plus a dialogue policy), which serves for both; otherwise the NLU alone.
+        if not stock_model.exists():
+            stock_model = train_nlu(ROOT / "bench" / "stock_config.yml", TRAINING, stock_dir, "stock")
         stock_parses = parse_with_model(stock_model, texts)
         stock = score(
             "Rasa stock pipeline (rasa init + Jieba)", gold, [p["intent"]["name"] for p in stock_parses]
