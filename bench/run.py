@@ -382,12 +382,12 @@ def kinds_of_this_bot(webhook: str, halves) -> dict:
     return results
 
 
-def scaled_load(questions) -> dict:
+def scaled_load(model: Path, questions) -> dict:
     """50 conversations × 20 messages through nginx to two replicas; then each answered message is
     looked up in the PostgreSQL tracker store."""
     with (
         tempfile.TemporaryDirectory() as tmp,
-        running_cluster(MODEL, env={"REHEARSAL_DB": str(Path(tmp) / "rehearsal.db")}) as cluster,
+        running_cluster(model, env={"REHEARSAL_DB": str(Path(tmp) / "rehearsal.db")}) as cluster,
     ):
         load = speed.load_test(cluster.webhook, 50, questions)
         rows = cluster.postgres.query("select sender_id, data from events where type_name = 'user'")
@@ -405,6 +405,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="fast check: a subset of the measurements")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the report and plots")
+    # A copy of the model keeps a long run consistent while `make train` replaces the original.
+    parser.add_argument("--model", type=Path, default=MODEL, help="the trained model to measure")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     measured: dict = {"footprint": {}}
@@ -415,19 +417,19 @@ def main() -> None:
     stock_dir = Path(stock_holder.name)
     if not args.smoke:
         stock.train(stock_dir)
-    u = understanding.evaluate(MODEL, with_stock_baseline=not args.smoke, stock_dir=stock_dir)
+    u = understanding.evaluate(args.model, with_stock_baseline=not args.smoke, stock_dir=stock_dir)
     if not args.smoke:
         items = {half: kinds.single_messages(kinds.SETS / f"{half}.yml") for half in halves}
         parses = {
             half: {
                 "items": found,
-                "parses": understanding.parse_with_model(MODEL, [item["text"] for item in found]),
+                "parses": understanding.parse_with_model(args.model, [item["text"] for item in found]),
             }
             for half, found in items.items()
         }
         baselines = kinds_of_baselines(parses, stock_dir / "stock.tar.gz")
     measured["understanding"] = u
-    measured["misconceptions"] = m = misconceptions.evaluate(MODEL)
+    measured["misconceptions"] = m = misconceptions.evaluate(args.model)
     bot_scores = u["results"][0]
     if not args.smoke:
         measured["cv"] = understanding.cross_validate(folds=5)
@@ -440,7 +442,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         # The per-sender rate limit raised (its environment variable) for the long conversation.
-        with running_bot(MODEL, Path(tmp), env={"HELPDESK_RATE_LIMIT": length.RATE_LIMIT}) as bot:
+        with running_bot(args.model, Path(tmp), env={"HELPDESK_RATE_LIMIT": length.RATE_LIMIT}) as bot:
             cold_start = speed.first_answer_s(bot.webhook, started)
             measured["kinds"] = kinds_of_this_bot(bot.webhook, halves)
             measured["loads"] = [speed.load_test(bot.webhook, c, questions[:n]) for c, n in plan]
@@ -461,7 +463,7 @@ def main() -> None:
             rss = speed.bot_rss_mb(bot)
     if not args.smoke:
         measured["kinds"].update(baselines)
-        measured["scaled"] = scaled_load(questions[:20])
+        measured["scaled"] = scaled_load(args.model, questions[:20])
         try:
             measured["stock"] = stock_reference(stock_dir / "stock.tar.gz", questions[:20])
         except (OSError, RuntimeError, subprocess.SubprocessError) as problem:
