@@ -6,8 +6,11 @@ picks one of the two topics, often the second, and the other is lost. Here a mes
 more questions is cut after the first (what comes before it, a back-story, stays: it may hold the
 platform or the device), and the other questions go into the message's `other_questions`, which
 action_answer offers as buttons ("你还问了：…"). A question is a sentence ending in a question mark,
-or a clause opened by "顺便问一下", "另外", "还有" and the like. A message with one question is left
-as it is.
+a clause opened by "顺便问一下", "另外", "还有" and the like, or — as students type two questions
+without question marks ("职教云怎么注销，注销后手机号还能用吗") — a clause that asks (a question word
+such as 怎么/吗/几/哪) when another clause of the message asks too. A clause saying what one does not
+know ("不知道怎么办") or a rhetorical why ("为啥这么麻烦") asks nothing. A message with one question
+is left as it is.
 """
 
 import re
@@ -28,8 +31,32 @@ OPENS_ANOTHER = re.compile(
     r"[，,。；;\s]*(?:顺便问一下|顺便问下|顺便问|还想问一下|还想问|再问一下)"
     r"|[，,。；;\s]+(?:另外|还有就是|还有)"
 )
+# "还有"/"另外" right after a question mark open the next question too ("…共用吗？另外…").
+OPENS_AFTER_MARK = re.compile(r"\s*(?:另外|还有)")
 # A piece shorter than this (after removing punctuation) is no question of its own ("嗯？").
 MIN_QUESTION_CHARS = 4
+# Clauses of a sentence without question marks. The first question asks anywhere in its clause
+# ("职教云怎么注销"); a later one must end asking ("…还能用吗", "…怎么办", "…找谁改") or ask yes or
+# no ("要不要…"), so that a clause merely holding a question word ("前几天被人动过") is not cut off.
+CLAUSE_END = re.compile(r"[，,；;]+|\s+")
+YES_OR_NO = re.compile(r"能不能|可不可以|是不是|算不算|会不会|要不要|有没有|还用不用|行不行")
+ASKS = re.compile(
+    r"怎么|怎样|咋|啥|什么|(?<!前)几[个台次步种]|多少|多久|多长|哪|谁|吗|呢|嘛"
+    r"|" + YES_OR_NO.pattern
+)
+ENDS_ASKING = re.compile(
+    r"(?:吗|么|嘛|呢|谁\w{0,2}|多久|多长时间|怎么\w{0,3}|咋\w{0,2}|如何\w{0,2}|啥\w{0,3}|什么\w{0,3}"
+    r"|几[个台次步种]\w{0,2}|多少\w{0,2}|哪[里儿个]?\w{0,2})$"
+)
+# Particles, emoji and marks after the question itself: "…还能用吗啊🙏🙏".
+TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]+$")
+# Nor does a clause saying what one does not know ("不知道怎么办"), a rhetorical why ("为啥这么麻烦"),
+# an exclamation ("谁懂啊") or a clause hanging on the one before ("能的话怎么弄", "那要多久").
+ASKS_NOTHING = re.compile(
+    r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|的话|^(?:那|如果|要是)"
+)
+# A clause shorter than this is part of its neighbour ("那怎么办"), not a question of its own.
+MIN_CLAUSE_CHARS = 6
 CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -43,20 +70,56 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
         start = end_mark.end()
     if start < len(text):
         pieces.extend(_opened_pieces(text, start, len(text)))
-    opened = [OPENS_ANOTHER.match(text, a, b) is not None for a, b in pieces]
-    # A piece is a question when it ends in a question mark, opens another question, or is
-    # followed by one that does ("…怎么办，顺便问下…").
-    questions = [
-        (a, b)
-        for i, (a, b) in enumerate(pieces)
-        if (opened[i] or QUESTION_END.search(text, a, b) or (i + 1 < len(pieces) and opened[i + 1]))
-        and len(CONTENT.findall(text, a, b)) >= MIN_QUESTION_CHARS
+    pieces = [clause for a, b in pieces for clause in _asking_clauses(text, a, b)]
+    opened = [
+        OPENS_ANOTHER.match(text, a, b) is not None
+        or (a > 0 and OPENS_AFTER_MARK.match(text, a, b) is not None)
+        for a, b in pieces
     ]
+    # A piece is a question when it ends in a question mark, opens another question, is followed by
+    # one that does ("…怎么办，顺便问下…"), or, without a mark, asks (see ENDS_ASKING).
+    questions: List[Tuple[int, int]] = []
+    for i, (a, b) in enumerate(pieces):
+        asks = _asks(text[a:b], first=not questions)
+        if (
+            opened[i] or QUESTION_END.search(text, a, b) or (i + 1 < len(pieces) and opened[i + 1]) or asks
+        ) and len(CONTENT.findall(text, a, b)) >= MIN_QUESTION_CHARS:
+            questions.append((a, b))
     if len(questions) < 2:
         return text, []
     first_end = questions[0][1]
     others = [text[a:b].strip(" ，,。；;") for a, b in questions[1:]]
     return text[:first_end], others
+
+
+def _asks(piece: Text, first: bool) -> bool:
+    """Whether a clause without a question mark is a question of its own (the first of a message,
+    or a later one)."""
+    clause = TRAILING.sub("", piece.strip())
+    return (
+        (ASKS.search(clause) if first else ENDS_ASKING.search(clause) or YES_OR_NO.search(clause)) is not None
+        and ASKS_NOTHING.search(clause) is None
+        and len(CONTENT.findall(clause)) >= MIN_CLAUSE_CHARS
+    )
+
+
+def _asking_clauses(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
+    """The span, cut at commas and spaces only when at least two of its clauses ask: the end of
+    each asking clause ends a question, with the clauses before it (a back-story) in front."""
+    bounds = [
+        start,
+        *(m.end() for m in CLAUSE_END.finditer(text, start, end) if start < m.start() < end),
+        end,
+    ]
+    clauses = list(zip(bounds, bounds[1:], strict=False))
+    asking: List[int] = []
+    for a, b in clauses:
+        if _asks(text[a:b], first=not asking):
+            asking.append(b)
+    if len(asking) < 2:
+        return [(start, end)]
+    cuts = [start, *asking[:-1], end]
+    return list(zip(cuts, cuts[1:], strict=False))
 
 
 def _opened_pieces(text: Text, start: int, end: int) -> List[Tuple[int, int]]:

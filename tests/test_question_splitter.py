@@ -1,0 +1,57 @@
+"""Two questions in one message, as students type them (nlu_components/questions.py): the first is
+kept for the classifier, the others are offered as buttons; one question with a back-story, a
+rhetorical why or a clause hanging on the one before stays whole."""
+
+import pytest
+
+from nlu_components.questions import split_questions
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    "text, first, others",
+    [
+        # Question marks.
+        ("职教云APP在哪退出？网页版又在哪退出？", "职教云APP在哪退出？", ["网页版又在哪退出？"]),
+        # The second question without its question mark.
+        (
+            "学信网的学籍能自己改吗？身份证号填错了找谁改",
+            "学信网的学籍能自己改吗？",
+            ["身份证号填错了找谁改"],
+        ),
+        # "另外" right after the question mark.
+        ("设备验证怎么开？另外改密码要多久生效", "设备验证怎么开？", ["另外改密码要多久生效"]),
+        # Commas or spaces only, each clause asking.
+        ("职教云账号怎么注销，注销完微信授权还在吗", "职教云账号怎么注销，", ["注销完微信授权还在吗"]),
+        ("网页版怎么退出登录 手机丢了又该怎么处理", "网页版怎么退出登录 ", ["手机丢了又该怎么处理"]),
+        # A back-story before two questions stays with the first.
+        (
+            "我下周要换手机了，旧手机上的职教云怎么退，新手机要不要开设备验证",
+            "我下周要换手机了，旧手机上的职教云怎么退，",
+            ["新手机要不要开设备验证"],
+        ),
+    ],
+)
+def test_two_questions_are_cut_after_the_first(text, first, others):
+    assert split_questions(text) == (first, others)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在图书馆电脑上登了职教云，走的时候忘了退，现在怎么办",
+        "我也不知道怎么回事，职教云一直显示已登录，怎么退出",
+        "就想注销个职教云账号，为啥要拍照验证，注销流程到底是怎样的",
+        "学信网账号可以借给同学吗 可以的话要注意什么",
+        "手机、平板还有电脑都登着职教云怎么一次退完",
+        "职教云 网页版 怎么 退出",
+        "icve app logout 在哪",
+        "注销了吗？？？这也太难找了吧",
+        # An exclamation, a time ("前几天") and a clause hanging on the one before ask nothing.
+        "救命谁懂啊 职教云网页版一直退不出去怎么办",
+        "前几天有人登了我的职教云，密码也被改了，现在先做什么",
+    ],
+)
+def test_one_question_stays_whole(text):
+    assert split_questions(text) == (text, [])
