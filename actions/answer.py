@@ -21,6 +21,7 @@ from actions.slots import (
     PENDING_GOAL,
     PLATFORM,
     entity_values,
+    previous_message,
     slot,
 )
 from actions.student_action import Events, StudentAction
@@ -56,6 +57,9 @@ OTHER_QUESTION_TITLE_CHARS = 40
 NLU_FALLBACK = "nlu_fallback"
 CONFIRM_CANDIDATES = 2
 CONFIRM_MIN_CONFIDENCE = 0.15
+# A device follow-up after an answer no device changes asks the topic ranked next, when it is at
+# least this likely (ranked under followup_device, a topic's own words score low: "那手机号呢").
+NEXT_TOPIC_MIN_CONFIDENCE = 0.05
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
 
@@ -144,6 +148,10 @@ class ActionAnswer(StudentAction):
         if intent == INFORM_PLATFORM:
             goal = slot(knowledge, tracker, PENDING_GOAL)
             if goal:
+                # "网页版怎么退出登录" → which platform? → "智慧职教": the device was in the question.
+                device = device or most_specific_device(
+                    entity_values(tracker, "device", previous_message(tracker))
+                )
                 return self._answer_goal(dispatcher, knowledge, goal, platform, device, True)
             asked = self._last_question(knowledge, tracker)
             if asked and platform in knowledge.platforms:
@@ -151,6 +159,14 @@ class ActionAnswer(StudentAction):
             return self._platform_menu(dispatcher, knowledge, platform)
 
         if intent == FOLLOWUP_DEVICE:
+            asked = self._last_question(knowledge, tracker)
+            if asked and not knowledge.is_routed(asked):
+                # The last answer was no procedure a device changes ("改密码后别的设备会掉线吗" →
+                # "那要是手机丢了呢", "注销后数据能恢复吗" → "那手机号呢"): the message asks a topic
+                # of its own, the one the classifier ranks next.
+                topic = self._next_topic(knowledge, tracker)
+                if topic:
+                    return self._answer_topic(dispatcher, knowledge, topic)
             goal = slot(knowledge, tracker, LAST_GOAL) or DEFAULT_GOAL
             return self._answer_goal(dispatcher, knowledge, goal, platform, device, bool(said_platforms))
 
@@ -231,6 +247,15 @@ class ActionAnswer(StudentAction):
                 break
             close.append(name)
         return close if len(close) == CONFIRM_CANDIDATES else []
+
+    @staticmethod
+    def _next_topic(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
+        """The topic the classifier ranks highest, when it is likely enough to answer."""
+        for candidate in tracker.latest_message.get("intent_ranking") or []:
+            if isinstance(candidate, dict) and candidate.get("name") in knowledge.topics:
+                confident = (candidate.get("confidence") or 0) >= NEXT_TOPIC_MIN_CONFIDENCE
+                return candidate["name"] if confident else None
+        return None
 
     @staticmethod
     def _last_question(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:

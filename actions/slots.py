@@ -22,16 +22,23 @@ WALKTHROUGH = "walkthrough"
 CHECKED_SLOTS = (PLATFORM, PENDING_GOAL, LAST_GOAL, LAST_TOPIC, WALKTHROUGH)
 
 
-def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
-    """The values of `entity` in the latest message that are text (never a dict or a list), in
-    the order the message names them."""
+def entity_values(tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None) -> List[Text]:
+    """The values of `entity` in the latest message (or the given parse of an earlier one) that are
+    text (never a dict or a list), in the order the message names them."""
+    parse = tracker.latest_message if message is None else message
     found = [
         e
-        for e in tracker.latest_message.get("entities", [])
-        if e.get("entity") == entity and isinstance(e.get("value"), str)
+        for e in parse.get("entities") or []
+        if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str)
     ]
     found.sort(key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0)
     return [e["value"] for e in found]
+
+
+def previous_message(tracker: Tracker) -> Dict[Text, Any]:
+    """The parse of the user's message before the latest one (empty when there is none)."""
+    said = [e for e in tracker.events if e.get("event") == "user"]
+    return (said[-2].get("parse_data") or {}) if len(said) > 1 else {}
 
 
 def walkthrough_state(knowledge: Knowledge, state: Any) -> Optional[Dict[Text, Any]]:

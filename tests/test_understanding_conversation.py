@@ -11,6 +11,7 @@ from harness.bot import new_sender, say
 pytestmark = pytest.mark.e2e
 
 APP_STEPS = "“账户与安全”→“退出登录”"
+WEB_STEPS = "Ctrl+Shift+Delete"
 DEREGISTER = "智慧职教账号注销步骤"
 ASK_PLATFORM = "你问的是哪个平台的账号？"
 NOT_IN_DOCUMENTS = "我的资料里没有学信网"
@@ -87,3 +88,18 @@ def test_near_misses_of_every_platform_get_no_procedure(webhook, near_miss):
     answer = texts(say(webhook, new_sender(), near_miss))
     assert any(refusal in answer for refusal in REFUSALS), answer
     assert "步骤：" not in answer, answer
+
+
+def test_the_device_of_a_question_holds_when_the_platform_comes_after(webhook):
+    asked, answered = conversation(webhook, "电脑浏览器上怎么退出登录", "职教云")
+    assert ASK_PLATFORM in texts(asked)
+    assert WEB_STEPS in texts(answered) and APP_STEPS not in texts(answered)
+
+
+def test_a_follow_up_naming_a_device_after_an_answer_no_device_changes_asks_its_own_topic(webhook):
+    password, lost, web = conversation(
+        webhook, "职教云改了密码别的设备会被踢下线吗", "那要是平板找不到了呢", "电脑上怎么退出呢"
+    )
+    assert "2小时" in texts(password)
+    assert "强制下线所有设备" in texts(lost) and APP_STEPS not in texts(lost)
+    assert WEB_STEPS in texts(web)  # a device follow-up proper still answers the procedure
