@@ -52,6 +52,9 @@ class Recogniser:
         recognition = knowledge.recognition
         # Word classes (data/vocabulary.yml `recogniser`), some shared with the NLU and the grader.
         self.words = {c: [w.lower() for w in ws] for c, ws in vocabulary.classes["recogniser"].items()}
+        self.platform_names = {
+            p: [w.lower() for w in vocabulary.words("platform", p)] for p in vocabulary.ids("platform")
+        }
         # One matcher key per pattern, so that a match tells which word classes it went through.
         self.patterns: Dict[Text, Tuple[Text, List[Text]]] = {}
         self.matcher = Matcher(self.nlp.vocab)
@@ -82,7 +85,7 @@ class Recogniser:
         found = set()
         for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
             belief_id, sequence = self.patterns[self.nlp.vocab.strings[match_id]]
-            if belief_id in found or not self._fits_intent(belief_id, intent):
+            if belief_id in found or not self._fits_intent(belief_id, intent, text):
                 continue
             if self._negated(doc[start:end], sequence, alignment):
                 continue
@@ -90,11 +93,14 @@ class Recogniser:
                 found.add(belief_id)
         return [b for b in self.knowledge.misconceptions if b in found]
 
-    def _fits_intent(self, belief_id: Text, intent: Optional[Text]) -> bool:
-        if intent in OPEN_INTENTS:
-            return True
-        topic = self.knowledge.topics.get(intent or "")
+    def _fits_intent(self, belief_id: Text, intent: Optional[Text], text: Text) -> bool:
         source = self.knowledge.misconceptions[belief_id]["source"]
+        if intent in OPEN_INTENTS:
+            # An intent of any platform: the message must not name only another one ("室友借我手机登
+            # 了他的职教云" states no belief about 学信网 accounts).
+            named = {p for p, names in self.platform_names.items() if any(n in text.lower() for n in names)}
+            return not named or source in {f"{p}_doc" for p in named}
+        topic = self.knowledge.topics.get(intent or "")
         return topic is not None and source == f"{topic['platform']}_doc"
 
     def _negated(self, span: Any, sequence: List[Text], alignment: List[int]) -> bool:

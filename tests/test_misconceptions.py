@@ -57,6 +57,16 @@ def test_belief_needs_an_intent_about_its_platform(recogniser):
     assert recogniser.beliefs(sentence, "greet") == []
 
 
+def test_a_message_naming_only_another_platform_states_no_belief_about_this_one(recogniser):
+    # A goal intent fits every platform; the platform the message names decides.
+    about_icve = "同学把号借给我登了职教云，我现在帮他退掉"
+    assert recogniser.beliefs(about_icve, "logout") == []
+    assert recogniser.beliefs(about_icve.replace("职教云", "学信网"), "logout") == ["chsi_account_shareable"]
+    assert recogniser.beliefs("同学把号借给我登了一下，我现在帮他退掉", "logout") == [
+        "chsi_account_shareable"
+    ]
+
+
 def test_blank_text_states_nothing(recogniser):
     assert recogniser.beliefs("", "logout") == []
 
