@@ -21,6 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "tests" / "understanding"
 OUT_OF_SCOPE, CHEATING, ASK_PLATFORM = "out_of_scope", "request_cheating", "ask_platform"
 REFUSALS = {OUT_OF_SCOPE, CHEATING}
+# The bot's replies to greetings, thanks, goodbyes and "who are you": for a message that is not a
+# question (kind j: "你好", "谢谢") as right as a refusal, and never a topic's answer.
+SMALL_TALK = "small_talk"
+SMALL_TALK_RESPONSES = (
+    "utter_greet",
+    "utter_goodbye",
+    "utter_thank",
+    "utter_bot_identity",
+    "utter_bot_capabilities",
+)
+NOT_QUESTIONS = "j"
 KIND_NAMES = {
     "a": "back-story",
     "b": "voice-input errors",
@@ -68,6 +79,11 @@ class ReplyReader:
         ]
         domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
         self.cheating = domain["responses"]["utter_request_cheating"][0]["text"].strip()
+        self.small_talk = {
+            variation["text"].strip()
+            for response in SMALL_TALK_RESPONSES
+            for variation in domain["responses"][response]
+        }
         self.ask_platform = layout["ask_platform"].strip()
         self.offer_of_more = (layout.get("other_questions") or "\0").strip()
         # Not answers: the warning about personal data, the offer of a message's other questions.
@@ -98,6 +114,8 @@ class ReplyReader:
     def label(self, text: str) -> str:
         if text == self.cheating:
             return CHEATING
+        if text in self.small_talk:
+            return SMALL_TALK
         if any(pattern.fullmatch(text) for pattern in self.refusals):
             return OUT_OF_SCOPE
         if text.startswith(self.ask_platform):
@@ -128,14 +146,15 @@ class Outcome:
         if not self.got:
             return False
         if self.expected in REFUSALS:
-            return all(label in REFUSALS for label in self.got)
+            fitting = REFUSALS | {SMALL_TALK} if self.kind == NOT_QUESTIONS else REFUSALS
+            return all(label in fitting for label in self.got)
         return any(label in self.accepted for label in self.got)
 
     @property
     def confidently_wrong(self) -> bool:
         """A topic's answer where only a refusal was right."""
         return self.expected in REFUSALS and any(
-            label not in REFUSALS and not label.startswith("other") and label != ASK_PLATFORM
+            label not in REFUSALS | {SMALL_TALK, ASK_PLATFORM} and not label.startswith("other")
             for label in self.got
         )
 
