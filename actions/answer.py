@@ -60,6 +60,10 @@ CONFIRM_MIN_CONFIDENCE = 0.15
 # A device follow-up after an answer no device changes asks the topic ranked next, when it is at
 # least this likely (ranked under followup_device, a topic's own words score low: "那手机号呢").
 NEXT_TOPIC_MIN_CONFIDENCE = 0.05
+# A follow-up ("那…", "要是…") the classifier is unsure of is answered with its best topic when that
+# topic is at least this likely and on the platform of the conversation's last answer.
+FOLLOW_UP = re.compile(r"(?:那|那么|那要是|那如果|要是|如果)")
+FOLLOW_UP_MIN_CONFIDENCE = 0.25
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
 
@@ -174,6 +178,8 @@ class ActionAnswer(StudentAction):
             return self._answer_goal(dispatcher, knowledge, intent, platform, device, bool(said_platforms))
 
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
+            intent = self._follow_up_topic(knowledge, tracker, text) or intent
+        if intent not in knowledge.topics:
             close = self._close_topics(knowledge, tracker)
             if close:  # unsure between two topics: ask which one, rather than guess or give up
                 dispatcher.utter_message(
@@ -247,6 +253,30 @@ class ActionAnswer(StudentAction):
                 break
             close.append(name)
         return close if len(close) == CONFIRM_CANDIDATES else []
+
+    @staticmethod
+    def _follow_up_topic(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:
+        """ "那能借给别人用吗" after a 学信网 answer: a short follow-up leaves the classifier unsure, but
+        the conversation's platform makes its best topic likely enough to answer."""
+        last_topic = slot(knowledge, tracker, LAST_TOPIC)
+        if not last_topic or not FOLLOW_UP.match(text):
+            return None
+        ranking = [
+            r
+            for r in tracker.latest_message.get("intent_ranking") or []
+            if isinstance(r, dict) and r.get("name") != NLU_FALLBACK
+        ]
+        best = ranking[0] if ranking else {}
+        topic = best.get("name")
+        if (
+            topic in knowledge.topics
+            and (best.get("confidence") or 0) >= FOLLOW_UP_MIN_CONFIDENCE
+            and knowledge.topics[topic]["platform"] == knowledge.topics[last_topic]["platform"]
+            and knowledge.answers(topic, text)
+            and not other_object(knowledge, topic, text)
+        ):
+            return topic
+        return None
 
     @staticmethod
     def _next_topic(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:

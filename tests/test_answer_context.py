@@ -1,0 +1,83 @@
+"""How action_answer reads a message in the light of the conversation (actions/answer.py), decided
+from the classifier's ranking as Rasa hands it over: an unsure follow-up, and a device follow-up after
+an answer no device changes."""
+
+import pytest
+
+from actions.answer import ActionAnswer
+
+pytestmark = pytest.mark.unit
+
+CHSI_SHARING = "冒用身份"  # the 学信网 sharing rule
+NOT_UNDERSTOOD = "没看懂"
+LOST_DEVICE = "强制下线所有设备"
+APP_STEPS = "“账户与安全”→“退出登录”"
+WEB_STEPS = "Ctrl+Shift+Delete"
+
+
+def reply(dispatcher, domain, tracker_for, intent, ranking, slots, text, entities=()):
+    tracker = tracker_for(intent, entities, slots, text=text)
+    tracker.latest_message["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+    ActionAnswer().run(dispatcher, tracker, domain)
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+AFTER_CHSI = {"platform": "chsi", "last_topic": "chsi_one_account"}
+UNSURE = [("nlu_fallback", 0.35), ("chsi_account_share", 0.3), ("request_cheating", 0.1)]
+
+
+def test_an_unsure_follow_up_gets_its_best_topic_on_the_platform_of_the_conversation(
+    dispatcher, domain, tracker_for
+):
+    text = reply(dispatcher, domain, tracker_for, "nlu_fallback", UNSURE, AFTER_CHSI, "那能给别人用吗")
+    assert CHSI_SHARING in text
+
+
+@pytest.mark.parametrize(
+    "ranking, slots, message",
+    [
+        (UNSURE, AFTER_CHSI, "能给别人用吗"),  # no follow-up word: as unsure as before
+        (UNSURE, {"platform": "icve", "last_topic": "icve_deregister"}, "那能给别人用吗"),  # other platform
+        ([("nlu_fallback", 0.35), ("chsi_account_share", 0.2)], AFTER_CHSI, "那能给别人用吗"),  # too unlikely
+        (UNSURE, {}, "那能给别人用吗"),  # nothing answered before
+    ],
+)
+def test_other_unsure_messages_stay_unanswered(dispatcher, domain, tracker_for, ranking, slots, message):
+    text = reply(dispatcher, domain, tracker_for, "nlu_fallback", ranking, slots, message)
+    assert CHSI_SHARING not in text
+
+
+def test_a_device_follow_up_after_an_answer_no_device_changes_asks_the_next_topic(
+    dispatcher, domain, tracker_for
+):
+    ranking = [("followup_device", 0.66), ("icve_lost_device", 0.28)]
+    slots = {"platform": "icve", "last_topic": "icve_password_change"}
+    text = reply(
+        dispatcher,
+        domain,
+        tracker_for,
+        "followup_device",
+        ranking,
+        slots,
+        "那要是平板丢了呢",
+        [{"entity": "device", "value": "app"}],
+    )
+    assert LOST_DEVICE in text and APP_STEPS not in text
+
+
+def test_a_device_follow_up_after_a_procedure_gets_the_procedure_for_that_device(
+    dispatcher, domain, tracker_for
+):
+    ranking = [("followup_device", 0.97), ("icve_lost_device", 0.01)]
+    slots = {"platform": "icve", "last_topic": "icve_logout_app", "last_goal": "logout"}
+    text = reply(
+        dispatcher,
+        domain,
+        tracker_for,
+        "followup_device",
+        ranking,
+        slots,
+        "那网页版呢",
+        [{"entity": "device", "value": "web"}],
+    )
+    assert WEB_STEPS in text
