@@ -32,6 +32,7 @@ from knowledge.misconceptions import load_recogniser, warm_up
 from knowledge.render import (
     ask_platform_buttons,
     capabilities_button,
+    other_platform_buttons,
     render_answer,
     sources_button,
     topic_buttons,
@@ -192,7 +193,9 @@ class ActionAnswer(StudentAction):
             return []
         if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
-        return self._answer_topic(dispatcher, knowledge, intent)
+        # "注销前要准备什么" with no platform in the conversation yet: answered for the platform whose
+        # document answers it, saying so, with a button that asks it of the other one.
+        return self._answer_topic(dispatcher, knowledge, intent, platform_unnamed=typed and not platform)
 
     def _answer_goal(
         self,
@@ -219,11 +222,18 @@ class ActionAnswer(StudentAction):
         topic_id: Text,
         goal: Optional[Text] = None,
         stated: Sequence[Text] = (),
+        platform_unnamed: bool = False,
     ) -> List[Dict[Text, Any]]:
         topic = knowledge.topics[topic_id]
+        text, switch = render_answer(knowledge, topic_id, stated), []
+        if platform_unnamed:
+            name = knowledge.platforms[topic["platform"]]["name"]
+            text = knowledge.presentation["answered_for_platform"].format(platform_name=name) + "\n" + text
+            switch = other_platform_buttons(knowledge, topic["platform"])
         dispatcher.utter_message(
-            text=render_answer(knowledge, topic_id, stated),
-            buttons=walkthrough_offer(knowledge, topic_id)
+            text=text,
+            buttons=switch
+            + walkthrough_offer(knowledge, topic_id)
             + topic_buttons(knowledge, topic.get("related", []))
             + [sources_button(knowledge, topic_id, stated)],
         )

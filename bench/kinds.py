@@ -85,6 +85,8 @@ class ReplyReader:
             for variation in domain["responses"][response]
         }
         self.ask_platform = layout["ask_platform"].strip()
+        # "以下是智慧职教（职教云）的说明：" before the answer to a question that named no platform.
+        self.whose_answer = template_pattern(layout["answered_for_platform"])
         self.offer_of_more = (layout.get("other_questions") or "\0").strip()
         # Not answers: the warning about personal data, the offer of a message's other questions.
         self.skipped = {
@@ -120,7 +122,7 @@ class ReplyReader:
             return OUT_OF_SCOPE
         if text.startswith(self.ask_platform):
             return ASK_PLATFORM
-        lines = self._lines(text)
+        lines = {line for line in self._lines(text) if not self.whose_answer.fullmatch(line)}
         similarity = {topic: len(lines & own) / len(lines | own) for topic, own in self.topic_lines.items()}
         best = max(similarity, key=similarity.get)
         if similarity[best] >= MIN_TOPIC_SIMILARITY:

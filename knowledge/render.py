@@ -101,6 +101,19 @@ def ask_platform_buttons(knowledge: Knowledge) -> List[Dict[Text, Text]]:
     return buttons
 
 
+def other_platform_buttons(knowledge: Knowledge, platform: Text) -> List[Dict[Text, Text]]:
+    """ "我问的是学信网": the same question asked of each platform but `platform` (the payloads of
+    ask_platform_buttons, which the bot's own question about the platform also sends)."""
+    return [
+        {
+            "title": knowledge.presentation["ask_other_platform"].format(platform_name=info["name"]),
+            "payload": f'/inform_platform{{"platform": "{pid}"}}',
+        }
+        for pid, info in knowledge.platforms.items()
+        if pid != platform
+    ]
+
+
 def capabilities_button(knowledge: Knowledge) -> Dict[Text, Text]:
     return {"title": knowledge.presentation["capabilities_button"], "payload": "/bot_capabilities"}
 

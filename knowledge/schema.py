@@ -271,6 +271,7 @@ PresentationFile = create_model(
         "PresentationTexts",
         *"misconception point steps_heading step step_see warning".split(),
         *"ask_platform ask_platform_other platform_menu not_covered other_platform".split(),
+        *"answered_for_platform ask_other_platform".split(),
         *"other_platform_unnamed capabilities_button sources_button sources_heading".split(),
         *"sources_document sources_quote sources_unknown other_questions confirm_topic".split(),
         *"confirm_none out_of_scope not_understood action_server_down".split(),

@@ -81,3 +81,46 @@ def test_a_device_follow_up_after_a_procedure_gets_the_procedure_for_that_device
         [{"entity": "device", "value": "web"}],
     )
     assert WEB_STEPS in text
+
+
+WHOSE_ANSWER = "以下是智慧职教（职教云）的说明："
+ASK_OF_CHSI = "我问的是学信网"
+
+
+def buttons_of(dispatcher):
+    return [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+
+
+def test_a_question_naming_no_platform_says_whose_answer_it_is_and_offers_the_other(
+    dispatcher, domain, tracker_for
+):
+    text = reply(
+        dispatcher, domain, tracker_for, "icve_close_app", [("icve_close_app", 0.9)], {}, "关掉APP算退出吗"
+    )
+    assert text.startswith(WHOSE_ANSWER) and "72小时" in text
+    assert ASK_OF_CHSI in buttons_of(dispatcher)
+
+
+@pytest.mark.parametrize(
+    "slots, message",
+    [
+        ({}, "智慧职教关掉APP算退出吗"),  # named in the message (the NLU's entity)
+        ({"platform": "icve"}, "关掉APP算退出吗"),  # known from the conversation
+    ],
+)
+def test_a_question_whose_platform_is_known_is_answered_plainly(
+    dispatcher, domain, tracker_for, slots, message
+):
+    entities = [{"entity": "platform", "value": "icve"}] if "智慧职教" in message else []
+    text = reply(
+        dispatcher, domain, tracker_for, "icve_close_app", [("icve_close_app", 0.9)], slots, message, entities
+    )
+    assert not text.startswith(WHOSE_ANSWER) and "72小时" in text
+    assert ASK_OF_CHSI not in buttons_of(dispatcher)
+
+
+def test_asking_the_other_platform_says_honestly_what_its_document_lacks(dispatcher, domain, tracker_for):
+    slots = {"platform": "icve", "last_topic": "icve_close_app"}
+    entities = [{"entity": "platform", "value": "chsi"}]
+    text = reply(dispatcher, domain, tracker_for, "inform_platform", [], slots, "/inform_platform", entities)
+    assert "我的资料里没有学信网" in text
