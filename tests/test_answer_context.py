@@ -47,40 +47,35 @@ def test_other_unsure_messages_stay_unanswered(dispatcher, domain, tracker_for, 
     assert CHSI_SHARING not in text
 
 
-def test_a_device_follow_up_after_an_answer_no_device_changes_asks_the_next_topic(
-    dispatcher, domain, tracker_for
+@pytest.mark.parametrize(
+    "ranking, slots, message, device, expected, not_expected",
+    [
+        # After an answer no device changes: the topic ranked next, not the logout steps.
+        (
+            [("followup_device", 0.66), ("icve_lost_device", 0.28)],
+            {"platform": "icve", "last_topic": "icve_password_change"},
+            "那要是平板丢了呢",
+            "app",
+            LOST_DEVICE,
+            APP_STEPS,
+        ),
+        # After a procedure: the procedure for that device.
+        (
+            [("followup_device", 0.97), ("icve_lost_device", 0.01)],
+            {"platform": "icve", "last_topic": "icve_logout_app", "last_goal": "logout"},
+            "那网页版呢",
+            "web",
+            WEB_STEPS,
+            LOST_DEVICE,
+        ),
+    ],
+)
+def test_a_device_follow_up(
+    dispatcher, domain, tracker_for, ranking, slots, message, device, expected, not_expected
 ):
-    ranking = [("followup_device", 0.66), ("icve_lost_device", 0.28)]
-    slots = {"platform": "icve", "last_topic": "icve_password_change"}
-    text = reply(
-        dispatcher,
-        domain,
-        tracker_for,
-        "followup_device",
-        ranking,
-        slots,
-        "那要是平板丢了呢",
-        [{"entity": "device", "value": "app"}],
-    )
-    assert LOST_DEVICE in text and APP_STEPS not in text
-
-
-def test_a_device_follow_up_after_a_procedure_gets_the_procedure_for_that_device(
-    dispatcher, domain, tracker_for
-):
-    ranking = [("followup_device", 0.97), ("icve_lost_device", 0.01)]
-    slots = {"platform": "icve", "last_topic": "icve_logout_app", "last_goal": "logout"}
-    text = reply(
-        dispatcher,
-        domain,
-        tracker_for,
-        "followup_device",
-        ranking,
-        slots,
-        "那网页版呢",
-        [{"entity": "device", "value": "web"}],
-    )
-    assert WEB_STEPS in text
+    entities = [{"entity": "device", "value": device}]
+    text = reply(dispatcher, domain, tracker_for, "followup_device", ranking, slots, message, entities)
+    assert expected in text and not_expected not in text
 
 
 WHOSE_ANSWER = "以下是智慧职教（职教云）的说明："
