@@ -21,6 +21,8 @@ from typing import Dict, List, Optional, Sequence
 
 import aiohttp
 
+from bench.open_loop import MESSAGES_PER_SENDER
+
 PY_SPY = str(Path(sys.executable).parent / "py-spy")
 CONCURRENCY = 4  # enough to keep the server busy without a queue of minutes
 SAMPLES_PER_S = 100
@@ -120,14 +122,18 @@ def cpu_s(pid: int) -> float:
 
 
 async def _steady_load(webhook: str, questions: Sequence[str], seconds: float) -> int:
-    """CONCURRENCY conversations sending one message after another for `seconds`; the answered count."""
+    """CONCURRENCY senders sending one message after another for `seconds`, each a new short
+    conversation every MESSAGES_PER_SENDER messages (long ones would make tracker load dominate,
+    bench/length.py); the answered count."""
     answered = 0
     deadline = time.perf_counter() + seconds
 
     async def conversation(session):
         nonlocal answered
-        sender, k = f"profile-{uuid.uuid4().hex}", 0
+        k = 0
         while time.perf_counter() < deadline:
+            if k % MESSAGES_PER_SENDER == 0:
+                sender = f"profile-{uuid.uuid4().hex}"
             async with session.post(
                 webhook, json={"sender": sender, "message": questions[k % len(questions)]}
             ) as r:

@@ -240,6 +240,10 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
     return report
 
 
+def figure(value: float) -> str:
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def speed_targets(measured: dict) -> list:
     """Each speed target: this bot's figure, its verdict, stock Rasa's figure where measured."""
     lines = [
@@ -255,8 +259,8 @@ def speed_targets(measured: dict) -> list:
         goal, higher = SPEED_TARGETS[name]
         theirs = stock_figures.get(name)
         lines.append(
-            f"| {name} | {'≥' if higher else '≤'} {goal} | {value:.3g} | "
-            f"{verdict(name, value, SPEED_TARGETS)} | {'—' if theirs is None else f'{theirs:.3g}'} |"
+            f"| {name} | {'≥' if higher else '≤'} {goal} | {figure(value)} | "
+            f"{verdict(name, value, SPEED_TARGETS)} | {'—' if theirs is None else figure(theirs)} |"
         )
     if measured.get("scaled"):
         lines += [
@@ -299,8 +303,8 @@ def speed_sections(measured: dict) -> list:
     found = measured["profile"]
     if "error" not in found:
         lines += [
-            f"{profile.CONCURRENCY} conversations at once for {found['seconds']:g} s "
-            f"({found['messages']} messages). Each busy sample is put in the stage of the innermost "
+            f"{profile.CONCURRENCY} senders at once for {found['seconds']:g} s ({found['messages']} "
+            f"messages), each a new conversation every {open_loop.MESSAGES_PER_SENDER} messages. Each busy sample is put in the stage of the innermost "
             "of MessageProcessor's get_tracker / parse_message / _predict_next_with_tracker / "
             "_run_action / save_tracker or RemoteAction.run on its stack; CPU ms per message is the "
             "process's CPU time (/proc) per answered message, split by those shares.",
