@@ -15,7 +15,7 @@ from typing import List, Sequence
 
 import aiohttp
 
-from bench.speed import REQUEST_TIMEOUT_S
+from bench.speed import REQUEST_TIMEOUT_S, answered
 
 RATES = [10, 25, 50, 100]  # messages per second
 SECONDS_PER_RATE = 20
@@ -53,12 +53,7 @@ def schedule(rate: float, count: int, seed: int = 19) -> List[float]:
 
 async def _send(session, webhook, due, start, sender, text, latencies, failures) -> None:
     await asyncio.sleep(max(0.0, start + due - time.perf_counter()))
-    try:
-        async with session.post(webhook, json={"sender": sender, "message": text}) as reply:
-            body = await reply.json()
-            ok = reply.status == 200 and bool(body)
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        ok = False
+    ok = await answered(session, webhook, sender, text)
     latencies.append((time.perf_counter() - (start + due)) * 1000)
     if not ok:
         failures.append(text)

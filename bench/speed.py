@@ -41,19 +41,24 @@ class LoadResult:
         return len(self.latencies_ms) / self.wall_s
 
 
-async def _conversation(session, webhook, questions, latencies, failures, answered) -> None:
+async def answered(session, webhook: str, sender: str, text: str) -> bool:
+    """Send one message over REST; True when the bot answered it (200 with at least one reply)."""
+    try:
+        async with session.post(webhook, json={"sender": sender, "message": text}) as reply:
+            body = await reply.json()
+            return reply.status == 200 and bool(body)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False
+
+
+async def _conversation(session, webhook, questions, latencies, failures, answered_messages) -> None:
     sender = f"bench-{uuid.uuid4().hex}"
     for text in questions:
         start = time.perf_counter()
-        try:
-            async with session.post(webhook, json={"sender": sender, "message": text}) as reply:
-                body = await reply.json()
-                ok = reply.status == 200 and bool(body)
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            ok = False
+        ok = await answered(session, webhook, sender, text)
         latencies.append((time.perf_counter() - start) * 1000)
         if ok:
-            answered.append((sender, text))
+            answered_messages.append((sender, text))
         else:
             failures.append(text)
 
@@ -61,19 +66,19 @@ async def _conversation(session, webhook, questions, latencies, failures, answer
 async def _load(webhook: str, concurrency: int, questions: Sequence[str]) -> LoadResult:
     latencies: List[float] = []
     failures: List[str] = []
-    answered: List[Tuple[str, str]] = []
+    answered_messages: List[Tuple[str, str]] = []
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = time.perf_counter()
         await asyncio.gather(
             *[
-                _conversation(session, webhook, questions, latencies, failures, answered)
+                _conversation(session, webhook, questions, latencies, failures, answered_messages)
                 for _ in range(concurrency)
             ]
         )
         wall = time.perf_counter() - start
-    return LoadResult(concurrency, latencies, len(failures), wall, answered)
+    return LoadResult(concurrency, latencies, len(failures), wall, answered_messages)
 
 
 def load_test(webhook: str, concurrency: int, questions: Sequence[str]) -> LoadResult:
