@@ -32,6 +32,7 @@ from knowledge.misconceptions import load_recogniser, warm_up
 from knowledge.render import (
     ask_platform_buttons,
     capabilities_button,
+    feedback_buttons,
     other_platform_buttons,
     render_answer,
     sources_button,
@@ -235,6 +236,7 @@ class ActionAnswer(StudentAction):
             buttons=switch
             + walkthrough_offer(knowledge, topic_id)
             + topic_buttons(knowledge, topic.get("related", []))
+            + feedback_buttons(knowledge, topic_id)  # 有帮助 / 没帮助: light, apart from the others
             + [sources_button(knowledge, topic_id, stated)],
         )
         events = [

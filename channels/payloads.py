@@ -9,7 +9,7 @@ the NLU, by removing its leading slashes.
 
 The allow-list is built once, from the buttons of domain.yml's responses and from everything the
 actions generate from data/knowledge (knowledge/render.py, walkthroughs.yml): topic buttons,
-every answer's "查看原文", the platform question, the capabilities button, walkthrough offers, the
+every answer's "查看原文" and 有帮助 / 没帮助 (and the reasons after 没帮助), the platform question, the capabilities button, walkthrough offers, the
 walkthrough's questions (their answers so far in any order) and its step buttons. WeChat's number
 menus send the payloads of the last answer's buttons; they do not pass through the gate. Payloads
 are compared as intent plus entities, so that the order of the entities and the spaces in the JSON
@@ -76,6 +76,8 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
     from knowledge.render import (
         ask_platform_buttons,
         capabilities_button,
+        feedback_buttons,
+        feedback_reason_buttons,
         payload_for,
         sources_payload,
         walkthrough_payload,
@@ -85,6 +87,9 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
     for topic_id in knowledge.topics:
         yield payload_for(knowledge, topic_id)
         yield sources_payload(knowledge, topic_id)  # "查看原文"
+        # 有帮助 / 没帮助, and the reasons after 没帮助
+        yield from (b["payload"] for b in feedback_buttons(knowledge, topic_id))
+        yield from (b["payload"] for b in feedback_reason_buttons(knowledge, topic_id))
     for misconception_id, misconception in knowledge.misconceptions.items():
         # "查看原文" under an answer that opened by correcting this belief
         yield sources_payload(knowledge, misconception["topic"], [misconception_id])

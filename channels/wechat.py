@@ -20,6 +20,10 @@ user controls (a trainee's name, a platform's name) could otherwise close the Co
 elements (MsgType news, Articles) to the reply. Every text goes through `cdata()`, which splits
 "]]>" across two sections; safe-mode replies encrypt the same XML. Only ASCII digits choose from a
 number menu ("²" and "①" are digits to Python, not to int()).
+
+An answer's 有帮助 / 没帮助 buttons get no menu number: the answer ends with one line asking for the
+reply "有用" or "没用", which sends that button's payload (the feedback for that answer's topic) when it
+is the user's next message.
 """
 
 import asyncio
@@ -42,10 +46,12 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from channels.limits import MessageGate
+from channels.payloads import parse_command
 from channels.senders import wechat_sender
 from channels.shared_state import shared_state, wait_for
 from channels.staff import staff_openids, with_role
 from knowledge.loader import load_knowledge
+from knowledge.render import FEEDBACK_HELPFUL, FEEDBACK_INTENT
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,10 @@ MENU_NUMBER = re.compile(r"[0-9]{1,3}")  # ASCII digits only (full-width ones ar
 FULL_WIDTH_DIGITS = {0xFF10 + digit: str(digit) for digit in range(10)}
 # Characters XML 1.0 cannot carry at all, even in CDATA.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The feedback buttons of an answer become the replies "有用" / "没用" (presentation.yml: wechat), which
+# may end with punctuation or a space ("没用。").
+FEEDBACK_REPLIES = {"yes": "feedback_helpful", "no": "feedback_unhelpful"}
+FEEDBACK_TRAILER = re.compile(r"[\s。！!.，,~～]+$")
 # What a safe-mode reply's envelope may repeat of the request's (signed) nonce and timestamp.
 PLAIN_NONCE = re.compile(r"[0-9A-Za-z]{1,64}")
 PLAIN_TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -331,6 +341,12 @@ class WeChatInput(InputChannel):
             rest = await self.state.pop(f"wechat:rest:{user}")
             if rest:
                 return rest
+        # "有用" / "没用" after an answer: its 有帮助 / 没帮助 button, recorded for its topic.
+        feedback = await self.state.get(f"wechat:feedback:{user}") or {}
+        reply = FEEDBACK_TRAILER.sub("", text.strip())
+        if reply in feedback:
+            await self.state.put(f"wechat:feedback:{user}", {}, REMEMBER_SECONDS)
+            return await self._ask_bot(user, feedback[reply], on_new_message)
         menu = await self.state.get(f"wechat:menu:{user}") or []
         number = text.strip().translate(FULL_WIDTH_DIGITS)
         if MENU_NUMBER.fullmatch(number) and 1 <= int(number) <= len(menu):
@@ -350,13 +366,23 @@ class WeChatInput(InputChannel):
         )
         lines: List[Text] = []
         payloads: List[Text] = []
+        feedback: Dict[Text, Text] = {}
         for bot_message in collector.messages:
             if bot_message.get("text"):
                 lines.append(bot_message["text"])
             for button in bot_message.get("buttons") or []:
+                command = parse_command(button["payload"])
+                helpful = dict(command[1]).get(FEEDBACK_HELPFUL) if command else None
+                if command and command[0] == FEEDBACK_INTENT and helpful in FEEDBACK_REPLIES:
+                    # No menu item: the answer ends with "有用请回复“有用”…" instead.
+                    feedback[self.texts[FEEDBACK_REPLIES[helpful]]] = button["payload"]
+                    continue
                 payloads.append(button["payload"])
                 lines.append(self.texts["menu_item"].format(number=len(payloads), title=button["title"]))
+        if feedback:
+            lines.append(self.texts["feedback_hint"])
         await self.state.put(f"wechat:menu:{user}", payloads, REMEMBER_SECONDS)
+        await self.state.put(f"wechat:feedback:{user}", feedback, REMEMBER_SECONDS)
         return split_for_wechat("\n".join(lines), self.settings.reply_max_bytes) if lines else []
 
     # ---- delivery ----

@@ -175,3 +175,44 @@ def walkthrough_offer(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, T
     if payload is None:
         return []
     return [{"title": knowledge.walkthroughs["messages"]["offer_button"], "payload": payload}]
+
+
+# "有帮助 / 没帮助" under every knowledge answer (actions/feedback.py). The payload names the topic,
+# and whether it helped or why not: Rasa stores it as the user event, with no text typed by anyone.
+FEEDBACK_INTENT = "feedback"
+FEEDBACK_TOPIC = "topic"
+FEEDBACK_HELPFUL = "helpful"
+FEEDBACK_REASON = "reason"
+FEEDBACK_VALUES = ("yes", "no")
+
+
+def feedback_payload(topic_id: Text, helpful: Optional[Text] = None, reason: Optional[Text] = None) -> Text:
+    """`/feedback{"topic": …, "helpful": "yes"|"no"}`, or with `"reason"` for the follow-up after 没帮助.
+    The widget and the WeChat channel recognise a feedback button by this intent."""
+    entities = {FEEDBACK_TOPIC: topic_id}
+    if helpful is not None:
+        entities[FEEDBACK_HELPFUL] = helpful
+    if reason is not None:
+        entities[FEEDBACK_REASON] = reason
+    return f"/{FEEDBACK_INTENT}{json.dumps(entities, ensure_ascii=False)}"
+
+
+def is_feedback_payload(payload: Text) -> bool:
+    return payload.startswith(f"/{FEEDBACK_INTENT}{{")
+
+
+def feedback_buttons(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, Text]]:
+    """The two light buttons under a topic's answer: 👍 有帮助 / 👎 没帮助."""
+    texts = knowledge.presentation["feedback"]
+    return [
+        {"title": texts["helpful_button"], "payload": feedback_payload(topic_id, helpful="yes")},
+        {"title": texts["unhelpful_button"], "payload": feedback_payload(topic_id, helpful="no")},
+    ]
+
+
+def feedback_reason_buttons(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, Text]]:
+    """After 没帮助: why not (答非所问 / 步骤不对 / 看不懂 / 其他), one optional tap."""
+    reasons = knowledge.presentation["feedback"]["reasons"]
+    return [
+        {"title": title, "payload": feedback_payload(topic_id, reason=rid)} for rid, title in reasons.items()
+    ]

@@ -263,6 +263,14 @@ class WalkthroughsFile(Strict):
 WechatTexts = text_model(
     "WechatTexts",
     *"subscribe_message menu_item more_keyword more_hint late_answer unsupported_message".split(),
+    *"feedback_hint feedback_helpful feedback_unhelpful".split(),
+)
+FeedbackTexts = create_model(
+    "FeedbackTexts",
+    __base__=text_model(
+        "FeedbackMessages", *"helpful_button unhelpful_button thanks sorry reason_thanks typed".split()
+    ),
+    reasons=(text_model("FeedbackReasons", *"off_topic wrong_steps unclear other".split()), ...),
 )
 LimitTexts = text_model("LimitTexts", "message_too_long", "too_many_messages")
 PresentationFile = create_model(
@@ -280,6 +288,7 @@ PresentationFile = create_model(
     personal_data_warning=(Said, ...),
     wechat=(WechatTexts, ...),
     limits=(LimitTexts, ...),
+    feedback=(FeedbackTexts, ...),
 )
 
 

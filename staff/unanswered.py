@@ -4,7 +4,10 @@ Reads Rasa's SQL tracker store (table `events`) directly and writes a Markdown r
 helpdesk staff, with a CSV beside it:
 - questions that ended in the NLU fallback (`nlu_fallback`) or were out of scope (`out_of_scope`),
   grouped by similarity and counted, with the first and last date;
-- walkthroughs abandoned half-way: the procedure and the step the student stopped at.
+- walkthroughs abandoned half-way: the procedure and the step the student stopped at;
+- the feedback on answers (有帮助 / 没帮助 under every answer, actions/feedback.py): per topic the
+  没帮助 count with its reasons and the helpful rate, read from the feedback buttons' payloads
+  (`/feedback{"topic": …, "helpful": …}`), which carry no text anyone typed.
 Every question is redacted before it is grouped or written: the project's own masking (ID numbers,
 mobile numbers, passwords) plus e-mail addresses, bank cards and other long numbers.
 
@@ -167,6 +170,74 @@ def statistics(events: Iterable[Event]) -> Stats:
     return stats
 
 
+# ---- feedback on answers ----
+
+FEEDBACK_INTENT = "feedback"
+
+
+@dataclass
+class TopicFeedback:
+    topic: str
+    title: str
+    helpful: int = 0
+    unhelpful: int = 0
+    reasons: Counter = field(default_factory=Counter)  # reason label -> count
+    first: Optional[float] = None
+    last: Optional[float] = None
+
+    @property
+    def rate(self) -> str:
+        total = self.helpful + self.unhelpful
+        return f"{self.helpful / total:.0%}" if total else "—"
+
+    @property
+    def reason_text(self) -> str:
+        return "、".join(f"{label} {n}" for label, n in self.reasons.most_common()) or "—"
+
+
+def _entities(event: Event) -> Dict[str, str]:
+    found = {}
+    for entity in (event.data.get("parse_data") or {}).get("entities") or []:
+        if isinstance(entity, dict) and isinstance(entity.get("value"), str):
+            found.setdefault(str(entity.get("entity")), entity["value"])
+    return found
+
+
+def feedback_by_topic(events: Iterable[Event]) -> List[TopicFeedback]:
+    """有帮助 / 没帮助 per topic, one vote per conversation and topic (its last tap, so a student who
+    changes their mind counts once), with the reasons given after 没帮助; most 没帮助 first."""
+    knowledge = load_knowledge()
+    reason_labels = knowledge.presentation["feedback"]["reasons"]
+    votes: Dict[Tuple[str, str], Tuple[str, float]] = {}
+    reasons: Dict[Tuple[str, str], str] = {}
+    for event in events:
+        if event.type != "user":
+            continue
+        intent = ((event.data.get("parse_data") or {}).get("intent") or {}).get("name")
+        entities = _entities(event)
+        topic = entities.get("topic")
+        if intent != FEEDBACK_INTENT or not topic:
+            continue
+        key = (event.sender, topic)
+        if entities.get("helpful") in ("yes", "no"):
+            votes[key] = (entities["helpful"], event.timestamp)
+        elif entities.get("reason") in reason_labels:
+            reasons[key] = reason_labels[entities["reason"]]
+    by_topic: Dict[str, TopicFeedback] = {}
+    for (sender, topic), (helpful, timestamp) in votes.items():
+        title = knowledge.topics.get(topic, {}).get("title", topic)
+        item = by_topic.setdefault(topic, TopicFeedback(topic, title))
+        if helpful == "yes":
+            item.helpful += 1
+        else:
+            item.unhelpful += 1
+            if (sender, topic) in reasons:
+                item.reasons[reasons[(sender, topic)]] += 1
+        item.first = min(item.first or timestamp, timestamp)
+        item.last = max(item.last or timestamp, timestamp)
+    return sorted(by_topic.values(), key=lambda f: (-f.unhelpful, -f.helpful, f.topic))
+
+
 # ---- grouping ----
 
 # Question words and particles say little about the topic: "食堂几点开门" and "食堂什么时候开门"
@@ -294,7 +365,12 @@ def cell(text: str) -> str:
 
 
 def render_markdown(
-    source: str, stats: Stats, groups: List[Group], steps: List[StepGroup], since: Optional[str]
+    source: str,
+    stats: Stats,
+    groups: List[Group],
+    steps: List[StepGroup],
+    since: Optional[str],
+    feedback: Sequence[TopicFeedback] = (),
 ) -> str:
     unanswered = sum(g.count for g in groups)
     share = f"{unanswered / stats.messages:.1%}" if stats.messages else "—"
@@ -305,7 +381,7 @@ def render_markdown(
         f"- 生成时间：{datetime.now().strftime('%Y-%m-%d %H:%M')}（数据来源：{source}）",
         f"- 学生发来的消息 {stats.messages} 条（不含点按钮），来自 {stats.conversations} 个对话",
         f"- 未能回答 {unanswered} 条（占 {share}），归为 {len(groups)} 组；"
-        f"中途放弃的引导 {sum(s.count for s in steps)} 次",
+        f"中途放弃的引导 {sum(s.count for s in steps)} 次；回答被评为没帮助 {sum(f.unhelpful for f in feedback)} 次",
         "- 个人信息（身份证号、手机号、密码、邮箱、银行卡号等长数字）已替换为【…】占位符。",
         "",
         "## 未能回答的问题",
@@ -344,13 +420,35 @@ def render_markdown(
             )
     else:
         out.append("这段时间没有中途放弃的引导。")
+    out += [
+        "",
+        "## 回答的反馈（有帮助 / 没帮助）",
+        "",
+        "学生在回答下面点的“有帮助 / 没帮助”（微信里回复“有用 / 没用”），按回答的主题统计，每个对话每个"
+        "主题只算最后一次；没帮助的原因是学生可选填的。没帮助多的回答最需要改进。不含任何学生输入的文字。",
+        "",
+    ]
+    if feedback:
+        out += [
+            "| # | 主题 | 没帮助 | 有帮助 | 有帮助比例 | 没帮助的原因 | 首次 | 最近 |",
+            "|---:|---|---:|---:|---:|---|---|---|",
+        ]
+        for n, f in enumerate(feedback, 1):
+            out.append(
+                f"| {n} | {cell(f.title)}（{f.topic}） | {f.unhelpful} | {f.helpful} | {f.rate} | "
+                f"{f.reason_text} | {day(f.first)} | {day(f.last)} |"
+            )
+    else:
+        out.append("这段时间没有对回答的反馈。")
     return "\n".join(out) + "\n"
 
 
 CSV_COLUMNS = ["类别", "次数", "首次日期", "最近日期", "代表问题或引导", "停在步骤", "类型", "其他问法"]
 
 
-def write_csv(path: Path, groups: List[Group], steps: List[StepGroup]) -> None:
+def write_csv(
+    path: Path, groups: List[Group], steps: List[StepGroup], feedback: Sequence[TopicFeedback] = ()
+) -> None:
     # utf-8-sig: Excel, which the staff open it with, then reads the Chinese correctly.
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
@@ -383,6 +481,21 @@ def write_csv(path: Path, groups: List[Group], steps: List[StepGroup]) -> None:
                         s.step,
                         "",
                         "",
+                    ]
+                )
+            )
+        for f in feedback:  # 次数: 没帮助; 类型: the counts and the rate; 其他问法: the reasons
+            writer.writerow(
+                safe_row(
+                    [
+                        "回答的反馈（没帮助）",
+                        f.unhelpful,
+                        day(f.first),
+                        day(f.last),
+                        f"{f.title}（{f.topic}）",
+                        "",
+                        f"没帮助 {f.unhelpful}、有帮助 {f.helpful}、有帮助比例 {f.rate}",
+                        f.reason_text,
                     ]
                 )
             )
@@ -424,16 +537,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     events = list(read_events(url, since))
     groups = group_questions(unanswered_questions(events))
     steps = group_walkthroughs(abandoned_walkthroughs(events, time.time(), args.idle_minutes))
+    feedback = feedback_by_topic(events)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
-        render_markdown(source, statistics(events), groups, steps, args.since), encoding="utf-8"
+        render_markdown(source, statistics(events), groups, steps, args.since, feedback), encoding="utf-8"
     )
     csv_path = args.out.with_suffix(".csv")
-    write_csv(csv_path, groups, steps)
+    write_csv(csv_path, groups, steps, feedback)
     print(
         f"wrote {args.out} and {csv_path}: {sum(g.count for g in groups)} unanswered questions "
-        f"in {len(groups)} groups, {sum(s.count for s in steps)} abandoned walkthroughs"
+        f"in {len(groups)} groups, {sum(s.count for s in steps)} abandoned walkthroughs, "
+        f"{sum(f.unhelpful for f in feedback)} answers rated 没帮助"
     )
 
 

@@ -390,6 +390,36 @@ def test_tap_view_sources_shows_the_documents_sentences(bot, site, new_context):
     widget.screenshot("desktop-6-sources")
 
 
+def test_feedback_buttons_are_light_and_go_after_a_tap(bot, site, new_context):
+    """有帮助 / 没帮助 (issue 18): two small buttons on one line under the answer, apart from the
+    quick replies; tapping 没帮助 removes them and brings the reasons as quick replies."""
+    widget = goto(new_context(PHONE).new_page(), site.origin + "/")
+    widget.open(tap=True)
+    widget.wait_connected()
+    widget.input.fill(QUESTION)
+    widget.input.press("Enter")
+    widget.bot_says(APP_STEPS)
+    row = widget.panel.get_by_role("group", name="这条回答有帮助吗")
+    helpful, unhelpful = (
+        row.get_by_role("button", name="👍 有帮助"),
+        row.get_by_role("button", name="👎 没帮助"),
+    )
+    expect(helpful).to_be_visible()
+    expect(unhelpful).to_be_visible()
+    expect(widget.quick_reply("👎 没帮助")).to_have_count(0)  # not among the topic buttons
+    expect(widget.quick_reply(VIEW_SOURCES)).to_be_visible()
+    small, chip = helpful.bounding_box(), widget.quick_reply(VIEW_SOURCES).bounding_box()
+    assert small["height"] < chip["height"], (small, chip)  # lighter than a quick reply
+    assert abs(small["y"] - unhelpful.bounding_box()["y"]) < 1  # on one line
+    widget.screenshot("phone-7-feedback")
+    unhelpful.tap()
+    widget.bot_says("信息化办公室")
+    expect(row).to_have_count(0)
+    expect(widget.panel.locator(".hd-feedback-button")).to_have_count(0)
+    expect(widget.quick_reply("看不懂")).to_be_visible()
+    widget.screenshot("phone-8-feedback-reasons")
+
+
 def test_enter_while_composing_chinese_does_not_send(bot, site, new_context):
     context = new_context(DESKTOP)
     page = context.new_page()

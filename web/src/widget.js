@@ -51,6 +51,7 @@ function createWidget(settings) {
     unreachable: '暂时连不上服务台，正在重试…请稍后再试，或联系学校信息化办公室。',
     typing: '正在输入',
     quickReplies: '快捷回复',
+    feedback: '这条回答有帮助吗',
     image: '图片',
     clear: '清除对话',
     clearHint: '清除本机上的对话记录，开始新的对话（在公用电脑上用完请点这里）',
@@ -316,6 +317,27 @@ function createWidget(settings) {
     return group;
   }
 
+  // 有帮助 / 没帮助 under a knowledge answer (actions/feedback.py): recognised by their payload,
+  // shown as two small buttons on one line, apart from the topic buttons; gone once one is tapped.
+  function isFeedback(button) {
+    return /^\/feedback\{/.test(button.payload) && /"helpful"/.test(button.payload);
+  }
+
+  function feedbackRow(buttons) {
+    var row = el('li', 'hd-quick-replies hd-feedback');
+    row.setAttribute('role', 'group');
+    row.setAttribute('aria-label', TEXT.feedback);
+    buttons.forEach(function (button) {
+      var small = el('button', 'hd-feedback-button', button.title);
+      small.type = 'button';
+      small.addEventListener('click', function () {
+        send(button.payload, button.title);
+      });
+      row.appendChild(small);
+    });
+    return row;
+  }
+
   function renderEntry(entry, withButtons) {
     var item = el('li', 'hd-message hd-' + (entry.from === 'user' ? 'user' : 'bot'));
     var bubble = item.appendChild(el('div', 'hd-bubble'));
@@ -328,7 +350,13 @@ function createWidget(settings) {
       bubble.appendChild(image);
     }
     list.appendChild(item);
-    if (withButtons && entry.buttons && entry.buttons.length) list.appendChild(quickReplies(entry.buttons));
+    if (!withButtons || !entry.buttons) return;
+    var feedback = entry.buttons.filter(isFeedback);
+    var others = entry.buttons.filter(function (b) {
+      return !isFeedback(b);
+    });
+    if (feedback.length) list.appendChild(feedbackRow(feedback));
+    if (others.length) list.appendChild(quickReplies(others));
   }
 
   // Quick replies answer the bot's latest question: they go once the user says anything.
