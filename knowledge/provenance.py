@@ -31,33 +31,6 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
 
 TEXT_KEYS = ("text", "quote", "source", "guidance")
-TOPIC_KEYS = {
-    "title",
-    "platform",
-    "procedure",
-    "answer",
-    "misconception",
-    "points",
-    "warnings",
-    "warn_misconceptions",
-    "related",
-    "mentions",
-    "source",
-}
-PROCEDURE_KEYS = {
-    "title",
-    "platform",
-    "source",
-    "misconception",
-    "steps",
-    "check",
-    "next_walkthroughs",
-    "next_topics",
-}
-STEP_KEYS = {"do", "quote", "source", "guidance", "see", "hint", "keywords"}
-MISCONCEPTION_KEYS = {"belief", "correction", "source", "topic", "patterns"}
-SCENARIO_KEYS = {"topic", "misconception", "student", "security", "procedure", "points"}
-SOURCE_KEYS = {"title", "published", "seed"}
 # Sections of presentation.yml that other parts of the project own (channels): not read here.
 PRESENTATION_ELSEWHERE = {"limits", "wechat"}
 
@@ -159,15 +132,13 @@ class _Reader:
 
 def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
     """Checks the texts of the knowledge files, replaces them by plain strings in `files` and
-    returns their provenance by place."""
+    returns their provenance by place. The keys of the mappings around the texts (a topic's, a
+    procedure's) are the schema's to check (knowledge/schema.py), once."""
     sources = files["sources"]["sources"]
     reader = _Reader(sources)
-    for source_id, source in sources.items():
-        reader.keys("sources.yml", ("sources", source_id), source, SOURCE_KEYS)
 
     for pid, procedure in files["procedures"]["procedures"].items():
         place = ("procedures", pid)
-        reader.keys("procedures.yml", place, procedure, PROCEDURE_KEYS)
         source = procedure.get("source")
         steps = []
         for i, step in enumerate(procedure["steps"]):
@@ -176,7 +147,6 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
                 steps.append(step)
                 continue
             step_place = (*place, "steps", i)
-            reader.keys("procedures.yml", step_place, step, STEP_KEYS)
             plain = {
                 "do": reader.text(
                     "procedures.yml",
@@ -199,7 +169,6 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
 
     for mid, belief in files["misconceptions"]["misconceptions"].items():
         place = ("misconceptions", mid)
-        reader.keys("misconceptions.yml", place, belief, MISCONCEPTION_KEYS)
         for part in ("belief", "correction"):
             belief[part] = reader.text(
                 "misconceptions.yml", (*place, part), belief[part], belief.get("source")
@@ -207,7 +176,6 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
 
     for tid, topic in files["topics"]["topics"].items():
         place = ("topics", tid)
-        reader.keys("topics.yml", place, topic, TOPIC_KEYS)
         source = topic.get("source", f"{topic.get('platform')}_doc")
         if "answer" in topic:
             topic["answer"] = reader.text("topics.yml", (*place, "answer"), topic["answer"], source)
@@ -216,8 +184,6 @@ def read_texts(files: Dict[Text, Any]) -> Dict[Place, Provenance]:
                 topic[part] = reader.texts("topics.yml", (*place, part), topic[part], source)
 
     rehearsal = files["rehearsal"]
-    for sid, scenario in rehearsal["scenarios"].items():
-        reader.keys("rehearsal.yml", ("scenarios", sid), scenario, SCENARIO_KEYS)
     for rid, reminder in rehearsal["security"].items():
         place = ("rehearsal", "security", rid)
         text = reader.text("rehearsal.yml", place, reminder, None, extra=("keywords",))

@@ -14,16 +14,8 @@ import pytest
 import yaml
 
 from harness.bot import action_server_command, free_port, server_environment
-from knowledge import schema
 from knowledge.loader import Knowledge, load_knowledge
-from knowledge.provenance import (
-    MISCONCEPTION_KEYS,
-    PROCEDURE_KEYS,
-    SCENARIO_KEYS,
-    SOURCE_KEYS,
-    TOPIC_KEYS,
-    KnowledgeError,
-)
+from knowledge.provenance import KnowledgeError
 
 pytestmark = pytest.mark.unit
 
@@ -355,13 +347,3 @@ def test_a_file_of_the_wrong_shape_is_named_not_a_key_error():
         str(error.value)
         == "data/knowledge/procedures.yml: procedures.icve_unbind: missing required key `steps`"
     )
-
-
-def test_provenance_and_schema_allow_the_same_keys():
-    """knowledge/provenance.py checks the keys of the mappings whose texts it reads; the schema
-    must not disagree with it about which keys exist."""
-    assert set(schema.Topic.__fields__) == TOPIC_KEYS
-    assert set(schema.Procedure.__fields__) == PROCEDURE_KEYS
-    assert set(schema.Misconception.__fields__) == MISCONCEPTION_KEYS
-    assert set(schema.Scenario.__fields__) == SCENARIO_KEYS
-    assert set(schema.Source.__fields__) == SOURCE_KEYS
