@@ -54,6 +54,8 @@ TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]+$")
 # an exclamation ("谁懂啊") or a clause hanging on the one before ("能的话怎么弄", "那要多久").
 ASKS_NOTHING = re.compile(
     r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|的话|^(?:那|如果|要是)"
+    # ... nor what one wants to tell others ("想给学生讲讲怎么安全退出，有没有顺口溜"): an embedded question.
+    r"|(?:讲讲|讲一下|说说|说一下|教教|教一下|告诉|(?<!职)教(?:学生|大家|他们|同学))\w{0,6}(?:怎么|如何|怎样)"
 )
 # A clause shorter than this is part of its neighbour ("那怎么办"), not a question of its own.
 MIN_CLAUSE_CHARS = 6

@@ -51,6 +51,8 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         # An exclamation, a time ("前几天") and a clause hanging on the one before ask nothing.
         "救命谁懂啊 职教云网页版一直退不出去怎么办",
         "前几天有人登了我的职教云，密码也被改了，现在先做什么",
+        # What one wants to teach others is no question of its own; the question follows it.
+        "我是班主任，打算教学生怎么注销职教云，有没有注销前的清单",
     ],
 )
 def test_one_question_stays_whole(text):
