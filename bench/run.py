@@ -45,6 +45,8 @@ TARGETS = {  # name: (target, higher is better)
     "confident wrong answers, kinds i–j (sealed half)": (0.03, False),
     "right answers, kinds a–h (second set's sealed half)": (0.90, True),
     "confident wrong answers, kinds i–j (second set's sealed half)": (0.03, False),
+    "right answers, kinds a–h (third set's sealed half)": (0.90, True),
+    "confident wrong answers, kinds i–j (third set's sealed half)": (0.03, False),
 }
 # Speed and footprint of one server with SQLite (issue 19); saturation is the scale-out's.
 SPEED_TARGETS = {
@@ -343,7 +345,7 @@ def kinds_section(measured_kinds: dict) -> list:
         "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
-        "sealed half (measured here only); set2-… are a second author's, with the same brief. This bot is asked over REST, conversations turn by turn, "
+        "sealed half (measured here only); set2-… and set3-… are a second and a third author's. This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
@@ -417,8 +419,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     measured: dict = {"footprint": {}}
 
-    # This bot on both sets by kind (the second author's too); the baselines on the first set.
-    halves = ["dev"] if args.smoke else ["dev", "sealed", "set2-dev", "set2-sealed"]
+    # This bot on every set by kind (three authors'); the baselines on the first set.
+    halves = (
+        ["dev"] if args.smoke else ["dev", "sealed", "set2-dev", "set2-sealed", "set3-dev", "set3-sealed"]
+    )
     baseline_halves = ["dev", "sealed"]
     # The stock bot, trained once: its NLU is the accuracy baseline, its server the speed reference.
     stock_holder = tempfile.TemporaryDirectory()  # removed at the end of the run
@@ -507,11 +511,14 @@ def main() -> None:
         measured["headline"]["confident wrong answers, kinds i–j (sealed half)"] = sealed[
             "confident_wrong_i_j"
         ]
-        sealed = measured["kinds"]["this bot, set2-sealed"]
-        measured["headline"]["right answers, kinds a–h (second set's sealed half)"] = sealed["right_a_to_h"]
-        measured["headline"]["confident wrong answers, kinds i–j (second set's sealed half)"] = sealed[
-            "confident_wrong_i_j"
-        ]
+        for set_name, half in (("second", "set2-sealed"), ("third", "set3-sealed")):
+            sealed = measured["kinds"][f"this bot, {half}"]
+            measured["headline"][f"right answers, kinds a–h ({set_name} set's sealed half)"] = sealed[
+                "right_a_to_h"
+            ]
+            measured["headline"][f"confident wrong answers, kinds i–j ({set_name} set's sealed half)"] = (
+                sealed["confident_wrong_i_j"]
+            )
     if not args.smoke:
         measured["headline"]["training time (s)"] = seconds
 

@@ -1,5 +1,5 @@
-"""The development halves of the held-out messages by kind (tests/understanding/dev.yml and the
-second set's set2-dev.yml, issue 13), sent to the real bot over REST and read back as the topic each
+"""The development halves of the held-out messages by kind (tests/understanding/dev.yml, and the
+second and third sets' set2-dev.yml and set3-dev.yml, issue 13), sent to the real bot over REST and read back as the topic each
 reply answers (bench/kinds.py). The sealed halves are measured only by `make bench`. The mistakes,
 grouped by confused pair, are written to tests/artifacts/understanding-<half>-mistakes.md for
 reading."""
@@ -11,16 +11,16 @@ from harness.bot import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
-# Floors that catch a regression, a little under what each half measures now. dev: first run a–h
-# 69.7%, confident wrong answers on i–j 17.1%; now 93.9% and 0.0%. set2-dev (a second author's):
-# first run 77.9% and 0.0%; now 93.3% and 0.0%, every kind a–h at least 81%.
-# Targets and the sealed halves' figures: docs/benchmarks.md.
-MIN_RIGHT_A_TO_H = 0.90
-MIN_RIGHT_PER_KIND = 0.75
+# Floors that catch a regression, a little under what each half measures now (a–h right, the lowest
+# kind, confident wrong on i–j). dev: first run 69.7% and 17.1% confident wrong; now 93.9%, 86%, 0.0%.
+# set2-dev (a second author's): first run 77.9% and 0.0%; now 93.3%, 81%, 0.0%. set3-dev (a third
+# author's, read once): first run 85.8%, 61%, 2.8%; now 88.3%, 67%, 0.0%.
+# Targets and the sealed halves' figures: docs/benchmarks.md and bench/analysis.md.
+FLOORS = {"dev": (0.90, 0.75), "set2-dev": (0.90, 0.75), "set3-dev": (0.85, 0.60)}
 MAX_CONFIDENT_WRONG_I_J = 0.04
 
 
-@pytest.mark.parametrize("half", ["dev", "set2-dev"])
+@pytest.mark.parametrize("half", sorted(FLOORS))
 def test_development_half_by_kind(webhook, half):
     outcomes = run_set(webhook, SETS / f"{half}.yml")
     result = summary(outcomes)
@@ -29,7 +29,8 @@ def test_development_half_by_kind(webhook, half):
         summary_table({half: result}) + "\n\n" + mistakes_markdown(f"Mistakes on {half}", outcomes),
         encoding="utf-8",
     )
-    assert result["right_a_to_h"] >= MIN_RIGHT_A_TO_H, result
+    min_right_a_to_h, min_right_per_kind = FLOORS[half]
+    assert result["right_a_to_h"] >= min_right_a_to_h, result
     for kind in ANSWERABLE_KINDS:
-        assert result["per_kind"][kind][0] >= MIN_RIGHT_PER_KIND, (kind, result)
+        assert result["per_kind"][kind][0] >= min_right_per_kind, (kind, result)
     assert result["confident_wrong_i_j"] <= MAX_CONFIDENT_WRONG_I_J, result
