@@ -98,9 +98,7 @@ class ActionAnswer(StudentAction):
             return walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
         self._offer_other_questions(dispatcher, knowledge, tracker)
-        if walkthrough.active:
-            events += walkthrough.resume()
-        return events
+        return events + walkthrough.resume_if_active()
 
     @staticmethod
     def _offer_other_questions(

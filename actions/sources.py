@@ -61,7 +61,5 @@ class ActionShowSources(StudentAction):
             dispatcher.utter_message(
                 text=knowledge.presentation["sources_unknown"], buttons=[capabilities_button(knowledge)]
             )
-        walkthrough = Walkthrough(knowledge, tracker, dispatcher)
-        if walkthrough.active:  # tapped under an answer given during a walkthrough: go on with it
-            return walkthrough.resume()
-        return []
+        # Tapped under an answer given during a walkthrough: go on with it.
+        return Walkthrough(knowledge, tracker, dispatcher).resume_if_active()

@@ -100,6 +100,11 @@ class Walkthrough:
             return self._finish()
         return self._show_step(step + 1)
 
+    def resume_if_active(self) -> List[Dict[Text, Any]]:
+        """After an answer given in the middle of a walkthrough (查看原文, feedback, a question): go
+        on with it; nothing when none is in progress."""
+        return self.resume() if self.active else []
+
     def resume(self) -> List[Dict[Text, Any]]:
         """After an interruption: the pending question or the current step again."""
         self.dispatcher.utter_message(text=self.messages["resume"])

@@ -364,6 +364,13 @@ def cell(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", text)
 
 
+def table(header: str, alignment: str, rows: Sequence[str], empty: str) -> List[str]:
+    """A numbered Markdown table of `rows` (cells after the number, joined by " | "), or `empty`."""
+    if not rows:
+        return [empty]
+    return [header, alignment, *(f"| {n} | {row} |" for n, row in enumerate(rows, 1))]
+
+
 def render_markdown(
     source: str,
     stats: Stats,
@@ -390,19 +397,16 @@ def render_markdown(
         "按次数排序：次数多的是下一轮补充知识的首选。",
         "",
     ]
-    if groups:
-        out += [
-            "| # | 次数 | 首次 | 最近 | 代表问题 | 类型 | 其他问法（最多5条） |",
-            "|---:|---:|---|---|---|---|---|",
-        ]
-        for n, g in enumerate(groups, 1):
-            examples = "；".join(cell(e) for e in g.examples) or "—"
-            out.append(
-                f"| {n} | {g.count} | {day(g.first)} | {day(g.last)} | "
-                f"{cell(g.representative)} | {g.kinds} | {examples} |"
-            )
-    else:
-        out.append("这段时间没有未能回答的问题。")
+    out += table(
+        "| # | 次数 | 首次 | 最近 | 代表问题 | 类型 | 其他问法（最多5条） |",
+        "|---:|---:|---|---|---|---|---|",
+        [
+            f"{g.count} | {day(g.first)} | {day(g.last)} | {cell(g.representative)} | {g.kinds} | "
+            + ("；".join(cell(e) for e in g.examples) or "—")
+            for g in groups
+        ],
+        "这段时间没有未能回答的问题。",
+    )
     out += [
         "",
         "## 中途放弃的引导",
@@ -411,15 +415,15 @@ def render_markdown(
         "可能说得不清楚，或者平台界面已经变了。",
         "",
     ]
-    if steps:
-        out += ["| # | 次数 | 首次 | 最近 | 引导 | 停在 |", "|---:|---:|---|---|---|---|"]
-        for n, s in enumerate(steps, 1):
-            out.append(
-                f"| {n} | {s.count} | {day(s.first)} | {day(s.last)} | "
-                f"{cell(s.title)}（{s.procedure}） | {cell(s.step)} |"
-            )
-    else:
-        out.append("这段时间没有中途放弃的引导。")
+    out += table(
+        "| # | 次数 | 首次 | 最近 | 引导 | 停在 |",
+        "|---:|---:|---|---|---|---|",
+        [
+            f"{s.count} | {day(s.first)} | {day(s.last)} | {cell(s.title)}（{s.procedure}） | {cell(s.step)}"
+            for s in steps
+        ],
+        "这段时间没有中途放弃的引导。",
+    )
     out += [
         "",
         "## 回答的反馈（有帮助 / 没帮助）",
@@ -428,18 +432,16 @@ def render_markdown(
         "主题只算最后一次；没帮助的原因是学生可选填的。没帮助多的回答最需要改进。不含任何学生输入的文字。",
         "",
     ]
-    if feedback:
-        out += [
-            "| # | 主题 | 没帮助 | 有帮助 | 有帮助比例 | 没帮助的原因 | 首次 | 最近 |",
-            "|---:|---|---:|---:|---:|---|---|---|",
-        ]
-        for n, f in enumerate(feedback, 1):
-            out.append(
-                f"| {n} | {cell(f.title)}（{f.topic}） | {f.unhelpful} | {f.helpful} | {f.rate} | "
-                f"{f.reason_text} | {day(f.first)} | {day(f.last)} |"
-            )
-    else:
-        out.append("这段时间没有对回答的反馈。")
+    out += table(
+        "| # | 主题 | 没帮助 | 有帮助 | 有帮助比例 | 没帮助的原因 | 首次 | 最近 |",
+        "|---:|---|---:|---:|---:|---|---|---|",
+        [
+            f"{cell(f.title)}（{f.topic}） | {f.unhelpful} | {f.helpful} | {f.rate} | {f.reason_text} | "
+            f"{day(f.first)} | {day(f.last)}"
+            for f in feedback
+        ],
+        "这段时间没有对回答的反馈。",
+    )
     return "\n".join(out) + "\n"
 
 

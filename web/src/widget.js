@@ -302,40 +302,26 @@ function createWidget(settings) {
     return block;
   }
 
-  function quickReplies(buttons) {
-    var group = el('li', 'hd-quick-replies');
-    group.setAttribute('role', 'group');
-    group.setAttribute('aria-label', TEXT.quickReplies);
-    buttons.forEach(function (button) {
-      var chip = el('button', 'hd-quick-reply', button.title);
-      chip.type = 'button';
-      chip.addEventListener('click', function () {
-        send(button.payload, button.title);
-      });
-      group.appendChild(chip);
-    });
-    return group;
-  }
-
-  // 有帮助 / 没帮助 under a knowledge answer (actions/feedback.py): recognised by their payload,
-  // shown as two small buttons on one line, apart from the topic buttons; gone once one is tapped.
-  function isFeedback(button) {
-    return /^\/feedback\{/.test(button.payload) && /"helpful"/.test(button.payload);
-  }
-
-  function feedbackRow(buttons) {
-    var row = el('li', 'hd-quick-replies hd-feedback');
+  // A row of buttons under a message, each sending its payload: the topic buttons as quick replies;
+  // 有帮助 / 没帮助 under a knowledge answer (actions/feedback.py), recognised by their payload, as two
+  // small buttons on one line, apart from the topic buttons, gone once one is tapped.
+  function buttonRow(buttons, rowClass, buttonClass, label) {
+    var row = el('li', rowClass);
     row.setAttribute('role', 'group');
-    row.setAttribute('aria-label', TEXT.feedback);
+    row.setAttribute('aria-label', label);
     buttons.forEach(function (button) {
-      var small = el('button', 'hd-feedback-button', button.title);
-      small.type = 'button';
-      small.addEventListener('click', function () {
+      var node = el('button', buttonClass, button.title);
+      node.type = 'button';
+      node.addEventListener('click', function () {
         send(button.payload, button.title);
       });
-      row.appendChild(small);
+      row.appendChild(node);
     });
     return row;
+  }
+
+  function isFeedback(button) {
+    return /^\/feedback\{/.test(button.payload) && /"helpful"/.test(button.payload);
   }
 
   function renderEntry(entry, withButtons) {
@@ -355,8 +341,10 @@ function createWidget(settings) {
     var others = entry.buttons.filter(function (b) {
       return !isFeedback(b);
     });
-    if (feedback.length) list.appendChild(feedbackRow(feedback));
-    if (others.length) list.appendChild(quickReplies(others));
+    if (feedback.length) {
+      list.appendChild(buttonRow(feedback, 'hd-quick-replies hd-feedback', 'hd-feedback-button', TEXT.feedback));
+    }
+    if (others.length) list.appendChild(buttonRow(others, 'hd-quick-replies', 'hd-quick-reply', TEXT.quickReplies));
   }
 
   // Quick replies answer the bot's latest question: they go once the user says anything.
