@@ -9,7 +9,7 @@ goes to the walkthrough; any other question is answered and the walkthrough resu
 """
 
 import re
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -68,6 +68,16 @@ FOLLOW_UP = re.compile(r"(?:那|那么|那要是|那如果|要是|如果)")
 FOLLOW_UP_MIN_CONFIDENCE = 0.25
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
+
+
+def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
+    """The classifier's intents for the latest message, most likely first, as (name, confidence),
+    without the fallback it adds when unsure."""
+    return [
+        (r["name"], r.get("confidence") or 0.0)
+        for r in tracker.latest_message.get("intent_ranking") or []
+        if isinstance(r, dict) and isinstance(r.get("name"), str) and r["name"] != NLU_FALLBACK
+    ]
 
 
 def echoable(name: Text) -> bool:
@@ -251,14 +261,8 @@ class ActionAnswer(StudentAction):
     def _close_topics(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
         """The two topics the classifier found most likely when it was too unsure to answer,
         when both are likely enough to offer and no refusal ranks above them."""
-        ranking = [
-            r
-            for r in tracker.latest_message.get("intent_ranking") or []
-            if isinstance(r, dict) and r.get("name") != NLU_FALLBACK
-        ]
         close: List[Text] = []
-        for candidate in ranking[:CONFIRM_CANDIDATES]:
-            name, confidence = candidate.get("name"), candidate.get("confidence") or 0
+        for name, confidence in ranking(tracker)[:CONFIRM_CANDIDATES]:
             if name not in knowledge.topics or confidence < CONFIRM_MIN_CONFIDENCE:
                 break
             close.append(name)
@@ -271,16 +275,10 @@ class ActionAnswer(StudentAction):
         last_topic = slot(knowledge, tracker, LAST_TOPIC)
         if not last_topic or not FOLLOW_UP.match(text):
             return None
-        ranking = [
-            r
-            for r in tracker.latest_message.get("intent_ranking") or []
-            if isinstance(r, dict) and r.get("name") != NLU_FALLBACK
-        ]
-        best = ranking[0] if ranking else {}
-        topic = best.get("name")
+        topic, confidence = (ranking(tracker) or [(None, 0.0)])[0]
         if (
             topic in knowledge.topics
-            and (best.get("confidence") or 0) >= FOLLOW_UP_MIN_CONFIDENCE
+            and confidence >= FOLLOW_UP_MIN_CONFIDENCE
             and knowledge.topics[topic]["platform"] == knowledge.topics[last_topic]["platform"]
             and knowledge.answers(topic, text)
             and not other_object(knowledge, topic, text)
@@ -291,10 +289,9 @@ class ActionAnswer(StudentAction):
     @staticmethod
     def _next_topic(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
         """The topic the classifier ranks highest, when it is likely enough to answer."""
-        for candidate in tracker.latest_message.get("intent_ranking") or []:
-            if isinstance(candidate, dict) and candidate.get("name") in knowledge.topics:
-                confident = (candidate.get("confidence") or 0) >= NEXT_TOPIC_MIN_CONFIDENCE
-                return candidate["name"] if confident else None
+        for name, confidence in ranking(tracker):
+            if name in knowledge.topics:
+                return name if confidence >= NEXT_TOPIC_MIN_CONFIDENCE else None
         return None
 
     @staticmethod

@@ -83,9 +83,10 @@ class Recogniser:
             return []
         doc = self.nlp(text)
         found = set()
+        named = {p for p, names in self.platform_names.items() if any(n in text.lower() for n in names)}
         for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
             belief_id, sequence = self.patterns[self.nlp.vocab.strings[match_id]]
-            if belief_id in found or not self._fits_intent(belief_id, intent, text):
+            if belief_id in found or not self._fits_intent(belief_id, intent, named):
                 continue
             if self._negated(doc[start:end], sequence, alignment):
                 continue
@@ -93,12 +94,12 @@ class Recogniser:
                 found.add(belief_id)
         return [b for b in self.knowledge.misconceptions if b in found]
 
-    def _fits_intent(self, belief_id: Text, intent: Optional[Text], text: Text) -> bool:
+    def _fits_intent(self, belief_id: Text, intent: Optional[Text], named: Set[Text]) -> bool:
+        """The intent is about the belief's platform; with an intent of any platform, the platforms
+        the message names (`named`) must include it ("室友借我手机登了他的职教云" states no belief
+        about 学信网 accounts)."""
         source = self.knowledge.misconceptions[belief_id]["source"]
         if intent in OPEN_INTENTS:
-            # An intent of any platform: the message must not name only another one ("室友借我手机登
-            # 了他的职教云" states no belief about 学信网 accounts).
-            named = {p for p, names in self.platform_names.items() if any(n in text.lower() for n in names)}
             return not named or source in {f"{p}_doc" for p in named}
         topic = self.knowledge.topics.get(intent or "")
         return topic is not None and source == f"{topic['platform']}_doc"

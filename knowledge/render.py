@@ -91,10 +91,15 @@ def topic_buttons(knowledge: Knowledge, topic_ids: List[Text]) -> List[Dict[Text
     ]
 
 
+def inform_platform_payload(platform: Text) -> Text:
+    """The message that names a platform, as the platform buttons send it."""
+    return f'/inform_platform{{"platform": "{platform}"}}'
+
+
 def ask_platform_buttons(knowledge: Knowledge) -> List[Dict[Text, Text]]:
     """One button per platform the bot knows, and one for "another platform" (out of scope)."""
     buttons = [
-        {"title": info["name"], "payload": f'/inform_platform{{"platform": "{pid}"}}'}
+        {"title": info["name"], "payload": inform_platform_payload(pid)}
         for pid, info in knowledge.platforms.items()
     ]
     buttons.append({"title": knowledge.presentation["ask_platform_other"], "payload": "/out_of_scope"})
@@ -107,7 +112,7 @@ def other_platform_buttons(knowledge: Knowledge, platform: Text) -> List[Dict[Te
     return [
         {
             "title": knowledge.presentation["ask_other_platform"].format(platform_name=info["name"]),
-            "payload": f'/inform_platform{{"platform": "{pid}"}}',
+            "payload": inform_platform_payload(pid),
         }
         for pid, info in knowledge.platforms.items()
         if pid != platform
@@ -195,10 +200,6 @@ def feedback_payload(topic_id: Text, helpful: Optional[Text] = None, reason: Opt
     if reason is not None:
         entities[FEEDBACK_REASON] = reason
     return f"/{FEEDBACK_INTENT}{json.dumps(entities, ensure_ascii=False)}"
-
-
-def is_feedback_payload(payload: Text) -> bool:
-    return payload.startswith(f"/{FEEDBACK_INTENT}{{")
 
 
 def feedback_buttons(knowledge: Knowledge, topic_id: Text) -> List[Dict[Text, Text]]:
