@@ -27,10 +27,10 @@ OTHER_QUESTIONS = "other_questions"
 # Where a new question starts: after a question mark, or at a word that opens another question.
 QUESTION_END = re.compile(r"[?？]+")
 # "还有"/"另外" open a question only after a pause ("手机和电脑还有平板" is one question).
-OPENS_ANOTHER = re.compile(
-    r"[，,。；;\s]*(?:顺便问一下|顺便问下|顺便问|还想问一下|还想问|再问一下)"
-    r"|[，,。；;\s]+(?:另外|还有就是|还有)"
-)
+OPENS_ANYWHERE = re.compile(r"顺便问一下|顺便问下|顺便问|还想问一下|还想问|再问一下")
+OPENS_AFTER_PAUSE = re.compile(r"另外|还有就是|还有")
+OPENING_WORD = re.compile(OPENS_ANYWHERE.pattern + "|" + OPENS_AFTER_PAUSE.pattern)
+PAUSE = re.compile(r"[，,。；;\s]")
 # "还有"/"另外" right after a question mark open the next question too ("…共用吗？另外…").
 OPENS_AFTER_MARK = re.compile(r"\s*(?:另外|还有)")
 # A piece shorter than this (after removing punctuation) is no question of its own ("嗯？").
@@ -49,7 +49,7 @@ ENDS_ASKING = re.compile(
     r"|几[个台次步种]\w{0,2}|多少\w{0,2}|哪[里儿个]?\w{0,2})$"
 )
 # Particles, emoji and marks after the question itself: "…还能用吗啊🙏🙏".
-TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]+$")
+TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
 # Nor does a clause saying what one does not know ("不知道怎么办"), a rhetorical why ("为啥这么麻烦"),
 # an exclamation ("谁懂啊") or a clause hanging on the one before ("能的话怎么弄", "那要多久").
 ASKS_NOTHING = re.compile(
@@ -74,9 +74,7 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
         pieces.extend(_opened_pieces(text, start, len(text)))
     pieces = [clause for a, b in pieces for clause in _asking_clauses(text, a, b)]
     opened = [
-        OPENS_ANOTHER.match(text, a, b) is not None
-        or (a > 0 and OPENS_AFTER_MARK.match(text, a, b) is not None)
-        for a, b in pieces
+        _opening_at(text, a) or (a > 0 and OPENS_AFTER_MARK.match(text, a, b) is not None) for a, b in pieces
     ]
     # A piece is a question when it ends in a question mark, opens another question, is followed by
     # one that does ("…怎么办，顺便问下…"), or, without a mark, asks (see ENDS_ASKING).
@@ -97,12 +95,21 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
 def _asks(piece: Text, first: bool) -> bool:
     """Whether a clause without a question mark is a question of its own (the first of a message,
     or a later one)."""
-    clause = TRAILING.sub("", piece.strip())
+    clause = _without_trailing(piece.strip())
     return (
         (ASKS.search(clause) if first else ENDS_ASKING.search(clause) or YES_OR_NO.search(clause)) is not None
         and ASKS_NOTHING.search(clause) is None
         and len(CONTENT.findall(clause)) >= MIN_CLAUSE_CHARS
     )
+
+
+def _without_trailing(clause: Text) -> Text:
+    """The clause without the particles and marks after it, walked back by hand: `[…]+$` is
+    quadratic on a long run of marks followed by a word."""
+    end = len(clause)
+    while end > 0 and TRAILING.match(clause, end - 1):
+        end -= 1
+    return clause[:end]
 
 
 def _asking_clauses(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
@@ -125,10 +132,29 @@ def _asking_clauses(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
 
 
 def _opened_pieces(text: Text, start: int, end: int) -> List[Tuple[int, int]]:
-    """The span split where a word opens another question ("…怎么办，顺便问下…")."""
-    cuts = [m.start() for m in OPENS_ANOTHER.finditer(text, start, end) if m.start() > start]
+    """The span split where a word opens another question ("…怎么办，顺便问下…"), each cut
+    before the pause in front of the word."""
+    cuts = []
+    for word in OPENING_WORD.finditer(text, start, end):
+        pause_start = word.start()
+        # Walked back by hand: a regex with a leading [，…]* is quadratic on long runs of marks.
+        while pause_start > start and PAUSE.match(text, pause_start - 1):
+            pause_start -= 1
+        opens = OPENS_ANYWHERE.fullmatch(word.group()) or pause_start < word.start()
+        if opens and pause_start > start and (not cuts or pause_start > cuts[-1]):
+            cuts.append(pause_start)
     bounds = [start, *cuts, end]
     return list(zip(bounds, bounds[1:], strict=False))
+
+
+def _opening_at(text: Text, at: int) -> bool:
+    """Whether the piece starting at `at` opens with a word that opens another question (after the
+    pause the cut left in front of it)."""
+    word_start = at
+    while word_start < len(text) and PAUSE.match(text, word_start):
+        word_start += 1
+    word = OPENING_WORD.match(text, word_start)
+    return word is not None and (OPENS_ANYWHERE.fullmatch(word.group()) is not None or word_start > at)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
