@@ -15,6 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import offer_after_repeated_failure
 from actions.slots import (
     LAST_GOAL,
     LAST_TOPIC,
@@ -107,6 +108,7 @@ class ActionAnswer(StudentAction):
         if walkthrough.takes(answers):
             return walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
+        offer_after_repeated_failure(dispatcher, knowledge, tracker)  # not understood twice: a person?
         self._offer_other_questions(dispatcher, knowledge, tracker)
         return events + walkthrough.resume_if_active()
 

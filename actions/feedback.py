@@ -6,7 +6,7 @@ that message as the user event in the tracker store, so the feedback is kept per
 text typed by anyone, in the same database, under the same redaction and retention as the
 conversation; the unanswered report (staff/unanswered.py) counts it. This action only answers:
 thanks; after 没帮助 the reasons as buttons (`"reason"` instead of `"helpful"`) and where a person
-helps. A typed "这个回答没用" names no topic: it gets the two buttons for the last answer, so that
+helps (in the chat widget: a 转人工 button, the offer of a person of actions/handoff.py). A typed "这个回答没用" names no topic: it gets the two buttons for the last answer, so that
 one tap records the feedback. On WeChat the channel turns the reply "有用" / "没用" into the
 payload for the last answer (channels/wechat.py).
 """
@@ -16,6 +16,7 @@ from typing import Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import in_widget
 from actions.slots import LAST_TOPIC, PLATFORM, entity_values, slot
 from actions.student_action import Events, StudentAction
 from actions.walkthrough import Walkthrough
@@ -28,6 +29,7 @@ from knowledge.render import (
     capabilities_button,
     feedback_buttons,
     feedback_reason_buttons,
+    handoff_buttons,
 )
 
 
@@ -44,9 +46,15 @@ class ActionFeedback(StudentAction):
         if topic_id and reason and reason[0] in texts["reasons"]:
             dispatcher.utter_message(text=texts["reason_thanks"])
         elif topic_id and helpful and helpful[0] == "no":
-            dispatcher.utter_message(
-                text=texts["sorry"], buttons=feedback_reason_buttons(knowledge, topic_id)
-            )
+            if in_widget(tracker):  # where a person can take over: offer one (actions/handoff.py)
+                dispatcher.utter_message(
+                    text=texts["sorry_offer"],
+                    buttons=feedback_reason_buttons(knowledge, topic_id) + handoff_buttons(knowledge)[:1],
+                )
+            else:
+                dispatcher.utter_message(
+                    text=texts["sorry"], buttons=feedback_reason_buttons(knowledge, topic_id)
+                )
         elif topic_id and helpful and helpful[0] in FEEDBACK_VALUES:
             dispatcher.utter_message(text=texts["thanks"])
         else:  # typed: which answer, and did it help? One tap on the last answer's buttons says.

@@ -9,7 +9,7 @@ the NLU, by removing its leading slashes.
 
 The allow-list is built once, from the buttons of domain.yml's responses and from everything the
 actions generate from data/knowledge (knowledge/render.py, walkthroughs.yml): topic buttons,
-every answer's "查看原文" and 有帮助 / 没帮助 (and the reasons after 没帮助), the platform question, the capabilities button, walkthrough offers, the
+every answer's "查看原文" and 有帮助 / 没帮助 (and the reasons after 没帮助), the offer of a person (转人工), the platform question, the capabilities button, walkthrough offers, the
 walkthrough's questions (their answers so far in any order) and its step buttons. WeChat's number
 menus send the payloads of the last answer's buttons; they do not pass through the gate. Payloads
 are compared as intent plus entities, so that the order of the entities and the spaces in the JSON
@@ -78,6 +78,7 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
         capabilities_button,
         feedback_buttons,
         feedback_reason_buttons,
+        handoff_buttons,
         payload_for,
         sources_payload,
         walkthrough_payload,
@@ -96,6 +97,7 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
     for button in ask_platform_buttons(knowledge):
         yield button["payload"]
     yield capabilities_button(knowledge)["payload"]
+    yield from (b["payload"] for b in handoff_buttons(knowledge))  # 转人工 / 不用了
     for procedure_id in knowledge.procedures:
         payload = walkthrough_payload(knowledge, procedure_id)
         if payload:

@@ -41,6 +41,10 @@ token is refused. Every message's metadata gets the channel's word on the role: 
 is acknowledged (socket.io ack) once the bot has answered it, so a client that asks for the ack
 (`make rehearse`) knows when an answer is complete.
 
+A student whose conversation is with a person (they tapped 转人工: channels/handoff.py) is not
+answered by the bot: the desk keeps their messages for staff, whose replies reach this socket's
+room from the staff console (channels/console.py).
+
 Events are bounded like REST requests: python-engineio refuses packets over
 HELPDESK_MAX_BODY_BYTES (16 KiB, for long-polling and WebSocket alike; its default is 1 MB), and
 a message's `metadata` that is not a small JSON object is dropped (channels/limits.py), the
@@ -62,6 +66,7 @@ from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
+from channels.handoff import desk
 from channels.limits import MessageGate, metadata_problem
 from channels.senders import widget_sender
 from channels.staff import AUTH_KEY, StaffToken, TokenGuard, client_address, with_role
@@ -183,6 +188,9 @@ class SocketIOInput(RasaSocketIOInput):
         # Packets over the REST body limit are refused by python-engineio itself (default 1 MB).
         sio.eio.max_http_buffer_size = self.gate.limits.max_body_bytes
         namespace = self.namespace or "/"
+        # The handoff desk sends staff replies to the students' rooms and writes into their trackers.
+        desk().attach_socket(sio, self.namespace, self.bot_message_evt)
+        socketio_webhook.listener("before_server_start")(lambda app, _: desk().attach_app(app))
         rasa_handle_message = sio.handlers[namespace][self.user_message_evt]
         rasa_connect = sio.handlers[namespace]["connect"]
 
@@ -240,6 +248,9 @@ class SocketIOInput(RasaSocketIOInput):
                 usable_metadata(data.get(self.metadata_key), self.gate.limits.max_metadata_bytes),
                 staff=await is_staff_socket(sid),
             )
+            # With a person (channels/handoff.py): the desk keeps the message, the bot stays silent.
+            if await desk().handle_student(sender, verdict.message, metadata):
+                return True
             await rasa_handle_message(
                 sid, {"message": verdict.message, "session_id": sender, self.metadata_key: metadata}
             )

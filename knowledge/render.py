@@ -217,3 +217,23 @@ def feedback_reason_buttons(knowledge: Knowledge, topic_id: Text) -> List[Dict[T
     return [
         {"title": title, "payload": feedback_payload(topic_id, reason=rid)} for rid, title in reasons.items()
     ]
+
+
+# Handoff to a person (actions/handoff.py offers it, channels/handoff.py runs it in the widget).
+HANDOFF_INTENT = "request_human"
+HANDOFF_ANSWER = "handoff"
+HANDOFF_ACCEPT, HANDOFF_DECLINE = "accept", "decline"
+
+
+def handoff_payload(answer: Text) -> Text:
+    """`/request_human{"handoff": "accept"|"decline"}`: the offer's buttons."""
+    return f"/{HANDOFF_INTENT}{json.dumps({HANDOFF_ANSWER: answer})}"
+
+
+def handoff_buttons(knowledge: Knowledge) -> List[Dict[Text, Text]]:
+    """转人工 / 不用了: the offer of a person."""
+    texts = knowledge.presentation["handoff"]
+    return [
+        {"title": texts["accept_button"], "payload": handoff_payload(HANDOFF_ACCEPT)},
+        {"title": texts["decline_button"], "payload": handoff_payload(HANDOFF_DECLINE)},
+    ]

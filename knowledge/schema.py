@@ -31,6 +31,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    conlist,
     create_model,
     root_validator,
     validator,
@@ -268,11 +269,22 @@ WechatTexts = text_model(
 FeedbackTexts = create_model(
     "FeedbackTexts",
     __base__=text_model(
-        "FeedbackMessages", *"helpful_button unhelpful_button thanks sorry reason_thanks typed".split()
+        "FeedbackMessages",
+        *"helpful_button unhelpful_button thanks sorry sorry_offer reason_thanks typed".split(),
     ),
     reasons=(text_model("FeedbackReasons", *"off_topic wrong_steps unclear other".split()), ...),
 )
 LimitTexts = text_model("LimitTexts", "message_too_long", "too_many_messages")
+HandoffTexts = create_model(
+    "HandoffTexts",
+    __base__=text_model(
+        "HandoffMessages",
+        *"offer offer_after_failures accept_button decline_button declined elsewhere".split(),
+        *"queued still_waiting taken closed_hours message_kept handed_back closed".split(),
+        *"idle_returned staff_label hours_range hours_separator days_range days_separator".split(),
+    ),
+    weekdays=(conlist(StrictStr, min_items=7, max_items=7), ...),
+)
 PresentationFile = create_model(
     "PresentationFile",
     __base__=text_model(
@@ -289,6 +301,8 @@ PresentationFile = create_model(
     wechat=(WechatTexts, ...),
     limits=(LimitTexts, ...),
     feedback=(FeedbackTexts, ...),
+    handoff=(HandoffTexts, ...),
+    console=(Dict[StrictStr, StrictStr], ...),
 )
 
 

@@ -327,6 +327,11 @@ function createWidget(settings) {
   function renderEntry(entry, withButtons) {
     var item = el('li', 'hd-message hd-' + (entry.from === 'user' ? 'user' : 'bot'));
     var bubble = item.appendChild(el('div', 'hd-bubble'));
+    // A person answering (the staff console, channels/handoff.py): their label above the text.
+    if (entry.label) {
+      item.classList.add('hd-staff');
+      bubble.appendChild(el('span', 'hd-label', entry.label));
+    }
     if (entry.text) bubble.appendChild(textNode(entry.text));
     if (entry.image && safeUrl(entry.image)) {
       var image = el('img', 'hd-image');
@@ -416,6 +421,7 @@ function createWidget(settings) {
     if (!message || typeof message !== 'object' || awaitingSession) return;
     var entry = { from: 'bot', time: Date.now() };
     if (typeof message.text === 'string' && message.text) entry.text = message.text;
+    if (typeof message.sender_label === 'string' && message.sender_label) entry.label = message.sender_label.slice(0, 20);
     var buttons = message.quick_replies || message.buttons;
     if (Array.isArray(buttons)) {
       entry.buttons = buttons
