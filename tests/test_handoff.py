@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 import tests.test_widget as test_widget
 from harness.bot import ARTIFACTS, running_bot
 from harness.widget_client import WidgetClient
+from knowledge.render import feedback_buttons, payload_for
 from staff.accounts import hash_password
 from tests.test_widget import APP_STEPS, BUNDLE, PHONE, QUESTION, ROOT, Widget, goto
 
@@ -244,6 +245,36 @@ def test_a_students_socket_cannot_act_as_staff(bot, site, texts):
         assert texts["handed_back"] not in student.answers and "我是老师" not in student.answers
         assert all(texts["still_waiting"].split("，")[0] in a for a in student.answers[1:])
         close(staff, bot, ticket)
+    finally:
+        student.close()
+
+
+def test_a_person_is_offered_after_unhelpful_and_after_two_failed_understandings(bot, site, texts, knowledge):
+    student = WidgetClient(bot.url, origin=site.origin)
+    said = []
+
+    def heard(message):
+        student.answers.append(message.get("text", ""))
+        said.append(message)
+
+    student.client.on("bot_uttered", heard)
+
+    def buttons_since(count):
+        return [b["title"] for m in said[count:] for b in m.get("quick_replies") or m.get("buttons") or []]
+
+    try:
+        student.say(payload_for(knowledge, "icve_lost_device"))
+        assert texts["accept_button"] not in buttons_since(0)  # not under an answer
+        count = len(said)
+        student.say(feedback_buttons(knowledge, "icve_lost_device")[1]["payload"])  # 👎 没帮助
+        assert texts["accept_button"] in buttons_since(count)
+        first = student.say("食堂几点开门")
+        assert knowledge.presentation["out_of_scope"] in first and texts["offer_after_failures"] not in first
+        count = len(said)
+        second = student.say("图书馆怎么借书")
+        assert texts["offer_after_failures"] in second
+        assert buttons_since(count)[-2:] == [texts["accept_button"], texts["decline_button"]]
+        assert student.say('/request_human{"handoff": "decline"}') == [texts["declined"]]
     finally:
         student.close()
 
