@@ -14,10 +14,17 @@ then (it needs to, to warn the user); nothing else keeps it. Configured in endpo
       dialect: sqlite
       db: var/tracker.db
       retention_days: 180
+      trim_after_events: 60
 
 `retention_days` (or the environment variable TRACKER_RETENTION_DAYS): events older than that are
 deleted when the server starts and then once a day. `python -m stores.forget SENDER` (make forget)
 deletes one person's conversations.
+
+`trim_after_events` (default 60, 0 for never): when a conversation's latest session has more events
+than that and the conversation is at rest, a fresh session with the same slot values is started on
+save, so that the cost of a message does not grow with the length of the conversation (stores/trim.py).
+Rasa's own save counts the stored events of the latest session to find the new ones; here the
+tracker remembers how many of its events were loaded or saved, which also holds across the trim.
 """
 
 import json
@@ -27,12 +34,14 @@ import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from privacy import redact
+from stores.trim import DEFAULT_TRIM_AFTER_EVENTS, expired_trim_session, should_trim, trim_events
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +49,20 @@ RETENTION_ENV = "TRACKER_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 180
 PURGE_EVERY_SECONDS = 24 * 3600
 MAX_UNSAVED_CONVERSATIONS = 10_000
+# How many of a tracker's events are in the database: set on the tracker when it is loaded or saved.
+STORED = "_stored_events"
+# Rasa's table has an index on sender_id only: finding the latest session start and the events since
+# then read every row of the sender, however long ago. With these the cost of a message does not
+# grow with the rows a long conversation leaves behind (created on start when missing).
+INDEXES = (
+    sa.Index(
+        "ix_events_sender_session",
+        SQLTrackerStore.SQLEvent.sender_id,
+        SQLTrackerStore.SQLEvent.type_name,
+        SQLTrackerStore.SQLEvent.timestamp,
+    ),
+    sa.Index("ix_events_sender_time", SQLTrackerStore.SQLEvent.sender_id, SQLTrackerStore.SQLEvent.timestamp),
+)
 
 
 # Kept as they are when they hold what Rasa puts there (a hex uuid): what identifies and orders an
@@ -126,14 +149,24 @@ def first_line(error: SQLAlchemyError) -> Text:
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, retention_days: Optional[int] = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        retention_days: Optional[int] = None,
+        trim_after_events: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
         self.retention_days = int(os.environ.get(RETENTION_ENV) or retention_days or DEFAULT_RETENTION_DAYS)
+        self.trim_after_events = int(
+            DEFAULT_TRIM_AFTER_EVENTS if trim_after_events is None else trim_after_events
+        )
         self._last_purge = 0.0
         # Conversations answered while the database was unreachable, written when it is back.
         self._unsaved: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
         try:
             super().__init__(*args, **kwargs)
             self.purge_old_events()  # also the first use of the database: fails here if it is down
+            self._create_indexes()
         except SQLAlchemyError as error:
             where = f"{kwargs.get('dialect', 'sqlite')} at {kwargs.get('host') or kwargs.get('db')}"
             logger.error(
@@ -143,11 +176,49 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             )
             raise
 
+    def _create_indexes(self) -> None:
+        """INDEXES, on a database created before them (a new one gets them with its table)."""
+        for index in INDEXES:
+            try:
+                index.create(self.engine, checkfirst=True)
+            except SQLAlchemyError:
+                # Another replica, starting at the same moment, created it first.
+                names = {found["name"] for found in sa.inspect(self.engine).get_indexes(index.table.name)}
+                if index.name not in names:
+                    raise
+
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        return (redacted(event) for event in super()._additional_events(session, tracker))
+        """The tracker's events that are not stored yet, then, when the conversation is long and
+        at rest, a fresh session start (stores/trim.py); every one redacted."""
+        stored = getattr(tracker, STORED, None)
+        if isinstance(stored, int) and 0 <= stored <= len(tracker.events):
+            new = list(tracker.events)[stored:]
+        else:  # a tracker this store did not load (a new conversation): Rasa's own count
+            new = list(super()._additional_events(session, tracker))
+        if should_trim(tracker, self.trim_after_events):
+            trim = trim_events(tracker, time.time())
+            # The tracker in memory goes on in the fresh session too: saved again, it is not
+            # trimmed twice; kept in memory while the database is down, it is written with it.
+            for event in trim:
+                tracker.update(event)
+            new += trim
+            logger.debug(f"Conversation {tracker.sender_id!r} goes on in a fresh session.")
+        return (redacted(event) for event in new)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await self._retrieving(super().retrieve, sender_id)
+        tracker = await self._retrieving(super().retrieve, sender_id)
+        session_config = getattr(self.domain, "session_config", None)
+        if (
+            tracker is not None
+            and session_config is not None
+            and not session_config.carry_over_slots
+            and expired_trim_session(tracker, session_config.session_expiration_time, time.time())
+        ):
+            # Rasa would start a new session now, had it seen the last user message: in memory
+            # only, the slots go back to their initial values, and Rasa runs action_session_start.
+            tracker.update(SessionStarted())
+            setattr(tracker, STORED, getattr(tracker, STORED, 0) + 1)
+        return tracker
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._retrieving(super().retrieve_full_tracker, sender_id)
@@ -156,11 +227,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         """The conversation from the database or, while it is unreachable, the one this replica
         kept in memory (raises when there is none: Rasa's FailSafeTrackerStore starts afresh)."""
         try:
-            return await self._with_database(operation, sender_id)
+            tracker = await self._with_database(operation, sender_id)
         except SQLAlchemyError:
             if sender_id in self._unsaved:
                 return self._unsaved[sender_id]
             raise
+        if tracker is not None:
+            setattr(tracker, STORED, len(tracker.events))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
@@ -171,6 +245,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             while len(self._unsaved) > MAX_UNSAVED_CONVERSATIONS:
                 self._unsaved.popitem(last=False)
             raise
+        setattr(tracker, STORED, len(tracker.events))
         if time.time() - self._last_purge > PURGE_EVERY_SECONDS:
             self.purge_old_events()
 
@@ -211,6 +286,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     if (event.timestamp, event.type_name) not in stored:
                         session.add(self._row(sender_id, redacted(event)))
                 session.commit()
+            setattr(tracker, STORED, len(tracker.events))
             self._unsaved.pop(sender_id)
 
     def _row(self, sender_id: Text, event: Event) -> Any:
