@@ -88,7 +88,9 @@ class Desk:
         agent = getattr(getattr(self.app, "ctx", None), "agent", None)
         if agent is None:
             return []
-        tracker = await agent.tracker_store.retrieve(sender)
+        from stores.redacting import conversation  # whole, when the store trimmed it (stores/trim.py)
+
+        tracker = await conversation(agent.tracker_store, sender)
         said: List[Dict[Text, Any]] = []
         for event in tracker.events if tracker else []:
             kind = getattr(event, "type_name", "")

@@ -41,7 +41,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from privacy import redact
-from stores.trim import DEFAULT_TRIM_AFTER_EVENTS, expired_trim_session, should_trim, trim_events
+from stores.trim import (
+    DEFAULT_TRIM_AFTER_EVENTS,
+    expired_trim_session,
+    refusals,
+    should_trim,
+    trim_events,
+    trim_mark,
+    whole_session,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +203,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             new = list(tracker.events)[stored:]
         else:  # a tracker this store did not load (a new conversation): Rasa's own count
             new = list(super()._additional_events(session, tracker))
-        if should_trim(tracker, self.trim_after_events):
+        if should_trim(tracker, self.trim_after_events, refusals()):
             trim = trim_events(tracker, time.time())
             # The tracker in memory goes on in the fresh session too: saved again, it is not
             # trimmed twice; kept in memory while the database is down, it is written with it.
@@ -222,6 +230,28 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._retrieving(super().retrieve_full_tracker, sender_id)
+
+    async def retrieve_whole_session(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The latest session as Rasa would have kept it without the trim (`conversation`)."""
+        with self.session_scope() as session:
+            starts = (
+                session.query(self.SQLEvent.timestamp, self.SQLEvent.data)
+                .filter(
+                    self.SQLEvent.sender_id == sender_id,
+                    self.SQLEvent.type_name == SessionStarted.type_name,
+                )
+                .order_by(self.SQLEvent.timestamp.desc())
+            )
+            since = next(
+                (at for at, data in starts if not trim_mark(Event.from_parameters(json.loads(data)))), None
+            )
+            query = session.query(self.SQLEvent.data).filter(self.SQLEvent.sender_id == sender_id)
+            if since is not None:
+                query = query.filter(self.SQLEvent.timestamp >= since)
+            events = [Event.from_parameters(json.loads(data)) for (data,) in query.order_by(self.SQLEvent.id)]
+        if not events or self.domain is None:
+            return None
+        return DialogueStateTracker.from_events(sender_id, whole_session(events), self.domain.slots)
 
     async def _retrieving(self, operation: Callable[..., Awaitable], sender_id: Text) -> Any:
         """The conversation from the database or, while it is unreachable, the one this replica
@@ -326,3 +356,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         return deleted
+
+
+async def conversation(store: Any, sender_id: Text) -> Optional[DialogueStateTracker]:
+    """The latest session of a conversation, whole even when this store trimmed it; `store` may be
+    Rasa's wrapper around the tracker store (agent.tracker_store) or another tracker store."""
+    inner = store
+    while not isinstance(inner, RedactingSQLTrackerStore) and hasattr(inner, "_tracker_store"):
+        inner = inner._tracker_store
+    if isinstance(inner, RedactingSQLTrackerStore):
+        try:
+            return await inner.retrieve_whole_session(sender_id)
+        except SQLAlchemyError:
+            pass  # the database is away: what the wrapper keeps in memory
+    return await store.retrieve(sender_id)

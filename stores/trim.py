@@ -17,10 +17,10 @@ so `expired_trim_session` tells the store when that time has passed, and the sto
 start its new session as it would have (slots not carried over).
 """
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Collection, Dict, List, Optional, Sequence, Text
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Events in the latest session after which a conversation at rest starts a fresh one: about 5 to
@@ -46,10 +46,37 @@ def session_events(tracker: DialogueStateTracker) -> List[Event]:
     return events
 
 
-def at_rest(tracker: DialogueStateTracker) -> bool:
+def refusals() -> Collection[Text]:
+    """What the bot says when it did not understand: after it, the next message reads the turn
+    before (a second failure in a row offers a person, actions/handoff.py)."""
+    global _REFUSALS
+    if _REFUSALS is None:
+        from actions.handoff import refusals as texts
+        from knowledge.loader import load_knowledge
+
+        _REFUSALS = frozenset(texts(load_knowledge()))
+    return _REFUSALS
+
+
+_REFUSALS: Optional[Collection[Text]] = None
+
+
+def last_replies(tracker: DialogueStateTracker) -> List[Text]:
+    """What the bot said since the user's last message."""
+    said = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered) and event.text:
+            said.append(event.text)
+    return said
+
+
+def at_rest(tracker: DialogueStateTracker, read_on_after: Collection[Text] = ()) -> bool:
     """True when nothing in the conversation waits on its history: the bot has answered and listens
     (last event `action_listen`, no follow-up action queued, not paused), no form is active (the
-    rehearsal), and no walkthrough, platform question or rehearsal is in progress."""
+    rehearsal), no walkthrough, platform question or rehearsal is in progress, and the bot's last
+    reply is none of `read_on_after` (replies the next message looks back at)."""
     events = tracker.events
     if not events:
         return False
@@ -60,11 +87,50 @@ def at_rest(tracker: DialogueStateTracker) -> bool:
         return False
     if tracker.followup_action not in (None, ACTION_LISTEN_NAME):
         return False
+    if any(text in read_on_after for text in last_replies(tracker)):
+        return False
     return all(tracker.get_slot(name) is None for name in IN_PROGRESS_SLOTS if name in tracker.slots)
 
 
-def should_trim(tracker: DialogueStateTracker, trim_after_events: int) -> bool:
-    return trim_after_events > 0 and len(session_events(tracker)) > trim_after_events and at_rest(tracker)
+def should_trim(
+    tracker: DialogueStateTracker, trim_after_events: int, read_on_after: Collection[Text] = ()
+) -> bool:
+    return (
+        trim_after_events > 0
+        and len(session_events(tracker)) > trim_after_events
+        and at_rest(tracker, read_on_after)
+    )
+
+
+def whole_session(events: Sequence[Event]) -> List[Event]:
+    """The events since the latest session start that is not a trim: the session as Rasa would
+    have kept it (the staff console's transcript), with the trims' own events left out."""
+    events = list(events)
+    start = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], SessionStarted) and trim_mark(events[index]) is None:
+            start = index
+            break
+    kept, skip_carried = [], False
+    for index, event in enumerate(events[start:], start):
+        following = events[index + 1] if index + 1 < len(events) else None
+        if (
+            isinstance(event, ActionExecuted)
+            and event.action_name == ACTION_SESSION_START_NAME
+            and trim_mark(following)
+        ):
+            continue
+        if trim_mark(event):
+            skip_carried = True
+            continue
+        if skip_carried and isinstance(event, SlotSet):
+            continue
+        if skip_carried and isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
+            skip_carried = False
+            continue
+        skip_carried = False
+        kept.append(event)
+    return kept
 
 
 def carried_slots(tracker: DialogueStateTracker, timestamp: float) -> List[SlotSet]:

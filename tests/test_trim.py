@@ -264,3 +264,40 @@ def test_the_store_reads_its_threshold_from_endpoints(tmp_path, domain):
     assert isinstance(store, RedactingSQLTrackerStore) and store.trim_after_events == 7
     default = store_at(tmp_path / "default.db", domain)
     assert default.trim_after_events == DEFAULT_TRIM_AFTER_EVENTS
+
+
+def test_not_trimmed_after_a_refusal_the_next_message_looks_back_at(domain):
+    """A second "没看懂" in a row offers a person (actions/handoff.py): it reads the reply before."""
+    from stores.trim import refusals
+
+    texts = refusals()
+    assert len(texts) == 2
+    tracker = conversation(domain, 10, 1000.0)
+    assert should_trim(tracker, THRESHOLD, texts)
+    refused = conversation(domain, 10, 1000.0)
+    refused.update(UserUttered("asdf", {"name": "nlu_fallback", "confidence": 1.0}))
+    refused.update(ActionExecuted("action_answer"))
+    refused.update(BotUttered(sorted(texts)[0]))
+    refused.update(ActionExecuted(ACTION_LISTEN_NAME))
+    assert at_rest(refused) and not at_rest(refused, texts)
+    assert not should_trim(refused, THRESHOLD, texts)
+
+
+def test_the_staff_console_reads_the_whole_session_across_trims(tmp_path, domain):
+    from stores.redacting import conversation as whole_conversation
+
+    db = tmp_path / "tracker.db"
+    store = store_at(db, domain, trim_after_events=THRESHOLD)
+    tracker = conversation(domain, 1, time.time() - 1000, slots=SLOTS)
+    asyncio.run(store.save(tracker))
+    for n in range(20):
+        tracker = asyncio.run(store.retrieve("s1"))
+        for event in turn(f"第{n}个问题", "logout", time.time()):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    assert [t for t, _ in rows(db)].count("session_started") > 2
+    whole = asyncio.run(whole_conversation(store, "s1"))
+    said = [e.text for e in whole.events if isinstance(e, UserUttered)]
+    assert said == ["问题0"] + [f"第{n}个问题" for n in range(20)]
+    assert [e.type_name for e in whole.events].count("session_started") == 1
+    assert whole.current_slot_values() == asyncio.run(store.retrieve("s1")).current_slot_values()
