@@ -81,6 +81,17 @@ def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
     ]
 
 
+def other_questions(tracker: Tracker) -> List[Text]:
+    """The questions of the message after its first (nlu_components/questions.py)."""
+    return [q for q in tracker.latest_message.get(OTHER_QUESTIONS) or [] if isinstance(q, str)]
+
+
+def typed_questions(tracker: Tracker) -> List[Text]:
+    """Every question of a typed message (the NLU keeps the first as its text); none for a button."""
+    text = tracker.latest_message.get("text") or ""
+    return [text, *other_questions(tracker)] if text and not text.startswith("/") else []
+
+
 def echoable(name: Text) -> bool:
     return (
         len(name) <= ECHO_MAX_CHARS
@@ -104,6 +115,10 @@ class ActionAnswer(StudentAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
+        if knowledge.asks_to_cheat(" ".join(typed_questions(tracker))):
+            # Refused whatever the rest asks; its other questions are not offered either.
+            dispatcher.utter_message(response="utter_request_cheating")
+            return [SlotSet("pending_goal", None)] + walkthrough.resume_if_active()
         answers = said_answers(knowledge, tracker)
         if walkthrough.takes(answers):
             return walkthrough.start(answers)
@@ -117,7 +132,7 @@ class ActionAnswer(StudentAction):
         dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
     ) -> None:
         """The other questions of a message (nlu_components/questions.py), one tap each."""
-        others = [q for q in tracker.latest_message.get(OTHER_QUESTIONS) or [] if isinstance(q, str)]
+        others = other_questions(tracker)
         if others:
             dispatcher.utter_message(
                 text=knowledge.presentation["other_questions"],

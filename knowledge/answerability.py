@@ -301,6 +301,7 @@ class ObjectReader:
             and i > 0
             and not self._after(tokens, i)
             and not self._nounish(*tokens[i - 1])
+            and tokens[i - 1][0] != "的"  # "微信的授权怎么解": the verb used as a noun, the platform's
             for w in self._before(tokens, i)
         ]
 

@@ -139,6 +139,11 @@ class Knowledge:
             and not any(word in text for word in other["unless"])
         )
 
+    def asks_to_cheat(self, text: Text) -> bool:
+        """Whether the message asks for help to cheat anywhere in it (answerability.yml `cheating`)."""
+        text = text.lower()
+        return any(word in text for word in self.answerability.get("cheating") or ())
+
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.typed.topics.topics.items() if t.platform == platform]
 

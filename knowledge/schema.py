@@ -410,6 +410,7 @@ class ObjectCheck(Strict):  # knowledge/answerability.py
 
 class AnswerabilityFile(Strict):
     requires_any: Dict[StrictStr, Words]  # topic id -> words
+    cheating: Words = []  # words that ask for help to cheat, refused in any message
     other_objects: OtherObjects
     objects: Optional[ObjectCheck] = None
 

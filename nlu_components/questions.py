@@ -45,7 +45,7 @@ ASKS = re.compile(
     r"|" + YES_OR_NO.pattern
 )
 ENDS_ASKING = re.compile(
-    r"(?:吗|么|嘛|呢|谁\w{0,2}|多久|多长时间|怎么\w{0,3}|咋\w{0,2}|如何\w{0,2}|啥\w{0,3}|什么\w{0,3}"
+    r"(?:吗|么|嘛|呢|谁\w{0,2}|多久\w{0,4}|多长时间\w{0,4}|(?:什么|啥)时候\w{0,6}|怎么\w{0,3}|咋\w{0,2}|如何\w{0,2}|啥\w{0,3}|什么\w{0,3}"
     r"|几[个台次步种]\w{0,2}|多少\w{0,2}|哪[里儿个]?\w{0,2})$"
 )
 # Particles, emoji and marks after the question itself: "…还能用吗啊🙏🙏".

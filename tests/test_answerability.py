@@ -56,6 +56,11 @@ ANSWERABLE = [
     "把手机上的职教云号退了",
     "怎么取消网页的记住密码",
     "删除职教云账号和数据",
+    # Whose authorisation, linked by 的 (the verb used as a noun); whose account, a person's.
+    "微信的授权要在哪里解掉",
+    "QQ的绑定怎么取消",
+    "学院买的职教云教师账号要注销",
+    "学生账号怎么注销",
 ]
 
 

@@ -28,6 +28,14 @@ ANSWERED = {
 }
 
 
+# Help to cheat asked beside an account question: refused, whatever topic the rest is about.
+CHEATING = [
+    "职教云退出登录以后还能让它自动刷课吗",
+    "注销完智慧职教换个新号，有人代刷网课吗",
+    "学信网的号借我，我找人代考",
+]
+
+
 @pytest.fixture(scope="module")
 def reader():
     return ReplyReader()
@@ -43,3 +51,9 @@ def test_a_near_miss_gets_the_honest_refusal(webhook, reader, text):
 def test_the_account_is_still_answered(webhook, reader, text, topic):
     labels = reader.labels(send(webhook, f"object-{uuid.uuid4().hex}", text))
     assert topic in labels, labels
+
+
+@pytest.mark.parametrize("text", CHEATING)
+def test_help_to_cheat_beside_an_account_question_is_refused(webhook, reader, text):
+    labels = reader.labels(send(webhook, f"object-{uuid.uuid4().hex}", text))
+    assert labels == ["request_cheating"], labels

@@ -34,6 +34,9 @@ pytestmark = pytest.mark.unit
         # Commas or spaces only, each clause asking.
         ("职教云账号怎么注销，注销完微信授权还在吗", "职教云账号怎么注销，", ["注销完微信授权还在吗"]),
         ("网页版怎么退出登录 手机丢了又该怎么处理", "网页版怎么退出登录 ", ["手机丢了又该怎么处理"]),
+        # A later clause asking how long or when, the question word a few characters before its end.
+        ("学信网账号能借给别人吗，借了多久会被发现", "学信网账号能借给别人吗，", ["借了多久会被发现"]),
+        ("设备验证怎么开 啥时候去注销比较好", "设备验证怎么开 ", ["啥时候去注销比较好"]),
         # A back-story before two questions stays with the first.
         (
             "我下周要换手机了，旧手机上的职教云怎么退，新手机要不要开设备验证",
