@@ -345,7 +345,7 @@ def kinds_section(measured_kinds: dict) -> list:
         "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
-        "sealed half (measured here only); set2-… and set3-… are a second and a third author's. This bot is asked over REST, conversations turn by turn, "
+        "sealed half (measured here only); set2-…, set3-… and set4-… are a second, a third and a fourth author's. This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
@@ -421,7 +421,18 @@ def main() -> None:
 
     # This bot on every set by kind (three authors'); the baselines on the first set.
     halves = (
-        ["dev"] if args.smoke else ["dev", "sealed", "set2-dev", "set2-sealed", "set3-dev", "set3-sealed"]
+        ["dev"]
+        if args.smoke
+        else [
+            "dev",
+            "sealed",
+            "set2-dev",
+            "set2-sealed",
+            "set3-dev",
+            "set3-sealed",
+            "set4-dev",
+            "set4-sealed",
+        ]
     )
     baseline_halves = ["dev", "sealed"]
     # The stock bot, trained once: its NLU is the accuracy baseline, its server the speed reference.
@@ -511,7 +522,11 @@ def main() -> None:
         measured["headline"]["confident wrong answers, kinds i–j (sealed half)"] = sealed[
             "confident_wrong_i_j"
         ]
-        for set_name, half in (("second", "set2-sealed"), ("third", "set3-sealed")):
+        for set_name, half in (
+            ("second", "set2-sealed"),
+            ("third", "set3-sealed"),
+            ("fourth", "set4-sealed"),
+        ):
             sealed = measured["kinds"][f"this bot, {half}"]
             measured["headline"][f"right answers, kinds a–h ({set_name} set's sealed half)"] = sealed[
                 "right_a_to_h"
