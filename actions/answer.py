@@ -172,8 +172,10 @@ class ActionAnswer(StudentAction):
 
         stated = load_recogniser().beliefs(tracker.latest_message.get("text", ""), intent)
         if stated:
-            # Correct the belief first, with the topic that holds the right procedure.
-            topic_id = knowledge.misconceptions[stated[0]]["topic"]
+            # Correct the belief first, with the topic that holds the right procedure, unless the
+            # question is the belief's own topic ("划掉APP就行，这样真算退出了吗": 关掉APP算退出吗).
+            own_topic = knowledge.topics.get(intent, {}).get("misconception") in stated
+            topic_id = intent if own_topic else knowledge.misconceptions[stated[0]]["topic"]
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 
         if intent == INFORM_PLATFORM:

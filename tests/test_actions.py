@@ -151,6 +151,15 @@ def test_stated_misconception_about_another_topic_answers_that_topic(dispatcher,
     assert "提交注销申请" in text
 
 
+def test_stated_misconception_asked_about_answers_its_own_topic(dispatcher, domain, tracker_for):
+    # A reported belief, then the question whether it holds: the belief's own topic, corrected.
+    said = "同学说APP卸载了账号就注销了，所以卸载和注销到底差在哪"
+    run(dispatcher, domain, tracker_for("icve_uninstall_vs_deregister", [ICVE], text=said))
+    text = only_message(dispatcher)["text"]
+    assert text.startswith("⚠️ 常见误区：卸载APP和退出、注销有本质区别")
+    assert "不算。" in text and "得另外走注销流程" in text
+
+
 def test_belief_of_another_platform_is_not_lectured(dispatcher, domain, tracker_for):
     said = "学校发的账号我交给老师统一管理了"
     run(dispatcher, domain, tracker_for("icve_school_account", text=said))
