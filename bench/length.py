@@ -26,6 +26,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 import requests
 import yaml
 
+from bench import profile
 from bench.profile import cpu_s
 from harness.bot import ROOT, RunningBot, running_bot
 
@@ -88,10 +89,11 @@ def run(
     tracker_db: str,
     points: Sequence[int] = POINTS,
     on_message: Optional[Callable[[int], None]] = None,
+    sender: Optional[str] = None,
 ) -> tuple:
     """(points, every message's latency in ms); every reply must be a 200 with content.
     `on_message(n)` is called after message n's reply."""
-    sender = f"length-{uuid.uuid4().hex}"
+    sender = sender or f"length-{uuid.uuid4().hex}"
     latencies: List[float] = []
     sizes = {}
     with requests.Session() as http:
@@ -192,6 +194,9 @@ def main() -> None:
     parser.add_argument("--pythonpath", help="where that class's module is")
     parser.add_argument("--points", default=",".join(map(str, POINTS)))
     parser.add_argument("--label", default="")
+    parser.add_argument(
+        "--profile-seconds", type=float, default=0, help="then py-spy on the same conversation going on"
+    )
     args = parser.parse_args()
     options: Dict[str, Any] = {}
     if args.trim_after_events is not None:
@@ -205,11 +210,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, bot_with_store(args.model, Path(tmp), **options) as bot:
         warm_up(bot.webhook)
         cpu = [cpu_s(bot.rasa_pid) + cpu_s(bot.action_pid)]
+        sender = f"length-{uuid.uuid4().hex}"
         found, latencies = run(
             bot.webhook,
             bot.tracker_db,
             points,
             lambda n: cpu.append(cpu_s(bot.rasa_pid) + cpu_s(bot.action_pid)),
+            sender,
+        )
+        profiled = (
+            profile_going_on(bot, sender, args.profile_seconds, len(latencies))
+            if args.profile_seconds
+            else None
         )
     load_after = os.getloadavg()
     print(f"{args.label} {options}")
@@ -217,6 +229,43 @@ def main() -> None:
     print("load average after:  " + ", ".join(f"{x:.2f}" for x in load_after))
     print("\n".join(table(found)))
     print("\n".join(rounds(latencies, [(b - a) * 1000 for a, b in zip(cpu, cpu[1:], strict=False)])))
+    if profiled:
+        print(f"Profile of the same conversation going on after message {len(latencies)}:")
+        print("\n".join(profile.table(profiled)))
+
+
+def profile_going_on(bot: RunningBot, sender: str, seconds: float, sent: int) -> dict:
+    """py-spy on both servers while the conversation goes on for `seconds` (bench/profile.py's
+    stages and CPU ms per message, for one long conversation instead of many short ones)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rasa_out, action_out = Path(tmp) / "rasa.txt", Path(tmp) / "action.txt"
+        before = {"rasa": cpu_s(bot.rasa_pid), "action": cpu_s(bot.action_pid)}
+        spies = [
+            profile._record(bot.rasa_pid, seconds, rasa_out),
+            profile._record(bot.action_pid, seconds, action_out),
+        ]
+        answered, end = 0, time.perf_counter() + seconds + 0.5
+        with requests.Session() as http:
+            while time.perf_counter() < end:
+                text = SCRIPT[(sent + answered) % len(SCRIPT)]
+                http.post(
+                    bot.webhook, json={"sender": sender, "message": text}, timeout=60
+                ).raise_for_status()
+                answered += 1
+        errors = [spy.communicate(timeout=60)[1] for spy in spies]
+        cpu = {
+            "rasa": cpu_s(bot.rasa_pid) - before["rasa"],
+            "action": cpu_s(bot.action_pid) - before["action"],
+        }
+        if not (rasa_out.exists() and action_out.exists()):
+            return {"error": " ".join(e.strip().splitlines()[-1] for e in errors if e.strip()) or "no output"}
+        return {
+            "rasa": profile.rasa_stages(profile.read_raw(rasa_out)),
+            "action": profile.action_stages(profile.read_raw(action_out)),
+            "cpu_ms": {k: 1000 * v / max(answered, 1) for k, v in cpu.items()},
+            "messages": answered,
+            "seconds": seconds,
+        }
 
 
 def rounds(latencies: Sequence[float], cpu_ms: Sequence[float]) -> List[str]:
