@@ -392,7 +392,8 @@ def test_tap_view_sources_shows_the_documents_sentences(bot, site, new_context):
 
 def test_feedback_buttons_are_light_and_go_after_a_tap(bot, site, new_context):
     """有帮助 / 没帮助 (issue 18): two small buttons on one line under the answer, apart from the
-    quick replies; tapping 没帮助 removes them and brings the reasons as quick replies."""
+    quick replies; tapping 没帮助 removes them and brings the reasons as quick replies, and the offer
+    of a person (转人工, tests/test_handoff.py)."""
     widget = goto(new_context(PHONE).new_page(), site.origin + "/")
     widget.open(tap=True)
     widget.wait_connected()
@@ -413,10 +414,11 @@ def test_feedback_buttons_are_light_and_go_after_a_tap(bot, site, new_context):
     assert abs(small["y"] - unhelpful.bounding_box()["y"]) < 1  # on one line
     widget.screenshot("phone-7-feedback")
     unhelpful.tap()
-    widget.bot_says("信息化办公室")
+    widget.bot_says("点“转人工”")
     expect(row).to_have_count(0)
     expect(widget.panel.locator(".hd-feedback-button")).to_have_count(0)
     expect(widget.quick_reply("看不懂")).to_be_visible()
+    expect(widget.quick_reply("转人工")).to_be_visible()
     widget.screenshot("phone-8-feedback-reasons")
 
 
