@@ -12,6 +12,7 @@ Screenshots: tests/artifacts/handoff-*.png.
 
 import datetime
 import re
+import sqlite3
 import time
 from typing import Iterator
 from zoneinfo import ZoneInfo
@@ -244,6 +245,24 @@ def test_a_students_socket_cannot_act_as_staff(bot, site, texts):
         assert f"/c/{ticket}" in lists and 'data-status="waiting"' in lists
         assert texts["handed_back"] not in student.answers and "我是老师" not in student.answers
         assert all(texts["still_waiting"].split("，")[0] in a for a in student.answers[1:])
+        close(staff, bot, ticket)
+    finally:
+        student.close()
+
+
+def test_personal_data_written_to_a_person_is_masked_like_any_message(bot, site):
+    """The desk writes the student's messages into the tracker; the store masks them there."""
+    student = WidgetClient(bot.url, origin=site.origin)
+    try:
+        student.say('/request_human{"handoff": "accept"}')
+        student.say("老师，我的手机号是13812345678，密码是abc12345")
+        ticket = waiting_ticket(bot)
+        staff = logged_in_session(bot)
+        shown = staff.get(bot.url + CONSOLE + f"/c/{ticket}/messages").text
+        assert "【手机号】" in shown and "13812345678" not in shown and "abc12345" not in shown
+        with sqlite3.connect(f"file:{bot.tracker_db}?mode=ro", uri=True) as db:
+            stored = " ".join(row[0] for row in db.execute("SELECT data FROM events"))
+        assert "13812345678" not in stored and "abc12345" not in stored
         close(staff, bot, ticket)
     finally:
         student.close()
