@@ -66,7 +66,7 @@ def test_bench_smoke_run_measures_open_loop_length_and_profile(smoke_out):
     )
     assert rates and all(int(messages) >= 30 and failed == "0" for _, messages, failed, _ in rates), rates
     points = re.findall(
-        r"^\| (\d+) \| (\d+) \| [\d.]+ \| (\d+) \| ([\d.]+) \|$",
+        r"^\| (\d+) \| (\d+) \| [\d.]+ \| (\d+) \| ([\d.]+) \| \d+ \|$",  # then the latest session's events
         section(report, "## Cost against conversation length"),
         flags=re.M,
     )
