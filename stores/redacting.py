@@ -203,7 +203,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             new = list(tracker.events)[stored:]
         else:  # a tracker this store did not load (a new conversation): Rasa's own count
             new = list(super()._additional_events(session, tracker))
-        if should_trim(tracker, self.trim_after_events, refusals()):
+        if self._should_trim(tracker):
             trim = trim_events(tracker, time.time())
             # The tracker in memory goes on in the fresh session too: saved again, it is not
             # trimmed twice; kept in memory while the database is down, it is written with it.
@@ -212,6 +212,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             new += trim
             logger.debug(f"Conversation {tracker.sender_id!r} goes on in a fresh session.")
         return (redacted(event) for event in new)
+
+    def _should_trim(self, tracker: DialogueStateTracker) -> bool:
+        """Whether to trim now; a question that cannot be decided (the knowledge files unreadable)
+        leaves the conversation as it is: the message's own events are saved whatever happens."""
+        try:
+            return should_trim(tracker, self.trim_after_events, refusals())
+        except Exception as error:  # noqa: BLE001 (the trim is an optimisation, the save is not)
+            logger.error(f"Not trimming conversation {tracker.sender_id!r}: {error}")
+            return False
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         tracker = await self._retrieving(super().retrieve, sender_id)

@@ -301,3 +301,18 @@ def test_the_staff_console_reads_the_whole_session_across_trims(tmp_path, domain
     assert said == ["问题0"] + [f"第{n}个问题" for n in range(20)]
     assert [e.type_name for e in whole.events].count("session_started") == 1
     assert whole.current_slot_values() == asyncio.run(store.retrieve("s1")).current_slot_values()
+
+
+def test_a_trim_that_cannot_be_decided_never_costs_the_message(tmp_path, domain, monkeypatch):
+    import stores.redacting
+
+    def broken():
+        raise OSError("knowledge files unreadable")
+
+    monkeypatch.setattr(stores.redacting, "refusals", broken)
+    db = tmp_path / "tracker.db"
+    store = store_at(db, domain, trim_after_events=THRESHOLD)
+    tracker = conversation(domain, 10, time.time() - 100)
+    asyncio.run(store.save(tracker))
+    assert len(rows(db)) == len(tracker.events)
+    assert [t for t, _ in rows(db)].count("session_started") == 1
