@@ -47,15 +47,16 @@ def bot(trained_model, tmp_path_factory, site) -> Iterator:
     if not BUNDLE.exists():
         pytest.fail(f"{BUNDLE.relative_to(ROOT)} is missing: `make test` builds it (make widget)")
     env = {"HELPDESK_STAFF_ACCOUNTS": ACCOUNTS, "HELPDESK_DESK_HOURS": "1-7 00:00-24:00"}
-    with running_bot(
-        trained_model,
-        tmp_path_factory.mktemp("handoff-bot"),
-        allowed_origins=[site.origin],
-        log_prefix="handoff-",
-        env=env,
-    ) as running:
+    with bot_with(env, "handoff-", trained_model, tmp_path_factory, site) as running:
         site.point_at(running.url)
         yield running
+
+
+def bot_with(env, name, trained_model, tmp_path_factory, site):
+    """A bot of the widget's site with these settings."""
+    return running_bot(
+        trained_model, tmp_path_factory.mktemp(name), allowed_origins=[site.origin], log_prefix=name, env=env
+    )
 
 
 def closed_hours() -> str:
@@ -72,13 +73,7 @@ def closed_bot(trained_model, tmp_path_factory, site, bot) -> Iterator:
         "HELPDESK_DESK_HOURS": closed_hours(),
         "HELPDESK_CONSOLE_SESSION_MINUTES": "0.05",
     }
-    with running_bot(
-        trained_model,
-        tmp_path_factory.mktemp("handoff-closed-bot"),
-        allowed_origins=[site.origin],
-        log_prefix="handoff-closed-",
-        env=env,
-    ) as running:
+    with bot_with(env, "handoff-closed-", trained_model, tmp_path_factory, site) as running:
         yield running
 
 
