@@ -32,8 +32,8 @@ TRIM_MARK = "trimmed"
 # history it reads besides them (actions/slots.py `previous_message`, only with `pending_goal`):
 # while one of these holds a value, the conversation is not at rest and is never trimmed.
 IN_PROGRESS_SLOTS = ("walkthrough", "pending_goal", "rehearsal", "requested_slot")
-# Far enough apart that the new session's events sort after every event of the old one (the
-# session query compares timestamps), close enough to keep the order of real time.
+# `session_started` this long after `action_session_start`, which belongs to the old session as in
+# Rasa (its session query compares timestamps).
 AFTER = 1e-6
 
 
@@ -163,7 +163,11 @@ def trim_mark(event: Optional[Event]) -> Optional[Dict[str, Any]]:
 
 def trim_events(tracker: DialogueStateTracker, now: float) -> List[Event]:
     """The events that start a fresh session with the state of the tracker's latest one."""
-    started = max([now, *(event.timestamp for event in tracker.events)])
+    # This replica's clock, as for Rasa's own events: never later than the events of the next message
+    # it handles. An old event stamped later by a replica whose clock is ahead is loaded with the new
+    # session, before its `session_started`, which resets what it set: harmless. (Stamping the new
+    # session after it would hide the next messages of a replica whose clock is behind.)
+    started = now
     at = started + AFTER
     mark = {TRIM_MARK: {"last_user_at": last_user_time(tracker)}}
     return [

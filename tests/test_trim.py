@@ -8,6 +8,7 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
@@ -47,14 +48,19 @@ def domain() -> Domain:
     return Domain.load(str(ROOT / "domain.yml"))
 
 
-def turn(text: str, intent: str, start: float, slots=()) -> list:
-    """One message and the bot's answer, as Rasa logs them."""
+def turn(text: str, intent: str, start: Optional[float] = None, slots=()) -> list:
+    """One message and the bot's answer, as Rasa logs them: at `start` and just after, or, live,
+    each at the time it is made (never in the future: the session query compares timestamps)."""
+
+    def at(offset: float) -> float:
+        return time.time() if start is None else start + offset
+
     return [
-        UserUttered(text, {"name": intent, "confidence": 0.99}, timestamp=start),
-        ActionExecuted("action_answer", timestamp=start + 0.01),
-        *(SlotSet(name, value, timestamp=start + 0.01) for name, value in slots),
-        BotUttered("答案", timestamp=start + 0.02),
-        ActionExecuted(ACTION_LISTEN_NAME, timestamp=start + 0.03),
+        UserUttered(text, {"name": intent, "confidence": 0.99}, timestamp=at(0)),
+        ActionExecuted("action_answer", timestamp=at(0.01)),
+        *(SlotSet(name, value, timestamp=at(0.01)) for name, value in slots),
+        BotUttered("答案", timestamp=at(0.02)),
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=at(0.03)),
     ]
 
 
@@ -130,12 +136,12 @@ def test_the_fresh_session_carries_every_slot_the_conversation_set(domain):
     carried = {event.key: event.value for event in carried_slots(tracker, 2000.0)}
     assert carried == {**dict(SLOTS), "rehearsal_trainee": "张老师"}
 
-    events = trim_events(tracker, now=1.0)  # a clock behind the events: the order still holds
+    now = time.time()
+    events = trim_events(tracker, now)
     assert [e.type_name for e in events] == ["action", "session_started", *["slot"] * 4, "action"]
     assert events[0].action_name == ACTION_SESSION_START_NAME
     assert events[-1].action_name == ACTION_LISTEN_NAME
-    last = max(e.timestamp for e in tracker.events)
-    assert events[0].timestamp >= last and all(e.timestamp > events[0].timestamp for e in events[1:])
+    assert events[0].timestamp == now and all(e.timestamp > now for e in events[1:])
     assert trim_mark(events[1]) == {"last_user_at": 1010.0}
 
     replayed = DialogueStateTracker.from_events("s1", [*tracker.events, *events], domain.slots)
@@ -161,7 +167,7 @@ def test_a_long_conversation_is_stored_whole_and_loaded_short(tmp_path, domain):
 
     # The next messages: only their events are written, once, whatever was trimmed before.
     for n in range(3):
-        for event in turn(f"那网页版呢{n}", "followup_device", time.time()):
+        for event in turn(f"那网页版呢{n}", "followup_device"):
             loaded.update(event)
         asyncio.run(store.save(loaded))
         asyncio.run(store.save(loaded))  # saved twice: nothing written twice, no second trim
@@ -183,7 +189,7 @@ def test_trimmed_again_after_the_threshold_and_reports_count_every_message(tmp_p
     for n in range(40):
         tracker = asyncio.run(store.retrieve("s1"))
         longest = max(longest, len(tracker.events))
-        for event in turn(f"第{n}个问题", "logout", time.time()):
+        for event in turn(f"第{n}个问题", "logout"):
             tracker.update(event)
         asyncio.run(store.save(tracker))
     assert longest <= THRESHOLD + 5
@@ -233,9 +239,9 @@ def test_session_expiry_holds_across_a_trim(tmp_path, domain):
     now = time.time()
     rasa_session_start = [  # what Rasa's action_session_start adds, then the message
         ActionExecuted(ACTION_SESSION_START_NAME, timestamp=now),
-        SessionStarted(timestamp=now + 0.001),
-        ActionExecuted(ACTION_LISTEN_NAME, timestamp=now + 0.002),
-        *turn("那网页版呢", "followup_device", now + 0.01),
+        SessionStarted(timestamp=now),
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=now),
+        *turn("那网页版呢", "followup_device"),
     ]
     for event in rasa_session_start:
         loaded.update(event)
@@ -292,7 +298,7 @@ def test_the_staff_console_reads_the_whole_session_across_trims(tmp_path, domain
     asyncio.run(store.save(tracker))
     for n in range(20):
         tracker = asyncio.run(store.retrieve("s1"))
-        for event in turn(f"第{n}个问题", "logout", time.time()):
+        for event in turn(f"第{n}个问题", "logout"):
             tracker.update(event)
         asyncio.run(store.save(tracker))
     assert [t for t, _ in rows(db)].count("session_started") > 2
@@ -316,3 +322,22 @@ def test_a_trim_that_cannot_be_decided_never_costs_the_message(tmp_path, domain,
     asyncio.run(store.save(tracker))
     assert len(rows(db)) == len(tracker.events)
     assert [t for t, _ in rows(db)].count("session_started") == 1
+
+
+def test_a_replica_whose_clock_is_behind_still_sees_its_next_messages(tmp_path, domain):
+    """The last turn was stamped by a replica whose clock is 100 s ahead; this one trims and
+    handles the next message with its own clock: the message is in the session it loads."""
+    db = tmp_path / "tracker.db"
+    store = store_at(db, domain, trim_after_events=THRESHOLD)
+    tracker = conversation(domain, 10, time.time() - 100, slots=SLOTS)
+    for event in turn("谢谢", "thank", start=time.time() + 100):  # answered by the replica ahead
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    loaded = asyncio.run(store.retrieve("s1"))
+    for event in turn("那网页版呢", "followup_device"):
+        loaded.update(event)
+    asyncio.run(store.save(loaded))
+    again = asyncio.run(store.retrieve("s1"))
+    said = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert said[-1] == "那网页版呢"
+    assert again.current_slot_values() == tracker.current_slot_values()
