@@ -4,8 +4,10 @@ bot says when the offer is declined or accepted where no person can take over.
 In the chat widget the offer comes with two buttons, 转人工 / 不用了
 (`/request_human{"handoff": "accept"|"decline"}`, knowledge/render.py). The socket.io channel takes
 a tap on 转人工 itself (channels/handoff.py: the queue, the desk's hours, the staff console), so
-this action sees it only from the other channels (WeChat, REST), where no person takes over yet:
-there it says where a person helps. The same offer follows 没帮助 (actions/feedback.py) and a
+this action sees it only from the other channels, where no person takes over: there it says where
+a person helps. On WeChat the offer is made too when HELPDESK_WECHAT_HANDOFF is kf or queue
+(staff/desk.py; by default queue when the console has accounts): the WeChat channel shows the
+buttons as a numbered menu and takes the accepting reply itself (channels/wechat.py). The same offer follows 没帮助 (actions/feedback.py) and a
 second failed understanding in a row (`offer_after_repeated_failure`, called by actions/answer.py).
 Every text is in data/knowledge/presentation.yml (handoff); the hours come from the desk's
 configuration (staff/desk.py).
@@ -20,14 +22,22 @@ from actions.slots import entity_values
 from actions.student_action import Events, StudentAction
 from knowledge.loader import Knowledge
 from knowledge.render import HANDOFF_ACCEPT, HANDOFF_ANSWER, HANDOFF_DECLINE, handoff_buttons
-from staff.desk import DeskConfig
+from staff.desk import WECHAT_OFF, DeskConfig, wechat_handoff_mode
 
 # The channel where a person can take over (channels/socketio.py: Rasa's name for it).
 WIDGET_CHANNEL = "socketio"
+WECHAT_CHANNEL = "wechat"
 
 
 def in_widget(tracker: Tracker) -> bool:
     return tracker.get_latest_input_channel() == WIDGET_CHANNEL
+
+
+def person_available(tracker: Tracker) -> bool:
+    """The widget, or WeChat with its handoff on (kf or queue)."""
+    if tracker.get_latest_input_channel() == WECHAT_CHANNEL:
+        return wechat_handoff_mode() != WECHAT_OFF
+    return in_widget(tracker)
 
 
 def offer_text(knowledge: Knowledge, key: Text = "offer") -> Text:
@@ -77,8 +87,8 @@ class ActionHandoff(StudentAction):
         answer = entity_values(tracker, HANDOFF_ANSWER)
         if answer and answer[0] == HANDOFF_DECLINE:
             dispatcher.utter_message(text=texts["declined"])
-        elif not in_widget(tracker) or (answer and answer[0] == HANDOFF_ACCEPT):
-            # Accepted here only when the widget's channel did not take it: say where a person helps.
+        elif not person_available(tracker) or (answer and answer[0] == HANDOFF_ACCEPT):
+            # Accepted here only when the channel did not take it: say where a person helps.
             dispatcher.utter_message(text=texts["elsewhere"])
         else:
             dispatcher.utter_message(text=offer_text(knowledge), buttons=handoff_buttons(knowledge))

@@ -2,8 +2,9 @@
 credentials.yml, like the students' channels): staff log in, see the conversations waiting for a
 person (待接入), with a person (进行中) and the messages left outside the desk's hours (留言), each
 with its transcript so far as the tracker store keeps it (personal data masked,
-stores/redacting.py), reply (the student reads it at once in the widget), hand the conversation
-back to the bot, or close it. The handoff itself: channels/handoff.py.
+stores/redacting.py), reply (the student reads it at once in the widget, or as a WeChat
+customer-service message: refused when the student's last message is older than WeChat's window),
+hand the conversation back to the bot, or close it. The handoff itself: channels/handoff.py.
 
 - Accounts: HELPDESK_STAFF_ACCOUNTS, names with PBKDF2 hashes (staff/accounts.py). No default
   account: without it every login is refused. Wrong passwords are limited per client address like
@@ -37,12 +38,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.handoff import desk
+from channels.handoff import OutsideWindow, desk, is_wechat
 from channels.handoff_queue import MESSAGE, TAKEN, WAITING, Ticket
 from channels.shared_state import MemoryState, shared_state
 from knowledge.loader import load_knowledge
 from knowledge.render import handoff_buttons
 from staff.accounts import StaffAccounts
+from staff.desk import wechat_window_seconds
 
 PATH = "/staff/console"
 SESSION_COOKIE = "helpdesk_console"
@@ -173,6 +175,8 @@ class StaffConsole(InputChannel):
         t = self.texts()
         when = time.strftime("%m-%d %H:%M", time.localtime(ticket.requested))
         detail = [t["requested_at"].format(time=when)]
+        if is_wechat(ticket.sender):
+            detail.insert(0, t["from_wechat"])
         if ticket.status == TAKEN and ticket.staff:
             detail.append(t["taken_by"].format(staff=ticket.staff))
         return (
@@ -314,9 +318,16 @@ class StaffConsole(InputChannel):
                 done, _ = await desk().take(ticket_id, name)
             elif action == "reply":
                 text = (request.form.get("text") or "").strip()[:MAX_REPLY_CHARS]
-                done = (
-                    await desk().reply(ticket_id, name, text) if text else await desk().queue.get(ticket_id)
-                )
+                try:
+                    done = (
+                        await desk().reply(ticket_id, name, text)
+                        if text
+                        else await desk().queue.get(ticket_id)
+                    )
+                except OutsideWindow:
+                    hours = f"{wechat_window_seconds() / 3600:g}"
+                    notice = self.texts()["wechat_window_closed"].format(hours=hours)
+                    return await self.conversation_page(request, staff, ticket_id, status=409, notice=notice)
             else:
                 done = await desk().end(ticket_id, name, closed=action == "close")
                 if done is not None:
@@ -328,13 +339,19 @@ class StaffConsole(InputChannel):
         return console
 
     async def conversation_page(
-        self, request: Request, staff: Dict[Text, Text], ticket_id: Text, status: int = 200
+        self,
+        request: Request,
+        staff: Dict[Text, Text],
+        ticket_id: Text,
+        status: int = 200,
+        notice: Text = "",
     ) -> HTTPResponse:
         t = self.texts()
         ticket = await desk().queue.get(ticket_id)
         back = f'<p><a href="{PATH}/" class="hc-back">{esc(t["back"])}</a></p>'
         if ticket is None or ticket.status not in (WAITING, TAKEN, MESSAGE):
             return self.page(back + f'<p class="hc-notice" role="alert">{esc(t["gone"])}</p>', 404, staff)
+        refusal = f'<p class="hc-notice" role="alert">{esc(notice)}</p>' if notice else ""
         notice = ""
         if ticket.status == TAKEN and ticket.staff != staff["staff"]:
             notice = (
@@ -365,7 +382,7 @@ class StaffConsole(InputChannel):
         heading = t[ticket.status]
         body = (
             back
-            + f"<h1>{esc(heading)}</h1>{notice}<h2>{esc(t['transcript'])}</h2>"
+            + f"<h1>{esc(heading)}</h1>{refusal}{notice}<h2>{esc(t['transcript'])}</h2>"
             + f'<ul class="hc-transcript" id="hc-transcript" data-refresh="{PATH}/c/{esc(ticket.id)}/messages">'
             + await self.transcript_html(ticket)
             + f'</ul><p class="hc-note">{esc(t["live_note"])}</p>{actions}'

@@ -1,5 +1,5 @@
-"""Handoff to a person in the chat widget: the desk between the students' socket.io channel
-(channels/socketio.py), the queue (channels/handoff_queue.py) and the staff console
+"""Handoff to a person in the chat widget and on WeChat: the desk between the students' channels
+(channels/socketio.py, channels/wechat.py), the queue (channels/handoff_queue.py) and the staff console
 (channels/console.py), in the Rasa server process.
 
 - A tap on 转人工 (`/request_human{"handoff": "accept"}`, offered by actions/handoff.py) does not go
@@ -16,19 +16,26 @@
 - Handed back or closed by staff, or idle for HELPDESK_HANDOFF_IDLE_MINUTES, the conversation is the
   bot's again, and the student is told so.
 
-Texts: data/knowledge/presentation.yml (handoff). Not yet: WeChat's customer service transfer;
-staff replies reach a student connected to this replica only (two replicas need python-socketio's
+WeChat (channels/wechat.py, HELPDESK_WECHAT_HANDOFF=queue) uses the same desk: what the desk says
+while handling a student's message goes back as WeChat's passive reply (the `outbox`), what staff
+say or do later is sent with WeChat's customer-service message API, which WeChat accepts only within
+HELPDESK_WECHAT_WINDOW_HOURS (48) of the student's last message: a later reply is refused
+(OutsideWindow) and the console says so.
+
+Texts: data/knowledge/presentation.yml (handoff). Not yet: staff replies reach a student connected to this replica only (two replicas need python-socketio's
 Redis manager; the queue itself is already shared through Redis).
 """
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from channels.handoff_queue import LEAVING, TAKEN, WAITING, MemoryQueue, Ticket, handoff_queue
 from channels.payloads import parse_command
+from channels.senders import WECHAT_PREFIX
 from knowledge.loader import load_knowledge
 from knowledge.render import HANDOFF_ACCEPT, HANDOFF_ANSWER, HANDOFF_INTENT, handoff_payload
-from staff.desk import DeskConfig
+from staff.desk import DeskConfig, wechat_window_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,16 @@ HANDOFF_KEY = "handoff"
 # What a transcript shows at most (the latest messages).
 TRANSCRIPT_MESSAGES = 200
 ACCEPT = parse_command(handoff_payload(HANDOFF_ACCEPT))
+# Sends a text to a WeChat OpenID (channels/wechat.py): (openid, text, label or None).
+WeChatSend = Callable[[Text, Text, Optional[Text]], Awaitable[None]]
+
+
+class OutsideWindow(Exception):
+    """A staff reply to a WeChat student whose last message is older than WeChat's window."""
+
+
+def is_wechat(sender: Text) -> bool:
+    return sender.startswith(WECHAT_PREFIX)
 
 
 class Desk:
@@ -49,6 +66,7 @@ class Desk:
         self.namespace: Optional[Text] = None
         self.bot_event = "bot_uttered"
         self.channel_name = "socketio"
+        self.wechat_send: Optional[WeChatSend] = None
 
     # ---- wiring: the socket.io channel and the Sanic app register themselves ----
 
@@ -57,6 +75,9 @@ class Desk:
 
     def attach_app(self, app: Any) -> None:
         self.app = app
+
+    def attach_wechat(self, send: WeChatSend) -> None:
+        self.wechat_send = send
 
     @property
     def texts(self) -> Dict[Text, Any]:
@@ -100,7 +121,28 @@ class Desk:
             said.append({"from": "staff" if staff else kind, "text": event.text, "staff": staff})
         return said[-TRANSCRIPT_MESSAGES:]
 
+    async def last_student_message(self, sender: Text) -> Optional[float]:
+        """When the student last wrote (the tracker's latest user event), or None."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if agent is None:
+            return None
+        from stores.redacting import conversation
+
+        tracker = await conversation(agent.tracker_store, sender)
+        for event in reversed(tracker.events if tracker else []):
+            if getattr(event, "type_name", "") == "user":
+                return event.timestamp
+        return None
+
+    async def within_window(self, sender: Text) -> bool:
+        last = await self.last_student_message(sender)
+        return last is not None and time.time() - last < wechat_window_seconds()
+
     async def tell_student(self, sender: Text, text: Text, label: Optional[Text] = None) -> None:
+        if is_wechat(sender):
+            if self.wechat_send is not None:
+                await self.wechat_send(sender[len(WECHAT_PREFIX) :], text, label)
+            return
         if self.sio is None:
             return
         message: Dict[Text, Any] = {"text": text}
@@ -108,14 +150,27 @@ class Desk:
             message["sender_label"] = label
         await self.sio.emit(self.bot_event, message, room=sender, namespace=self.namespace)
 
-    async def say(self, sender: Text, text: Text, metadata: Optional[Dict[Text, Any]] = None) -> None:
-        """Says `text` to the student as the desk and keeps it in the conversation."""
+    async def say(
+        self,
+        sender: Text,
+        text: Text,
+        metadata: Optional[Dict[Text, Any]] = None,
+        outbox: Optional[List[Text]] = None,
+    ) -> None:
+        """Says `text` to the student as the desk and keeps it in the conversation; with `outbox`
+        (WeChat's passive reply) it is added there instead of being sent."""
         from rasa.shared.core.events import BotUttered
 
         await self.record(sender, [BotUttered(text, metadata=metadata or {})])
-        await self.tell_student(sender, text)
+        if outbox is not None:
+            outbox.append(text)
+        else:
+            await self.tell_student(sender, text)
 
-    def _student_event(self, text: Text, metadata: Dict[Text, Any], intent: Optional[Dict] = None) -> Any:
+    def student_event(
+        self, sender: Text, text: Text, metadata: Dict[Text, Any], intent: Optional[Dict] = None
+    ) -> Any:
+        """The student's message as the tracker keeps it while a person has the conversation."""
         from rasa.shared.core.events import UserUttered
 
         entities = []
@@ -125,48 +180,55 @@ class Desk:
             text,
             intent=intent or {},
             entities=entities,
-            input_channel=self.channel_name,
+            input_channel="wechat" if is_wechat(sender) else self.channel_name,
             metadata={**metadata, HANDOFF_KEY: True},
         )
 
     # ---- what the student does ----
 
-    async def handle_student(self, sender: Text, text: Text, metadata: Dict[Text, Any]) -> bool:
-        """True when the message is the desk's (the bot must not answer it); False for the bot."""
+    async def handle_student(
+        self, sender: Text, text: Text, metadata: Dict[Text, Any], outbox: Optional[List[Text]] = None
+    ) -> bool:
+        """True when the message is the desk's (the bot must not answer it); False for the bot.
+        With `outbox`, what the desk says to the student goes there (see `say`)."""
         if parse_command(text) == ACCEPT:
-            await self.accept(sender, text, metadata)
+            await self.accept(sender, text, metadata, outbox)
             return True
         ticket, went_back = await self.queue.with_a_person(sender, self.idle_seconds)
         if went_back is not None:
-            await self.say(sender, self.texts["idle_returned"])
+            await self.say(sender, self.texts["idle_returned"], outbox=outbox)
         if ticket is None:
             return False
-        user = self._student_event(text, metadata)
+        user = self.student_event(sender, text, metadata)
         if ticket.status == LEAVING:
             await self.queue.left_message(ticket.id)
             await self.record(sender, [user])
-            await self.say(sender, self.texts["message_kept"])
+            await self.say(sender, self.texts["message_kept"], outbox=outbox)
         elif ticket.status == WAITING:
             await self.queue.touch(ticket.id)
             await self.record(sender, [user])
             place = await self.queue.place(ticket.id, self.idle_seconds)
-            await self.say(sender, self.texts["still_waiting"].format(place=place, hours=self.hours()))
+            still = self.texts["still_waiting"].format(place=place, hours=self.hours())
+            await self.say(sender, still, outbox=outbox)
         else:  # with a member of staff: only they answer
             await self.queue.touch(ticket.id)
             await self.record(sender, [user])
         return True
 
-    async def accept(self, sender: Text, text: Text, metadata: Dict[Text, Any]) -> Ticket:
+    async def accept(
+        self, sender: Text, text: Text, metadata: Dict[Text, Any], outbox: Optional[List[Text]] = None
+    ) -> Ticket:
         ticket = await self.queue.request(sender, self.config.is_open())
         intent = {"name": HANDOFF_INTENT, "confidence": 1.0}
-        await self.record(sender, [self._student_event(text, metadata, intent)])
+        await self.record(sender, [self.student_event(sender, text, metadata, intent)])
         if ticket.status == LEAVING:
-            await self.say(sender, self.texts["closed_hours"].format(hours=self.hours()))
+            said = self.texts["closed_hours"].format(hours=self.hours())
         elif ticket.status == TAKEN:
-            await self.say(sender, self.texts["taken"])
+            said = self.texts["taken"]
         else:
             place = await self.queue.place(ticket.id, self.idle_seconds)
-            await self.say(sender, self.texts["queued"].format(place=place, hours=self.hours()))
+            said = self.texts["queued"].format(place=place, hours=self.hours())
+        await self.say(sender, said, outbox=outbox)
         return ticket
 
     # ---- what staff do (channels/console.py) ----
@@ -185,6 +247,9 @@ class Desk:
     async def reply(self, ticket_id: Text, staff: Text, text: Text) -> Optional[Ticket]:
         from rasa.shared.core.events import BotUttered
 
+        before = await self.queue.get(ticket_id)
+        if before is not None and is_wechat(before.sender) and not await self.within_window(before.sender):
+            raise OutsideWindow(ticket_id)  # WeChat would refuse the customer-service message
         ticket, _ = await self.take(ticket_id, staff)
         if ticket is None:
             return None

@@ -24,6 +24,15 @@ number menu ("²" and "①" are digits to Python, not to int()).
 An answer's 有帮助 / 没帮助 buttons get no menu number: the answer ends with one line asking for the
 reply "有用" or "没用", which sends that button's payload (the feedback for that answer's topic) when it
 is the user's next message.
+
+Handoff to a person (HELPDESK_WECHAT_HANDOFF, staff/desk.py): the offer's buttons are a numbered
+menu like any other; the reply that accepts it (`/request_human{"handoff": "accept"}`) is taken
+here, not by the bot. "kf": the passive reply is <MsgType>transfer_customer_service</MsgType>, which
+hands the student to the Official Account's own customer-service system; until WeChat posts the
+event kf_close_session for that OpenID (or nothing was said for HELPDESK_HANDOFF_IDLE_MINUTES), every
+message of the student is kept in the tracker and answered with the same transfer, never by the
+bot. "queue": the conversation joins the staff console's queue (channels/handoff.py), the desk's
+words are the passive reply, and staff replies are sent as customer-service messages.
 """
 
 import asyncio
@@ -45,6 +54,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
+from channels.handoff import ACCEPT, desk
 from channels.limits import MessageGate
 from channels.payloads import parse_command
 from channels.senders import wechat_sender
@@ -52,6 +62,7 @@ from channels.shared_state import shared_state, wait_for
 from channels.staff import staff_openids, with_role
 from knowledge.loader import load_knowledge
 from knowledge.render import FEEDBACK_HELPFUL, FEEDBACK_INTENT
+from staff.desk import WECHAT_KF, WECHAT_QUEUE, wechat_handoff_mode
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +86,10 @@ FEEDBACK_TRAILER = re.compile(r"[\s。！!.，,~～]+$")
 # What a safe-mode reply's envelope may repeat of the request's (signed) nonce and timestamp.
 PLAIN_NONCE = re.compile(r"[0-9A-Za-z]{1,64}")
 PLAIN_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+# The reply "transfer to WeChat's customer-service system" among a reply's parts (never a text: a
+# text cannot hold NUL, NOT_XML drops it).
+TRANSFER = "\x00transfer_customer_service"
+KF_CLOSE_EVENT = "kf_close_session"
 
 
 @dataclass
@@ -87,6 +102,7 @@ class Settings:
     reply_max_bytes: int
     api_base_url: Optional[Text]
     staff_openids: FrozenSet[Text] = frozenset()
+    handoff: Text = "off"  # kf, queue or off (staff/desk.py)
 
     @classmethod
     def from_environment(cls) -> "Settings":
@@ -101,6 +117,7 @@ class Settings:
             # Only for tests against a local stand-in of WeChat's API.
             api_base_url=env.get("WECHAT_API_BASE_URL") or None,
             staff_openids=staff_openids(env),
+            handoff=wechat_handoff_mode(env),
         )
 
 
@@ -120,6 +137,18 @@ def text_reply_xml(to_user: Text, from_user: Text, content: Text) -> Text:
         f"<CreateTime>{int(time.time())}</CreateTime>"
         f"<MsgType>{cdata('text')}</MsgType>"
         f"<Content>{cdata(content)}</Content>"
+        "</xml>"
+    )
+
+
+def transfer_reply_xml(to_user: Text, from_user: Text) -> Text:
+    """The passive reply that hands the user to the Official Account's customer-service system."""
+    return (
+        "<xml>"
+        f"<ToUserName>{cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType>{cdata('transfer_customer_service')}</MsgType>"
         "</xml>"
     )
 
@@ -194,10 +223,14 @@ class WeChatInput(InputChannel):
         # Message key -> the task computing its reply text, so that a retry gets the same reply.
         self.replies: "OrderedDict[Text, asyncio.Task]" = OrderedDict()
         self._client: Any = None
+        if settings.handoff == WECHAT_QUEUE:
+            desk().attach_wechat(self._send_from_desk)
 
     # ---- HTTP ----
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("wechat_webhook", __name__)
+        # The handoff writes into trackers through the agent (also without the staff console).
+        webhook.listener("before_server_start")(lambda app, _: desk().attach_app(app))
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -236,7 +269,10 @@ class WeChatInput(InputChannel):
             text = await self._reply_text(message, on_new_message)
             if not text:
                 return response.text("success")
-            reply = text_reply_xml(message.source, message.target, text)
+            if text == TRANSFER:
+                reply = transfer_reply_xml(message.source, message.target)
+            else:
+                reply = text_reply_xml(message.source, message.target, text)
             if encrypted:
                 reply = self.crypto.encrypt_message(reply, *self._envelope_nonce(request))
             return response.text(reply, content_type="application/xml")
@@ -315,8 +351,11 @@ class WeChatInput(InputChannel):
     ) -> List[Text]:
         """The reply to one message, split into parts WeChat can show; an answer that came too
         late for an earlier message (and could not be sent) comes first. Kept for the retries."""
-        late = await self.state.pop(f"wechat:late:{message.source}") or []
-        parts = late + await self._answer_message(message, on_new_message)
+        answer = await self._answer_message(message, on_new_message)
+        if answer == [TRANSFER]:
+            parts = answer  # a late answer waits for the bot's next reply
+        else:
+            parts = (await self.state.pop(f"wechat:late:{message.source}") or []) + answer
         await self.state.put(f"wechat:reply:{key}", parts, TAKEN_SECONDS)
         return parts
 
@@ -324,6 +363,10 @@ class WeChatInput(InputChannel):
         self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> List[Text]:
         user = message.source
+        if message.type == "event" and message.event == KF_CLOSE_EVENT:
+            return await self._kf_closed(user)
+        if self.settings.handoff == WECHAT_KF and await self.state.get(f"wechat:kf:{user}"):
+            return await self._kf_keep(user, message)
         if message.type == "event":
             if message.event not in SUBSCRIBE_EVENTS:
                 return []  # unsubscribe, menu clicks, location reports: nothing to say
@@ -337,21 +380,75 @@ class WeChatInput(InputChannel):
         if verdict.notice:
             return [verdict.notice]
         text = verdict.message
+        sender = wechat_sender(user)
+        said: List[Text] = []  # what the desk says (queue): the passive reply, before the bot's
+        if self.settings.handoff == WECHAT_QUEUE and await desk().handle_student(sender, text, {}, said):
+            return said  # with a person: the desk answered (its place) or nobody does (staff have it)
         if text == self.texts["more_keyword"]:
             rest = await self.state.pop(f"wechat:rest:{user}")
             if rest:
-                return rest
+                return said + rest
         # "有用" / "没用" after an answer: its 有帮助 / 没帮助 button, recorded for its topic.
         feedback = await self.state.get(f"wechat:feedback:{user}") or {}
         reply = FEEDBACK_TRAILER.sub("", text.strip())
         if reply in feedback:
             await self.state.put(f"wechat:feedback:{user}", {}, REMEMBER_SECONDS)
-            return await self._ask_bot(user, feedback[reply], on_new_message)
+            return said + await self._ask_bot(user, feedback[reply], on_new_message)
         menu = await self.state.get(f"wechat:menu:{user}") or []
         number = text.strip().translate(FULL_WIDTH_DIGITS)
         if MENU_NUMBER.fullmatch(number) and 1 <= int(number) <= len(menu):
             text = menu[int(number) - 1]  # "1" chooses the first button of the last answer
-        return await self._ask_bot(user, text, on_new_message)
+        if parse_command(text) == ACCEPT and self.settings.handoff == WECHAT_QUEUE:
+            await desk().accept(sender, text, {}, said)
+            return said
+        if parse_command(text) == ACCEPT and self.settings.handoff == WECHAT_KF:
+            return await self._kf_transfer(user, text)
+        return said + await self._ask_bot(user, text, on_new_message)
+
+    # ---- handoff to WeChat's customer-service system (kf) ----
+    async def _kf_transfer(self, user: Text, text: Text) -> List[Text]:
+        from knowledge.render import HANDOFF_INTENT
+
+        sender = wechat_sender(user)
+        intent = {"name": HANDOFF_INTENT, "confidence": 1.0}
+        await desk().record(sender, [desk().student_event(sender, text, {}, intent)])
+        await self.state.put(f"wechat:kf:{user}", True, desk().idle_seconds)
+        await self.state.put(f"wechat:menu:{user}", [], REMEMBER_SECONDS)
+        return [TRANSFER]
+
+    async def _kf_keep(self, user: Text, message: Any) -> List[Text]:
+        """A message while WeChat's customer service has the user: kept, handed on, not answered."""
+        text = message.content if message.type == "text" else None
+        if message.type == "voice":
+            text = message.recognition
+        await self.state.put(f"wechat:kf:{user}", True, desk().idle_seconds)  # still in the session
+        if message.type == "event":
+            return []
+        if text and text.strip():
+            verdict = await self.gate.admit("wechat", user, text.strip())
+            if not verdict.notice:
+                sender = wechat_sender(user)
+                await desk().record(sender, [desk().student_event(sender, verdict.message, {})])
+        return [TRANSFER]
+
+    async def _kf_closed(self, user: Text) -> List[Text]:
+        """WeChat's customer service ended the session: the bot answers again, and says so."""
+        from rasa.shared.core.events import BotUttered
+
+        if not await self.state.pop(f"wechat:kf:{user}"):
+            return []
+        said = desk().texts["kf_closed"]
+        await desk().record(wechat_sender(user), [BotUttered(said, metadata={})])
+        return [said]
+
+    # ---- the staff console's replies (queue) ----
+    async def _send_from_desk(self, user: Text, text: Text, label: Optional[Text]) -> None:
+        if label:
+            text = self.texts["staff_reply"].format(label=label, text=text)
+        if self._customer_service() is None:
+            logger.error("WeChat: staff replies need WECHAT_APPID and WECHAT_APPSECRET; one was not sent")
+            return
+        await self._send_service_messages(user, split_for_wechat(text, self.settings.reply_max_bytes))
 
     async def _ask_bot(
         self, user: Text, text: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -405,7 +502,7 @@ class WeChatInput(InputChannel):
         if done.cancelled() or done.exception() is not None:
             logger.error("WeChat: answering a message failed", exc_info=done.exception())
             return
-        parts = done.result()
+        parts = [part for part in done.result() or [] if part != TRANSFER]
         if not parts:
             return
         if self._customer_service() is None:

@@ -264,7 +264,7 @@ class WalkthroughsFile(Strict):
 WechatTexts = text_model(
     "WechatTexts",
     *"subscribe_message menu_item more_keyword more_hint late_answer unsupported_message".split(),
-    *"feedback_hint feedback_helpful feedback_unhelpful".split(),
+    *"feedback_hint feedback_helpful feedback_unhelpful staff_reply".split(),
 )
 FeedbackTexts = create_model(
     "FeedbackTexts",
@@ -281,7 +281,7 @@ HandoffTexts = create_model(
         "HandoffMessages",
         *"offer offer_after_failures accept_button decline_button declined elsewhere".split(),
         *"queued still_waiting taken closed_hours message_kept handed_back closed".split(),
-        *"idle_returned staff_label hours_range hours_separator days_range days_separator".split(),
+        *"idle_returned kf_closed staff_label hours_range hours_separator days_range days_separator".split(),
     ),
     weekdays=(conlist(StrictStr, min_items=7, max_items=7), ...),
 )

@@ -9,6 +9,13 @@ weekday numbers (1 = Monday … 7 = Sunday), a range "1-5" or a list "1,3,5"; e.
 Asia/Shanghai) is the clock they are read in. HELPDESK_HANDOFF_IDLE_MINUTES (default 30): a
 conversation waiting for or with a person in which nothing was said for that long goes back to the
 bot. How the hours are written for students comes from data/knowledge/presentation.yml (handoff).
+
+HELPDESK_WECHAT_HANDOFF: what 转人工 does on WeChat (channels/wechat.py): "kf" hands the student to
+the Official Account's own customer-service system (WeChat's transfer_customer_service), "queue"
+puts them in the staff console's queue like a widget conversation, "off" says where a person helps.
+Default: "queue" when the console has accounts (HELPDESK_STAFF_ACCOUNTS), else "off".
+HELPDESK_WECHAT_WINDOW_HOURS (default 48): WeChat accepts customer-service messages only this long
+after the student's last message; a staff reply after that is refused in the console.
 """
 
 import datetime
@@ -24,6 +31,11 @@ IDLE_ENV = "HELPDESK_HANDOFF_IDLE_MINUTES"
 DEFAULT_HOURS = "1-5 08:30-17:30"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_IDLE_MINUTES = 30.0
+WECHAT_HANDOFF_ENV = "HELPDESK_WECHAT_HANDOFF"
+WECHAT_WINDOW_ENV = "HELPDESK_WECHAT_WINDOW_HOURS"
+WECHAT_KF, WECHAT_QUEUE, WECHAT_OFF = "kf", "queue", "off"
+DEFAULT_WECHAT_WINDOW_HOURS = 48.0
+ACCOUNTS_ENV = "HELPDESK_STAFF_ACCOUNTS"  # staff/accounts.py
 
 PERIOD = re.compile(
     r"^\s*(?P<days>[1-7](?:\s*[-,]\s*[1-7])*)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
@@ -122,3 +134,24 @@ def _days_text(days: Tuple[int, ...], names: Sequence[Text], days_range: Text, s
     if len(ordered) >= 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return days_range.format(first=names[ordered[0] - 1], last=names[ordered[-1] - 1])
     return separator.join(names[day - 1] for day in ordered)
+
+
+def wechat_handoff_mode(environ: Optional[Mapping[Text, Text]] = None) -> Text:
+    """ "kf", "queue" or "off" (HELPDESK_WECHAT_HANDOFF); by default "queue" when the staff console
+    has accounts, else "off". ValueError for any other value."""
+    environ = os.environ if environ is None else environ
+    mode = (environ.get(WECHAT_HANDOFF_ENV) or "").strip().lower()
+    if not mode:
+        return WECHAT_QUEUE if (environ.get(ACCOUNTS_ENV) or "").strip() else WECHAT_OFF
+    if mode not in (WECHAT_KF, WECHAT_QUEUE, WECHAT_OFF):
+        raise ValueError(f"{WECHAT_HANDOFF_ENV} must be kf, queue or off, not {mode!r}")
+    return mode
+
+
+def wechat_window_seconds(environ: Optional[Mapping[Text, Text]] = None) -> float:
+    """How long after a student's last message WeChat accepts customer-service messages to them."""
+    environ = os.environ if environ is None else environ
+    hours = float(environ.get(WECHAT_WINDOW_ENV) or DEFAULT_WECHAT_WINDOW_HOURS)
+    if hours <= 0:
+        raise ValueError(f"{WECHAT_WINDOW_ENV} must be a positive number of hours")
+    return hours * 3600

@@ -17,7 +17,7 @@ from channels.handoff_queue import CLOSED, LEAVING, MESSAGE, RETURNED, TAKEN, WA
 from channels.payloads import user_text
 from knowledge.render import handoff_buttons
 from staff.accounts import StaffAccounts, hash_password
-from staff.desk import DeskConfig, parse_hours
+from staff.desk import DeskConfig, parse_hours, wechat_handoff_mode, wechat_window_seconds
 
 IDLE = 1800.0
 
@@ -182,7 +182,9 @@ def tracker(intent: str, channel: str, events=(), entities=()) -> Tracker:
 
 
 @pytest.mark.unit
-def test_the_offer_in_the_widget_and_elsewhere(knowledge):
+def test_the_offer_in_the_widget_and_elsewhere(knowledge, monkeypatch):
+    for name in ("HELPDESK_WECHAT_HANDOFF", "HELPDESK_STAFF_ACCOUNTS"):  # WeChat's handoff off
+        monkeypatch.delenv(name, raising=False)
     texts = knowledge.presentation["handoff"]
     for button in handoff_buttons(knowledge):  # the allow-list lets the buttons through
         assert user_text(button["payload"]) == button["payload"]
@@ -218,3 +220,35 @@ def test_a_person_is_offered_after_the_second_failed_understanding_in_a_row(know
     dispatcher.utter_message(text=refusal)
     offer_after_repeated_failure(dispatcher, knowledge, tracker("nlu_fallback", "rest", first))
     assert len(dispatcher.messages) == 1
+
+
+@pytest.mark.unit
+def test_the_wechat_handoff_mode_and_its_window():
+    assert wechat_handoff_mode({}) == "off"
+    assert wechat_handoff_mode({"HELPDESK_STAFF_ACCOUNTS": "wang:x"}) == "queue"  # the console has accounts
+    assert (
+        wechat_handoff_mode({"HELPDESK_WECHAT_HANDOFF": " KF ", "HELPDESK_STAFF_ACCOUNTS": "wang:x"}) == "kf"
+    )
+    assert (
+        wechat_handoff_mode({"HELPDESK_WECHAT_HANDOFF": "off", "HELPDESK_STAFF_ACCOUNTS": "wang:x"}) == "off"
+    )
+    with pytest.raises(ValueError):
+        wechat_handoff_mode({"HELPDESK_WECHAT_HANDOFF": "chatwoot"})
+    assert wechat_window_seconds({}) == 48 * 3600
+    assert wechat_window_seconds({"HELPDESK_WECHAT_WINDOW_HOURS": "0.5"}) == 1800
+    with pytest.raises(ValueError):
+        wechat_window_seconds({"HELPDESK_WECHAT_WINDOW_HOURS": "0"})
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("mode", ["kf", "queue"])
+def test_the_offer_on_wechat_when_its_handoff_is_on(knowledge, monkeypatch, mode):
+    monkeypatch.setenv("HELPDESK_WECHAT_HANDOFF", mode)
+    texts = knowledge.presentation["handoff"]
+    dispatcher = CollectingDispatcher()
+    ActionHandoff().run(dispatcher, tracker("request_human", "wechat"), {})
+    assert dispatcher.messages[0]["text"].startswith(texts["offer"].split("（")[0])
+    assert dispatcher.messages[0]["buttons"] == handoff_buttons(knowledge)
+    dispatcher = CollectingDispatcher()  # REST still has nobody
+    ActionHandoff().run(dispatcher, tracker("request_human", "rest"), {})
+    assert [m["text"] for m in dispatcher.messages] == [texts["elsewhere"]]
