@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.slots import entity_values
 from actions.student_action import Events, StudentAction
 from knowledge.loader import Knowledge
-from knowledge.render import HANDOFF_ACCEPT, HANDOFF_ANSWER, HANDOFF_DECLINE, handoff_buttons
+from knowledge.render import HANDOFF_ACCEPT, HANDOFF_ANSWER, HANDOFF_DECLINE, handoff_buttons, refusals
 from staff.desk import WECHAT_OFF, DeskConfig, wechat_handoff_mode
 
 # The channel where a person can take over (channels/socketio.py: Rasa's name for it).
@@ -43,11 +43,6 @@ def person_available(tracker: Tracker) -> bool:
 def offer_text(knowledge: Knowledge, key: Text = "offer") -> Text:
     texts = knowledge.presentation["handoff"]
     return texts[key].format(hours=DeskConfig.from_environment().hours_text(texts))
-
-
-def refusals(knowledge: Knowledge) -> List[Text]:
-    """What the bot says when it did not understand (actions/answer.py)."""
-    return [knowledge.presentation["not_understood"], knowledge.presentation["out_of_scope"]]
 
 
 def bot_texts_before_latest(tracker: Tracker) -> List[Text]:

@@ -237,3 +237,9 @@ def handoff_buttons(knowledge: Knowledge) -> List[Dict[Text, Text]]:
         {"title": texts["accept_button"], "payload": handoff_payload(HANDOFF_ACCEPT)},
         {"title": texts["decline_button"], "payload": handoff_payload(HANDOFF_DECLINE)},
     ]
+
+
+def refusals(knowledge: Knowledge) -> List[Text]:
+    """What the bot says when it did not understand (actions/answer.py): a second one in a row
+    offers a person (actions/handoff.py), and no trim follows one (stores/trim.py)."""
+    return [knowledge.presentation["not_understood"], knowledge.presentation["out_of_scope"]]

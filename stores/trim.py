@@ -23,6 +23,9 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from knowledge.loader import built_once
+from knowledge.render import refusals as refusal_texts
+
 # Events in the latest session after which a conversation at rest starts a fresh one: about 5 to
 # 10 messages (a knowledge answer is 6 to 9 events). Endpoints.yml: `trim_after_events` of the
 # tracker store; 0 turns trimming off.
@@ -46,19 +49,9 @@ def session_events(tracker: DialogueStateTracker) -> List[Event]:
     return events
 
 
-def refusals() -> Collection[Text]:
-    """What the bot says when it did not understand: after it, the next message reads the turn
-    before (a second failure in a row offers a person, actions/handoff.py)."""
-    global _REFUSALS
-    if _REFUSALS is None:
-        from actions.handoff import refusals as texts
-        from knowledge.loader import load_knowledge
-
-        _REFUSALS = frozenset(texts(load_knowledge()))
-    return _REFUSALS
-
-
-_REFUSALS: Optional[Collection[Text]] = None
+# What the bot says when it did not understand: after it, the next message reads the turn before
+# (a second failure in a row offers a person, actions/handoff.py), so no trim follows one.
+refusals = built_once(lambda knowledge: frozenset(refusal_texts(knowledge)))
 
 
 def last_replies(tracker: DialogueStateTracker) -> List[Text]:
