@@ -125,3 +125,13 @@ def bot(trained_model, tmp_path_factory, rehearsal_db, staff_token):
 def webhook(bot):
     """The REST webhook of the shared bot."""
     return bot.webhook
+
+
+@pytest.fixture(scope="module")
+def wechat_api():
+    """A stand-in of WeChat's API (tests/test_wechat.py), one per test module that asks."""
+    from tests.test_wechat import WeChatApi
+
+    api = WeChatApi()
+    yield api
+    api.server.shutdown()

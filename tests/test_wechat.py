@@ -85,13 +85,6 @@ def wechat_env(api):
 
 
 @pytest.fixture(scope="module")
-def wechat_api():
-    api = WeChatApi()
-    yield api
-    api.server.shutdown()
-
-
-@pytest.fixture(scope="module")
 def wechat(trained_model, tmp_path_factory, wechat_api):
     with running_bot(
         trained_model, tmp_path_factory.mktemp("wechat"), env=wechat_env(wechat_api), log_prefix="wechat-"

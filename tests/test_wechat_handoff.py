@@ -24,7 +24,6 @@ from tests.test_handoff import ACCOUNTS, CONSOLE, logged_in_session
 from tests.test_wechat import (
     APP_STEPS,
     BOT_ID,
-    WeChatApi,
     message_xml,
     new_user,
     post,
@@ -49,15 +48,8 @@ def openid():
 
 
 @pytest.fixture(scope="module")
-def api():
-    stand_in = WeChatApi()
-    yield stand_in
-    stand_in.server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def kf_bot(trained_model, tmp_path_factory, api):
-    env = {**wechat_env(api), "HELPDESK_WECHAT_HANDOFF": "kf"}
+def kf_bot(trained_model, tmp_path_factory, wechat_api):
+    env = {**wechat_env(wechat_api), "HELPDESK_WECHAT_HANDOFF": "kf"}
     with running_bot(
         trained_model, tmp_path_factory.mktemp("wechat-kf"), env=env, log_prefix="wechat-kf-"
     ) as bot:
@@ -65,9 +57,9 @@ def kf_bot(trained_model, tmp_path_factory, api):
 
 
 @pytest.fixture(scope="module")
-def queue_bot(trained_model, tmp_path_factory, api):
+def queue_bot(trained_model, tmp_path_factory, wechat_api):
     env = {
-        **wechat_env(api),
+        **wechat_env(wechat_api),
         "HELPDESK_STAFF_ACCOUNTS": ACCOUNTS,  # no HELPDESK_WECHAT_HANDOFF: queue, the default
         "HELPDESK_DESK_HOURS": "1-7 00:00-24:00",
         "HELPDESK_WECHAT_WINDOW_HOURS": str(WINDOW_SECONDS / 3600),
@@ -122,10 +114,12 @@ def is_transfer(answer, user):
 # ---- kf: the Official Account's own customer-service system ----
 
 
-def test_kf_transfers_keeps_the_messages_meanwhile_and_answers_after_the_session_closes(kf_bot, api, texts):
+def test_kf_transfers_keeps_the_messages_meanwhile_and_answers_after_the_session_closes(
+    kf_bot, wechat_api, texts
+):
     url, user = webhook(kf_bot), openid()
     number = ask_for_a_person(url, user, texts)
-    before = len(api.texts_to(user, at_least=1))  # the rest of the first answer (long)
+    before = len(wechat_api.texts_to(user, at_least=1))  # the rest of the first answer (long)
     accepted = post(url, text_xml(user, number))
     assert is_transfer(accepted, user), accepted.text
 
@@ -134,7 +128,7 @@ def test_kf_transfers_keeps_the_messages_meanwhile_and_answers_after_the_session
     assert is_transfer(meanwhile, user), meanwhile.text
     assert TO_A_PERSON in stored_user_texts(kf_bot, "wechat:" + user)
     time.sleep(1)
-    assert len(api.texts_to(user, at_least=0, seconds=0)) == before  # nothing sent meanwhile
+    assert len(wechat_api.texts_to(user, at_least=0, seconds=0)) == before  # nothing sent meanwhile
 
     # WeChat closes the session: the student is told, and the bot answers the next question.
     closed = reply_content(
@@ -167,7 +161,9 @@ def wechat_ticket(session, bot):
     return found[-1]
 
 
-def test_queue_place_staff_reply_the_48_hour_window_and_hand_back(queue_bot, api, texts, console_texts):
+def test_queue_place_staff_reply_the_48_hour_window_and_hand_back(
+    queue_bot, wechat_api, texts, console_texts
+):
     url, user = webhook(queue_bot), openid()
     number = ask_for_a_person(url, user, texts)
     queued = say(url, user, number)
@@ -187,12 +183,12 @@ def test_queue_place_staff_reply_the_48_hour_window_and_hand_back(queue_bot, api
         allow_redirects=False,
     )
     assert answer.status_code == 302, answer.text[:300]
-    sent = api.texts_to(user, at_least=2)
+    sent = wechat_api.texts_to(user, at_least=2)
     assert texts["taken"] in sent
     assert f"【{texts['staff_label']}】{REPLY}" in sent
 
     # The student answers: kept for staff, the bot is silent.
-    before = len(api.texts_to(user, at_least=0, seconds=0))
+    before = len(wechat_api.texts_to(user, at_least=0, seconds=0))
     quiet = post(url, text_xml(user, "提示说密码错误"))
     assert quiet.status_code == 200 and quiet.text == "success"
     assert "提示说密码错误" in staff.get(queue_bot.url + CONSOLE + f"/c/{ticket}/messages").text
@@ -208,7 +204,7 @@ def test_queue_place_staff_reply_the_48_hour_window_and_hand_back(queue_bot, api
     hours = f"{WINDOW_SECONDS / 3600:g}"
     assert console_texts["wechat_window_closed"].format(hours=hours) in refused.text
     time.sleep(1)
-    assert len(api.texts_to(user, at_least=0, seconds=0)) == before
+    assert len(wechat_api.texts_to(user, at_least=0, seconds=0)) == before
     assert "还在吗？" not in staff.get(queue_bot.url + CONSOLE + f"/c/{ticket}/messages").text
 
     # Handed back: the student is told, and the bot answers again.
@@ -216,7 +212,7 @@ def test_queue_place_staff_reply_the_48_hour_window_and_hand_back(queue_bot, api
         queue_bot.url + CONSOLE + f"/c/{ticket}/handback", data={"csrf": csrf}, allow_redirects=False
     )
     assert handed.status_code == 302
-    assert texts["handed_back"] in api.texts_to(user, at_least=before + 1)
+    assert texts["handed_back"] in wechat_api.texts_to(user, at_least=before + 1)
     assert APP_STEPS in say(url, user, QUESTION)
 
 
