@@ -170,11 +170,15 @@ class ActionAnswer(StudentAction):
             self._refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return [SlotSet("pending_goal", None)]
 
-        stated = load_recogniser().beliefs(tracker.latest_message.get("text", ""), intent)
+        recogniser = load_recogniser()
+        stated = recogniser.beliefs(text, intent)
         if stated:
             # Correct the belief first, with the topic that holds the right procedure, unless the
-            # question is the belief's own topic ("划掉APP就行，这样真算退出了吗": 关掉APP算退出吗).
-            own_topic = knowledge.topics.get(intent, {}).get("misconception") in stated
+            # message asks whether the belief holds, in its own topic ("室友说划掉APP就行，这样真算
+            # 退出了吗": 关掉APP算退出吗); "卸载了账号应该就注销了吧" gets the deregistration.
+            own_topic = knowledge.topics.get(intent, {}).get("misconception") in stated and recogniser.asks(
+                text
+            )
             topic_id = intent if own_topic else knowledge.misconceptions[stated[0]]["topic"]
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 

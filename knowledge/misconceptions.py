@@ -94,6 +94,18 @@ class Recogniser:
                 found.add(belief_id)
         return [b for b in self.knowledge.misconceptions if b in found]
 
+    def asks(self, text: Text) -> bool:
+        """Whether a clause of `text` asks a question, not merely seeks agreement: "室友说划掉就行，
+        这样真算退出了吗" asks whether the belief holds; "卸载了账号应该就注销了吧" states it."""
+        clause: List[Text] = []
+        for token in self.nlp(text):
+            clause.append(token.lower_)
+            if token.is_punct:
+                if self._is_question(clause):
+                    return True
+                clause = []
+        return bool(clause) and self._is_question(clause)
+
     def _fits_intent(self, belief_id: Text, intent: Optional[Text], named: Set[Text]) -> bool:
         """The intent is about the belief's platform; with an intent of any platform, the platforms
         the message names (`named`) must include it ("室友借我手机登了他的职教云" states no belief

@@ -67,6 +67,20 @@ def test_a_message_naming_only_another_platform_states_no_belief_about_this_one(
     ]
 
 
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("舍友说把APP从后台划掉就行，这样真的算退出了吗", True),
+        ("我听说卸载了就等于注销，到底有啥区别", True),
+        ("卸载了APP账号应该就注销了吧", False),
+        ("我每次用完直接把APP关了，这样就算退出了吧", False),
+        ("我把APP关了就没管了", False),
+    ],
+)
+def test_a_message_asking_whether_a_belief_holds_is_told_from_one_seeking_agreement(recogniser, text, asks):
+    assert recogniser.asks(text) is asks
+
+
 def test_blank_text_states_nothing(recogniser):
     assert recogniser.beliefs("", "logout") == []
 
