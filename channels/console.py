@@ -41,6 +41,7 @@ from sanic.response import HTTPResponse
 from channels.handoff import OutsideWindow, desk, is_wechat
 from channels.handoff_queue import MESSAGE, TAKEN, WAITING, Ticket
 from channels.shared_state import MemoryState, shared_state
+from channels.staff import GuessLimit
 from knowledge.loader import load_knowledge
 from knowledge.render import handoff_buttons
 from staff.accounts import StaffAccounts
@@ -95,6 +96,9 @@ class StaffConsole(InputChannel):
     def __init__(self, accounts: Optional[StaffAccounts] = None, state: Optional[MemoryState] = None) -> None:
         self.accounts = accounts or StaffAccounts.from_environment()
         self._state = state
+        self.logins = GuessLimit(
+            "console-login", "Staff console", "passwords", MAX_WRONG_LOGINS, WRONG_LOGIN_WINDOW_S, state
+        )
         self.session_seconds = 60 * float(os.environ.get(SESSION_MINUTES_ENV) or DEFAULT_SESSION_MINUTES)
 
     @property
@@ -248,14 +252,11 @@ class StaffConsole(InputChannel):
             if not self.csrf_ok(request, nonce):
                 return self.page(f'<p class="hc-notice" role="alert">{esc(t["refused"])}</p>', status=403)
             address = request.remote_addr or request.ip or "unknown"
-            locked = f"console-login:locked:{address}"
-            if await self.state.get(locked) is not None:
+            if await self.logins.locked(address):
                 return self.login_page(request, t["login_locked"], status=429)
             staff = self.accounts.verify(request.form.get("username"), request.form.get("password"))
             if staff is None:
-                wrong = f"console-login:wrong:{address}"
-                if not await self.state.allow(wrong, MAX_WRONG_LOGINS - 1, WRONG_LOGIN_WINDOW_S):
-                    await self.state.claim(locked, WRONG_LOGIN_WINDOW_S)
+                if await self.logins.wrong(address):
                     return self.login_page(request, t["login_locked"], status=429)
                 return self.login_page(request, t["login_failed"], status=401)
             token = secrets.token_urlsafe(32)

@@ -80,6 +80,44 @@ class StaffToken:
         return hmac.compare_digest(self._digest, _digest(offered))
 
 
+class GuessLimit:
+    """Wrong guesses per client address: after `attempts` of them within `window_s`, the address is
+    refused, the right guess too, until the window has passed. Counted in channels/shared_state.py,
+    so across replicas too; the lock is logged once, with the address, never what was offered."""
+
+    def __init__(
+        self,
+        name: Text,
+        title: Text,
+        guesses: Text,
+        attempts: int,
+        window_s: float,
+        state: Optional[MemoryState] = None,
+    ) -> None:
+        # name: the key prefix in the shared state; title and guesses: how the log line says it.
+        self.name, self.title, self.guesses = name, title, guesses
+        self.attempts, self.window_s, self._state = attempts, window_s, state
+
+    @property
+    def state(self) -> MemoryState:
+        return self._state if self._state is not None else shared_state()
+
+    async def locked(self, address: Text) -> bool:
+        return await self.state.get(f"{self.name}:locked:{address}") is not None
+
+    async def wrong(self, address: Text) -> bool:
+        """Counts a wrong guess; True when the address is locked by it."""
+        # The first attempts - 1 wrong ones are counted; the one after them locks the address.
+        if await self.state.allow(f"{self.name}:wrong:{address}", self.attempts - 1, self.window_s):
+            return False
+        if await self.state.claim(f"{self.name}:locked:{address}", self.window_s):
+            logger.warning(
+                f"{self.title}: {self.attempts} wrong {self.guesses} from {address} within "
+                f"{self.window_s:g} s; its attempts are refused for {self.window_s:g} s."
+            )
+        return True
+
+
 class TokenGuard:
     """The staff token with a limit on wrong guesses per client address (see the module's doc)."""
 
@@ -90,29 +128,16 @@ class TokenGuard:
         attempts: int = MAX_WRONG_TOKENS,
         window_s: float = WRONG_TOKEN_WINDOW_S,
     ) -> None:
-        self.token, self._state = token, state
-        self.attempts, self.window_s = attempts, window_s
-
-    @property
-    def state(self) -> MemoryState:
-        return self._state if self._state is not None else shared_state()
+        self.token = token
+        self.limit = GuessLimit("staff-token", "Staff token", "tokens", attempts, window_s, state)
 
     async def refusal(self, offered: Any, address: Text) -> Optional[Text]:
         """None when `offered` is the staff token and `address` may try; else what to tell it."""
-        locked = f"staff-token:locked:{address}"
-        if await self.state.get(locked) is not None:
+        if await self.limit.locked(address):
             return TOKEN_LOCKED
         if self.token.accepts(offered):
             return None
-        # The first attempts - 1 wrong ones are counted; the one after them locks the address.
-        if await self.state.allow(f"staff-token:wrong:{address}", self.attempts - 1, self.window_s):
-            return TOKEN_REFUSED
-        if await self.state.claim(locked, self.window_s):
-            logger.warning(
-                f"Staff token: {self.attempts} wrong tokens from {address} within "
-                f"{self.window_s:g} s; its attempts are refused for {self.window_s:g} s."
-            )
-        return TOKEN_LOCKED
+        return TOKEN_LOCKED if await self.limit.wrong(address) else TOKEN_REFUSED
 
 
 def client_address(environ: Dict[Text, Any]) -> Text:
