@@ -1,15 +1,18 @@
 """Sender ids by channel: a conversation belongs to the channel it came in by.
 
-The widget's sessions and WeChat's OpenIDs are stored as "web:…" and "wechat:…". REST lets a client
-name its own sender, so it may not use those prefixes: otherwise a REST client that learnt a
-widget session id or an OpenID could read and steer that person's conversation.
+The widget's sessions and WeChat's OpenIDs are stored as "web:…" and "wechat:…", Chatwoot's
+conversations as "chatwoot:<account id>:<conversation id>" (channels/chatwoot.py). REST lets a
+client name its own sender, so it may not use those prefixes: otherwise a REST client that learnt a
+widget session id, an OpenID or a Chatwoot conversation's number could read and steer that
+person's conversation.
 """
 
 from typing import Text
 
 WIDGET_PREFIX = "web:"
 WECHAT_PREFIX = "wechat:"
-RESERVED_PREFIXES = (WIDGET_PREFIX, WECHAT_PREFIX)
+CHATWOOT_PREFIX = "chatwoot:"
+RESERVED_PREFIXES = (WIDGET_PREFIX, WECHAT_PREFIX, CHATWOOT_PREFIX)
 
 
 def widget_sender(session_id: Text) -> Text:
@@ -18,6 +21,10 @@ def widget_sender(session_id: Text) -> Text:
 
 def wechat_sender(openid: Text) -> Text:
     return WECHAT_PREFIX + openid
+
+
+def chatwoot_sender(account_id: Text, conversation_id: Text) -> Text:
+    return f"{CHATWOOT_PREFIX}{account_id}:{conversation_id}"
 
 
 def is_reserved(sender: Text) -> bool:

@@ -266,6 +266,7 @@ WechatTexts = text_model(
     *"subscribe_message menu_item more_keyword more_hint late_answer unsupported_message".split(),
     *"feedback_hint feedback_helpful feedback_unhelpful staff_reply".split(),
 )
+ChatwootTexts = text_model("ChatwootTexts", "menu_item", "transferred")
 FeedbackTexts = create_model(
     "FeedbackTexts",
     __base__=text_model(
@@ -299,6 +300,7 @@ PresentationFile = create_model(
     marked_point_prefixes=(Words, ...),
     personal_data_warning=(Said, ...),
     wechat=(WechatTexts, ...),
+    chatwoot=(ChatwootTexts, ...),
     limits=(LimitTexts, ...),
     feedback=(FeedbackTexts, ...),
     handoff=(HandoffTexts, ...),
