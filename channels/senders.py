@@ -1,7 +1,8 @@
 """Sender ids by channel: a conversation belongs to the channel it came in by.
 
 The widget's sessions and WeChat's OpenIDs are stored as "web:…" and "wechat:…", Chatwoot's
-conversations as "chatwoot:<account id>:<conversation id>" (channels/chatwoot.py). REST lets a
+conversations as "chatwoot:<account id>:<conversation id>" (channels/chatwoot.py), the staff
+console's rehearsals as "console:…" (channels/console.py). REST lets a
 client name its own sender, so it may not use those prefixes: otherwise a REST client that learnt a
 widget session id, an OpenID or a Chatwoot conversation's number could read and steer that
 person's conversation.
@@ -12,7 +13,9 @@ from typing import Text
 WIDGET_PREFIX = "web:"
 WECHAT_PREFIX = "wechat:"
 CHATWOOT_PREFIX = "chatwoot:"
-RESERVED_PREFIXES = (WIDGET_PREFIX, WECHAT_PREFIX, CHATWOOT_PREFIX)
+# The staff console's rehearsal page (channels/console.py): a logged-in staff member's conversation.
+CONSOLE_PREFIX = "console:"
+RESERVED_PREFIXES = (WIDGET_PREFIX, WECHAT_PREFIX, CHATWOOT_PREFIX, CONSOLE_PREFIX)
 
 
 def widget_sender(session_id: Text) -> Text:
