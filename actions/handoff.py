@@ -7,7 +7,8 @@ a tap on 转人工 itself (channels/handoff.py: the queue, the desk's hours, the
 this action sees it only from the other channels, where no person takes over: there it says where
 a person helps. On WeChat the offer is made too when HELPDESK_WECHAT_HANDOFF is kf or queue
 (staff/desk.py; by default queue when the console has accounts): the WeChat channel shows the
-buttons as a numbered menu and takes the accepting reply itself (channels/wechat.py). The same offer follows 没帮助 (actions/feedback.py) and a
+buttons as a numbered menu and takes the accepting reply itself (channels/wechat.py). The Chatwoot
+connector (channels/chatwoot.py) does the same and hands the conversation to Chatwoot's agents. The same offer follows 没帮助 (actions/feedback.py) and a
 second failed understanding in a row (`offer_after_repeated_failure`, called by actions/answer.py).
 Every text is in data/knowledge/presentation.yml (handoff); the hours come from the desk's
 configuration (staff/desk.py).
@@ -27,6 +28,8 @@ from staff.desk import WECHAT_OFF, DeskConfig, wechat_handoff_mode
 # The channel where a person can take over (channels/socketio.py: Rasa's name for it).
 WIDGET_CHANNEL = "socketio"
 WECHAT_CHANNEL = "wechat"
+# The Chatwoot connector (channels/chatwoot.py): Chatwoot's own agents take over.
+CHATWOOT_CHANNEL = "chatwoot"
 
 
 def in_widget(tracker: Tracker) -> bool:
@@ -34,7 +37,9 @@ def in_widget(tracker: Tracker) -> bool:
 
 
 def person_available(tracker: Tracker) -> bool:
-    """The widget, or WeChat with its handoff on (kf or queue)."""
+    """The widget, Chatwoot, or WeChat with its handoff on (kf or queue)."""
+    if tracker.get_latest_input_channel() == CHATWOOT_CHANNEL:
+        return True  # a message came in by it, so it is configured
     if tracker.get_latest_input_channel() == WECHAT_CHANNEL:
         return wechat_handoff_mode() != WECHAT_OFF
     return in_widget(tracker)
