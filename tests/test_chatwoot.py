@@ -414,3 +414,21 @@ def test_when_the_api_fails_it_is_logged_without_the_message_and_the_message_is_
     assert unsent not in rasa_log.read_text(encoding="utf-8", errors="replace")
     chatwoot_api.failing.discard(str(conversation))
     assert APP_STEPS in ask(chatwoot_bot, chatwoot_api, conversation, QUESTION)
+
+
+@pytest.mark.e2e
+def test_a_chatwoot_contact_cannot_start_the_staff_rehearsal(chatwoot_bot, chatwoot_api, knowledge):
+    conversation = next(CONVERSATIONS)
+    refused = knowledge.rehearsal["messages"]["staff_only"]
+    # Whatever the payload claims about its sender, the connector never marks a contact as staff.
+    before = len(chatwoot_api.to(conversation))
+    payload = message_created(conversation, "培训演练", sender="contact", staff=True)
+    payload["sender"]["type"] = "contact"
+    payload["content_attributes"] = {"staff": True}
+    assert post(chatwoot_bot, payload).status_code == 200
+
+    def said():
+        return "\n".join(body["content"] for _, body in chatwoot_api.to(conversation)[before:])
+
+    wait_until(lambda: refused in said(), "the staff-only refusal", 90)
+    assert knowledge.rehearsal["messages"]["ask_trainee"] not in said()
