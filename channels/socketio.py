@@ -45,6 +45,12 @@ A student whose conversation is with a person (they tapped 转人工: channels/h
 answered by the bot: the desk keeps their messages for staff, whose replies reach this socket's
 room from the staff console (channels/console.py).
 
+Replicas: with REDIS_HOST set (REDIS_PORT), the socket.io server's client manager is
+python-socketio's AsyncRedisManager (Redis pub/sub channel "helpdesk:socketio"): an emit to a
+session's room from any replica (a staff reply sent from the console on another replica) reaches
+the socket wherever it is connected. The messages pass through Redis's pub/sub and are not stored
+there. Without REDIS_HOST the manager is the default one of this process.
+
 Events are bounded like REST requests: python-engineio refuses packets over
 HELPDESK_MAX_BODY_BYTES (16 KiB, for long-polling and WebSocket alike; its default is 1 MB), and
 a message's `metadata` that is not a small JSON object is dropped (channels/limits.py), the
@@ -75,6 +81,8 @@ ALLOWED_ORIGINS_ENV = "HELPDESK_ALLOWED_ORIGINS"
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
 SESSION_SECRET_ENV = "HELPDESK_SESSION_SECRET"
 SESSION_SECRET_FILE = Path("var") / "widget-session.key"
+# The Redis pub/sub channel on which the replicas pass socket.io emits to each other.
+SOCKETIO_REDIS_CHANNEL = "helpdesk:socketio"
 # How long a message may wait for its socket's session_request to be handled: 5 s.
 SESSION_WAIT_STEPS, SESSION_WAIT_STEP_SECONDS = 100, 0.05
 
@@ -152,6 +160,19 @@ class SessionIds:
         return session if hmac.compare_digest(signature, self._signature(session)) else None
 
 
+def client_manager(environ: Optional[Dict[Text, Text]] = None) -> Any:
+    """python-socketio's Redis client manager when REDIS_HOST is set (replicas share the rooms'
+    emits), else None (the server's own in-process manager)."""
+    environ = os.environ if environ is None else environ
+    host = environ.get("REDIS_HOST")
+    if not host:
+        return None
+    from socketio import AsyncRedisManager  # python-socketio, with redis-py's asyncio client
+
+    port = int(environ.get("REDIS_PORT") or 6379)
+    return AsyncRedisManager(f"redis://{host}:{port}/0", channel=SOCKETIO_REDIS_CHANNEL)
+
+
 def usable_metadata(metadata: Any, max_bytes: int) -> Dict[Text, Any]:
     """A message's metadata as Rasa may store it, or {} when it is not a small JSON object."""
     if isinstance(metadata, str):
@@ -182,6 +203,20 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
+        # Rasa made the server with the default manager and nothing has connected yet: with Redis,
+        # the replicas' manager instead, listening from the start (not from this replica's first
+        # connection), so that an emit from another replica reaches the sockets connected here.
+        manager = client_manager()
+        if manager is not None:
+            sio.manager = manager
+            manager.set_server(sio)
+
+            def listen(app: Any, _: Any) -> None:
+                if not sio.manager_initialized:
+                    sio.manager_initialized = True
+                    manager.initialize()
+
+            socketio_webhook.listener("before_server_start")(listen)
         # Rasa passed [] ("no origin check"); python-engineio reads this on every request.
         sio.eio.cors_allowed_origins = list(self.allowed_origins)
 

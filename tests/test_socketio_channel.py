@@ -6,8 +6,10 @@ import yaml
 from channels.socketio import (
     ALLOWED_ORIGINS_ENV,
     DEFAULT_ALLOWED_ORIGINS,
+    SOCKETIO_REDIS_CHANNEL,
     SocketIOInput,
     allowed_origins,
+    client_manager,
     parse_origins,
 )
 from harness.bot import ROOT
@@ -50,3 +52,13 @@ def test_the_channel_in_credentials_yml_allows_the_demo_page(monkeypatch):
     assert channel.allowed_origins == ["http://localhost:8000", "http://127.0.0.1:8000"]
     assert channel.session_persistence is True
     assert channel.name() == "socketio"
+
+
+def test_with_redis_the_replicas_share_socketio_emits_without_it_nothing_changes():
+    from socketio import AsyncRedisManager
+
+    assert client_manager({}) is None  # one server: python-socketio's own manager
+    manager = client_manager({"REDIS_HOST": "redis.internal", "REDIS_PORT": "6380"})
+    assert isinstance(manager, AsyncRedisManager)
+    assert manager.redis_url == "redis://redis.internal:6380/0"
+    assert manager.channel == SOCKETIO_REDIS_CHANNEL and not manager.write_only
