@@ -22,8 +22,11 @@ say or do later is sent with WeChat's customer-service message API, which WeChat
 HELPDESK_WECHAT_WINDOW_HOURS (48) of the student's last message: a later reply is refused
 (OutsideWindow) and the console says so.
 
-Texts: data/knowledge/presentation.yml (handoff). Not yet: staff replies reach a student connected to this replica only (two replicas need python-socketio's
-Redis manager; the queue itself is already shared through Redis).
+Replicas (docs/scale-out.md, "Handoff across replicas"): the queue is in Redis, the transcript in
+the tracker store, and `tell_student`'s emit to the student's room reaches their socket on
+whichever replica it is connected to (python-socketio's Redis manager, channels/socketio.py).
+
+Texts: data/knowledge/presentation.yml (handoff).
 """
 
 import logging

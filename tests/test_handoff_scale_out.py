@@ -1,6 +1,6 @@
-"""Handoff to a person across two replicas (issue 18, docs/scale-out.md#handoff-across-replicas), on
-the scale-out of harness/cluster.py: PostgreSQL, Redis, two Rasa replicas and two action servers
-behind nginx. The queue and "who has this conversation" are in Redis (channels/handoff_queue.py),
+"""Handoff to a person across two replicas (issue 18; docs/scale-out.md, "Handoff across
+replicas"), on the scale-out of harness/cluster.py: PostgreSQL, Redis, two Rasa replicas and two
+action servers behind nginx. The queue and "who has this conversation" are in Redis (channels/handoff_queue.py),
 the transcript in PostgreSQL, and socket.io's emits pass between the replicas through Redis
 (channels/socketio.py: AsyncRedisManager).
 
