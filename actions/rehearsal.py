@@ -17,8 +17,9 @@ state of a rehearsal is the `rehearsal` slot: {"session", "trainee", "scenarios"
 The rehearsal is for staff only, and this is where that is enforced: every message the form would
 take (the start as much as each answer) must carry the staff mark a channel puts into its metadata
 (channels/staff.py: a socket.io connection with the staff token, a WeChat OpenID on the staff
-list), and only the socket.io and WeChat channels' marks count. Anyone else is told once that it
-is a staff training tool; the form ends at once and nothing is written to the results database.
+list, a logged-in session of the staff console), and only those three channels' marks count.
+Anyone else is told once that it is a staff training tool; the form ends at once and nothing is
+written to the results database.
 """
 
 import random
@@ -51,8 +52,9 @@ END_COMMAND_MAX_CHARS = 12
 NAME_MAX_CHARS = 20
 NOT_WORD = re.compile(r"[\W_]+")
 # The channels that can put the staff mark (staff/roles.py) into a message's metadata
-# (channels/staff.py): a REST client chooses its own metadata.
-STAFF_CHANNELS = ("socketio", "wechat")
+# (channels/staff.py; the staff console's rehearsal page, channels/console.py, for a logged-in
+# staff member): a REST client chooses its own metadata.
+STAFF_CHANNELS = ("socketio", "wechat", "staff_console")
 
 load_grader = built_once(Grader)
 

@@ -1,11 +1,14 @@
 """`make bench`: measures understanding, speed and footprint in one run and writes
 docs/benchmarks.md with PNG plots beside it.
 
-    python -m bench.run [--smoke] [--out DIR]
+    python -m bench.run [--smoke] [--out DIR] [--tracker-store URL]
 
 --smoke is the fast check that runs inside `make test`: no cross-validation, no stock-pipeline
 baseline or stock Rasa server, no training-time measurement, a light load, one low open-loop rate,
 a 20-message conversation and a 3-second profile.
+
+--tracker-store (or BENCH_TRACKER_STORE): a tracker store students used, an SQLite file or an
+SQLAlchemy URL; the report then has a section "What students marked unhelpful" (bench/feedback.py).
 """
 
 import argparse
@@ -24,7 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
-from bench import kinds, length, misconceptions, open_loop, profile, speed, stock, understanding  # noqa: E402
+from bench import feedback, kinds, length, misconceptions, open_loop, profile, speed, stock, understanding  # noqa: E402
 from harness.bot import ARTIFACTS, running_bot  # noqa: E402
 from harness.cluster import running_cluster  # noqa: E402
 from privacy import redact  # noqa: E402
@@ -235,6 +238,7 @@ def write_report(out: Path, smoke: bool, measured: dict) -> Path:
             "",
         ]
     lines += speed_sections(measured)
+    lines += measured.get("unhelpful", [])  # bench/feedback.py: only with --tracker-store and feedback
     lines += ["## Footprint", ""]
     for name, value in measured["footprint"].items():
         lines.append(f"- {name}: {value}")
@@ -415,9 +419,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the report and plots")
     # A copy of the model keeps a long run consistent while `make train` replaces the original.
     parser.add_argument("--model", type=Path, default=MODEL, help="the trained model to measure")
+    parser.add_argument(
+        "--tracker-store",
+        help="a tracker store students used (SQLite file or SQLAlchemy URL; default BENCH_TRACKER_STORE): "
+        "adds what they marked unhelpful to the report",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    measured: dict = {"footprint": {}}
+    measured: dict = {"footprint": {}, "unhelpful": feedback.measured(args.tracker_store)}
 
     # This bot on every set by kind (three authors'); the baselines on the first set.
     halves = (

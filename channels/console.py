@@ -5,6 +5,12 @@ with its transcript so far as the tracker store keeps it (personal data masked,
 stores/redacting.py), reply (the student reads it at once in the widget, or as a WeChat
 customer-service message: refused when the student's last message is older than WeChat's window),
 hand the conversation back to the bot, or close it. The handoff itself: channels/handoff.py.
+Also, behind the same login: 报告 (/reports: feedback per topic with charts, the unanswered
+questions, rehearsal results, laid out by staff/console_reports.py from the tracker store the
+server is configured with; /reports/knowledge: the content owner's sign-off report) and 培训演练
+(/rehearsal: the training rehearsal, the staff member's messages sent to the bot as this channel's
+with the staff mark, in a conversation "console:<digest of the session>"; actions/rehearsal.py
+accepts the mark from this channel, so no staff token is needed here).
 
 - Accounts: HELPDESK_STAFF_ACCOUNTS, names with PBKDF2 hashes (staff/accounts.py). No default
   account: without it every login is refused. Wrong passwords are limited per client address like
@@ -24,6 +30,8 @@ Texts: data/knowledge/presentation.yml (console); look: the widget's CSS (web/sr
 web/console.css, with web/console.js refreshing the lists and transcripts every few seconds.
 """
 
+import asyncio
+import base64
 import hashlib
 import hmac
 import html
@@ -33,17 +41,19 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.handoff import OutsideWindow, desk, is_wechat
 from channels.handoff_queue import MESSAGE, TAKEN, WAITING, Ticket
+from channels.senders import CONSOLE_PREFIX
 from channels.shared_state import MemoryState, shared_state
-from channels.staff import GuessLimit
+from channels.staff import GuessLimit, with_role
 from knowledge.loader import load_knowledge
 from knowledge.render import handoff_buttons
+from staff import console_reports, knowledge_report
 from staff.accounts import StaffAccounts
 from staff.desk import wechat_window_seconds
 
@@ -56,6 +66,8 @@ DEFAULT_SESSION_MINUTES = 480
 MAX_WRONG_LOGINS = 5
 WRONG_LOGIN_WINDOW_S = 600
 MAX_REPLY_CHARS = 2000
+# The rehearsal page's conversation with the bot: stored as "console:<digest of the login session>".
+REHEARSAL_PREFIX = CONSOLE_PREFIX
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = {
     "style.css": ([ROOT / "web" / "src" / "widget.css", ROOT / "web" / "console.css"], "text/css"),
@@ -69,6 +81,16 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
 }
+
+
+def style_allowed(style: Text) -> Dict[Text, Text]:
+    """HEADERS for a page that carries this one inline <style> (the knowledge report's): allowed by
+    its SHA-256, nothing else inline."""
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    policy = HEADERS["Content-Security-Policy"].replace(
+        "style-src 'self'", f"style-src 'self' 'sha256-{digest}'"
+    )
+    return {**HEADERS, "Content-Security-Policy": policy}
 
 
 def _digest(token: Text) -> Text:
@@ -137,8 +159,20 @@ class StaffConsole(InputChannel):
 
     def page(self, body: Text, status: int = 200, staff: Optional[Dict[Text, Text]] = None) -> HTTPResponse:
         t = self.texts()
-        account = ""
+        account = nav = ""
         if staff:
+            nav = (
+                '<nav class="hc-nav">'
+                + "".join(
+                    f'<a href="{PATH}{href}">{esc(t[label])}</a>'
+                    for href, label in (
+                        ("/", "nav_queue"),
+                        ("/reports", "nav_reports"),
+                        ("/rehearsal", "nav_rehearsal"),
+                    )
+                )
+                + "</nav>"
+            )
             account = (
                 f'<form method="post" action="{PATH}/logout" class="hc-account">'
                 f'<span>{esc(t["signed_in_as"].format(staff=staff["staff"]))}</span>'
@@ -151,7 +185,7 @@ class StaffConsole(InputChannel):
             f'<meta name="robots" content="noindex"><title>{esc(t["title"])}</title>'
             f'<link rel="stylesheet" href="{PATH}/style.css"><script src="{PATH}/console.js" defer></script>'
             '</head><body><div class="hd-root hc-root">'
-            f'<header class="hc-header"><strong>{esc(t["title"])}</strong>{account}</header>'
+            f'<header class="hc-header"><strong>{esc(t["title"])}</strong>{account}{nav}</header>'
             f"<main class=\"hc-main\">{body}</main></div></body></html>"
         )
         return response.html(document, status=status, headers=HEADERS)
@@ -337,7 +371,112 @@ class StaffConsole(InputChannel):
                 return await self.conversation_page(request, staff, ticket_id, status=409)
             return response.redirect(f"{PATH}/c/{ticket_id}", headers=HEADERS)
 
+        # ---- 报告: feedback, unanswered questions, rehearsal results (staff/console_reports.py) ----
+
+        @console.route("/reports", methods=["GET"])
+        async def reports(request: Request) -> HTTPResponse:
+            staff = await self.staff_of(request)
+            if staff is None:
+                return response.redirect(PATH + "/login", headers=HEADERS)
+            days = request.args.get("days", "")
+            days = int(days) if days.isdigit() and int(days) in console_reports.PERIODS else None
+            weekly = request.args.get("by") == "week"
+            agent = getattr(request.app.ctx, "agent", None)
+            url = console_reports.store_url(agent.tracker_store) if agent is not None else None
+            gathered = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: console_reports.gather(url, days or console_reports.DEFAULT_DAYS, weekly)
+            )
+            body = console_reports.page_body(
+                self.texts(), load_knowledge(), gathered, PATH + "/reports", PATH + "/reports/knowledge"
+            )
+            return self.page(body, staff=staff)
+
+        @console.route("/reports/knowledge", methods=["GET"])
+        async def knowledge_page(request: Request) -> HTTPResponse:
+            """The content owner's sign-off report (staff/knowledge_report.py), as `make
+            knowledge-report` writes it."""
+            if await self.staff_of(request) is None:
+                return response.redirect(PATH + "/login", headers=HEADERS)
+            knowledge = load_knowledge()
+
+            def build() -> Text:
+                documents = knowledge_report.read_documents(knowledge, knowledge_report.SEEDS)
+                return knowledge_report.Report(knowledge, documents, knowledge_report.read_coverage()).build()
+
+            page = await asyncio.get_running_loop().run_in_executor(None, build)
+            return response.html(page, headers=style_allowed(knowledge_report.STYLE))
+
+        # ---- 培训演练: a logged-in staff member rehearses here, without the staff token ----
+
+        @console.route("/rehearsal", methods=["GET"])
+        async def rehearsal(request: Request) -> HTTPResponse:
+            staff = await self.staff_of(request)
+            if staff is None:
+                return response.redirect(PATH + "/login", headers=HEADERS)
+            return self.page(await self.rehearsal_html(request, staff), staff=staff)
+
+        @console.route("/rehearsal", methods=["POST"])
+        async def rehearsal_say(request: Request) -> HTTPResponse:
+            staff = await self.staff_of(request)
+            if staff is None:
+                return response.text("", status=401, headers=HEADERS)
+            if not self.csrf_ok(request, staff["csrf"]):
+                return self.page(f'<p class="hc-notice" role="alert">{esc(self.texts()["refused"])}</p>', 403)
+            text = (request.form.get("text") or "").strip()[:MAX_REPLY_CHARS]
+            if text:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        CollectingOutputChannel(),
+                        self.rehearsal_sender(request),
+                        input_channel=self.name(),
+                        metadata=with_role({}, staff=True),
+                    )
+                )
+            return response.redirect(PATH + "/rehearsal#hc-say", headers=HEADERS)
+
         return console
+
+    @staticmethod
+    def rehearsal_sender(request: Request) -> Text:
+        """The rehearsal's conversation: one per login session, named by nothing the staff typed."""
+        return REHEARSAL_PREFIX + _digest(request.cookies.get(SESSION_COOKIE, ""))[:24]
+
+    async def rehearsal_html(self, request: Request, staff: Dict[Text, Text]) -> Text:
+        t = self.texts()
+        items = []
+        for said in await desk().transcript(self.rehearsal_sender(request)):
+            side = "user" if said["from"] == "user" else "bot"
+            who = t["rehearsal_you"] if side == "user" else t["rehearsal_bot"]
+            items.append(
+                f'<li class="hd-message hd-{side}"><div class="hd-bubble">'
+                f'<span class="hc-who">{esc(who)}</span>{esc(said["text"])}</div></li>'
+            )
+        transcript = "".join(items) or f'<li class="hc-empty">{esc(t["rehearsal_empty"])}</li>'
+
+        def form(text: Text, label: Text, css: Text, extra: Text = "", action: Text = "say") -> Text:
+            hidden = f'<input type="hidden" name="text" value="{esc(text)}">' if text else ""
+            return (
+                f'<form method="post" action="{PATH}/rehearsal" class="hc-form hc-rehearsal-{action}">'
+                f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(staff["csrf"])}">{hidden}{extra}'
+                f'<button type="submit" class="{css}">{esc(label)}</button></form>'
+            )
+
+        answer_box = (
+            f'<label class="hc-reply-label">{esc(t["rehearsal_label"])}'
+            f'<textarea name="text" rows="4" maxlength="{MAX_REPLY_CHARS}" required '
+            f'placeholder="{esc(t["rehearsal_placeholder"])}"></textarea></label>'
+        )
+        return (
+            f'<h1>{esc(t["rehearsal_heading"])}</h1><p class="hc-note">{esc(t["rehearsal_intro"])}</p>'
+            '<div class="hc-row">'
+            + form(t["rehearsal_start_text"], t["rehearsal_start"], "hc-primary", action="start")
+            + form(t["rehearsal_end_text"], t["rehearsal_end"], "hd-quick-reply", action="end")
+            + f'</div><ul class="hc-transcript" id="hc-rehearsal">{transcript}</ul>'
+            + '<div id="hc-say">'
+            + form("", t["rehearsal_send"], "hc-primary", answer_box)
+            + "</div>"
+        )
 
     async def conversation_page(
         self,

@@ -33,7 +33,7 @@ def bar_chart(title: Text, bars: Sequence[Tuple[Text, float]]) -> Text:
     width = LABEL_WIDTH + BAR_WIDTH + 60
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="{html.escape(title)}">'
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}">'
     ]
     for i, (label, value) in enumerate(bars):
         y = BAR_GAP + i * (BAR_HEIGHT + BAR_GAP)

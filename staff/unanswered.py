@@ -23,7 +23,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import quote
@@ -203,11 +203,19 @@ def _entities(event: Event) -> Dict[str, str]:
     return found
 
 
-def feedback_by_topic(events: Iterable[Event]) -> List[TopicFeedback]:
-    """有帮助 / 没帮助 per topic, one vote per conversation and topic (its last tap, so a student who
-    changes their mind counts once), with the reasons given after 没帮助; most 没帮助 first."""
-    knowledge = load_knowledge()
-    reason_labels = knowledge.presentation["feedback"]["reasons"]
+@dataclass
+class Vote:
+    sender: str
+    topic: str
+    helpful: bool
+    timestamp: float
+    reason: Optional[str] = None  # its label, after 没帮助
+
+
+def feedback_votes(events: Iterable[Event]) -> List[Vote]:
+    """有帮助 / 没帮助, one vote per conversation and topic (its last tap, so a student who changes
+    their mind counts once), with the reason given after 没帮助; oldest first."""
+    reason_labels = load_knowledge().presentation["feedback"]["reasons"]
     votes: Dict[Tuple[str, str], Tuple[str, float]] = {}
     reasons: Dict[Tuple[str, str], str] = {}
     for event in events:
@@ -223,19 +231,52 @@ def feedback_by_topic(events: Iterable[Event]) -> List[TopicFeedback]:
             votes[key] = (entities["helpful"], event.timestamp)
         elif entities.get("reason") in reason_labels:
             reasons[key] = reason_labels[entities["reason"]]
+    found = [
+        Vote(
+            sender,
+            topic,
+            helpful == "yes",
+            timestamp,
+            None if helpful == "yes" else reasons.get((sender, topic)),
+        )
+        for (sender, topic), (helpful, timestamp) in votes.items()
+    ]
+    return sorted(found, key=lambda v: v.timestamp)
+
+
+def feedback_by_topic(events: Iterable[Event]) -> List[TopicFeedback]:
+    """The votes of feedback_votes per topic, with the reasons given after 没帮助; most 没帮助 first."""
+    knowledge = load_knowledge()
     by_topic: Dict[str, TopicFeedback] = {}
-    for (sender, topic), (helpful, timestamp) in votes.items():
-        title = knowledge.topics.get(topic, {}).get("title", topic)
-        item = by_topic.setdefault(topic, TopicFeedback(topic, title))
-        if helpful == "yes":
+    for vote in feedback_votes(events):
+        title = knowledge.topics.get(vote.topic, {}).get("title", vote.topic)
+        item = by_topic.setdefault(vote.topic, TopicFeedback(vote.topic, title))
+        if vote.helpful:
             item.helpful += 1
         else:
             item.unhelpful += 1
-            if (sender, topic) in reasons:
-                item.reasons[reasons[(sender, topic)]] += 1
-        item.first = min(item.first or timestamp, timestamp)
-        item.last = max(item.last or timestamp, timestamp)
+            if vote.reason:
+                item.reasons[vote.reason] += 1
+        item.first = min(item.first or vote.timestamp, vote.timestamp)
+        item.last = max(item.last or vote.timestamp, vote.timestamp)
     return sorted(by_topic.values(), key=lambda f: (-f.unhelpful, -f.helpful, f.topic))
+
+
+def period_of(timestamp: float, weekly: bool) -> str:
+    """The day (YYYY-MM-DD), or the Monday of the week, a timestamp falls in (local time)."""
+    moment = datetime.fromtimestamp(timestamp)
+    if weekly:
+        moment -= timedelta(days=moment.weekday())
+    return moment.strftime("%Y-%m-%d")
+
+
+def feedback_trend(votes: Iterable[Vote], weekly: bool = False) -> List[Tuple[str, int, int]]:
+    """(day or week, 有帮助, 没帮助) for every period that has a vote, oldest first."""
+    counts: Dict[str, List[int]] = {}
+    for vote in votes:
+        pair = counts.setdefault(period_of(vote.timestamp, weekly), [0, 0])
+        pair[0 if vote.helpful else 1] += 1
+    return [(period, helpful, unhelpful) for period, (helpful, unhelpful) in sorted(counts.items())]
 
 
 # ---- grouping ----
