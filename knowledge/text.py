@@ -6,10 +6,19 @@ lookup tables and the word classes small: they only need the simplified, correct
 Imports no Rasa (the NLU component nlu_components/normalizer.py calls this).
 """
 
+import re
 import unicodedata
 from typing import Dict, Optional, Text
 
 import zhconv
+
+# "怎么注销啊啊啊啊", "谢谢谢谢": a character typed three times or more is typed twice (as in
+# 谢谢, 看看, 讲讲, words of their own).
+# Numerals are left alone: a phone number said by voice ("一三零零零零…") must stay whole for the
+# personal-data filter.
+REPEATED_CHARACTER = re.compile(
+    r"((?![零〇一二三四五六七八九十百千万亿两幺壹贰叁肆伍陆柒捌玖拾])[\u4e00-\u9fff])\1{2,}"
+)
 
 
 def longest_first(typos: Dict[Text, Text]) -> Dict[Text, Text]:
@@ -18,7 +27,7 @@ def longest_first(typos: Dict[Text, Text]) -> Dict[Text, Text]:
 
 
 def normalize(text: Optional[Text], typos: Optional[Dict[Text, Text]] = None) -> Text:
-    """Full-width -> half-width, traditional -> simplified, then known typos -> correct words
+    """Full-width -> half-width, traditional -> simplified, runs of one character cut to two, then known typos -> correct words
     (data/vocabulary.yml's when `typos` is None; pass {} for none), stripped."""
     if typos is None:
         from knowledge.vocabulary import load_vocabulary
@@ -26,6 +35,7 @@ def normalize(text: Optional[Text], typos: Optional[Dict[Text, Text]] = None) ->
         typos = load_vocabulary().typos
     text = unicodedata.normalize("NFKC", text or "")
     text = zhconv.convert(text, "zh-cn")
+    text = REPEATED_CHARACTER.sub(r"\1\1", text)
     for wrong, right in longest_first(typos).items():
         text = text.replace(wrong, right)
     return text.strip()

@@ -38,6 +38,10 @@ LATIN_RUN = re.compile(r"[a-z]+")
 MIN_SYLLABLES, MAX_SYLLABLES = 2, 8
 # How often a training word must occur to be a word that others are read as (see SoundIndex).
 TARGET_MIN_COUNT = 3
+# A span is not rewritten when it would cut a common word of the message in two: "调去别的学校"
+# sounds like "调区别的学校" at 去别, but 别的 is a word (jieba's frequency 4354); a voice error
+# sits in pieces jieba cannot read as words ("推出/灯路", "住/销账/号": 销账 is rare).
+COMMON_WORD_FREQUENCY = 500
 VOCABULARY_FILE = "vocabulary.json"
 TEXT_AS_WRITTEN = "text_as_written"
 
@@ -88,6 +92,16 @@ def contiguous(text: Text, units: Sequence[Unit]) -> bool:
     return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:], strict=False))
 
 
+def common_word_insides(text: Text) -> set:
+    """The offsets strictly inside a common word of the text, as jieba cuts it."""
+    insides, position = set(), 0
+    for word in jieba.cut(text):
+        if len(word) > 1 and jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQUENCY:
+            insides.update(range(position + 1, position + len(word)))
+        position += len(word)
+    return insides
+
+
 class SoundIndex:
     """Vocabulary words by the toneless pinyin they sound like (the most frequent word wins).
 
@@ -105,13 +119,14 @@ class SoundIndex:
 
     def rewrite(self, text: Text) -> Text:
         units = sound_units(text)
+        inside_common_word = common_word_insides(text)
         pieces, position, i = [], 0, 0
         while i < len(units):
             replaced = False
             for length in range(min(MAX_SYLLABLES, len(units) - i), MIN_SYLLABLES - 1, -1):
                 span = units[i : i + length]
                 start, end = span[0][1], span[-1][2]
-                if not contiguous(text, span):
+                if not contiguous(text, span) or start in inside_common_word or end in inside_common_word:
                     continue
                 written = text[start:end]
                 if written in self.words:

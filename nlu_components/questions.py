@@ -41,7 +41,7 @@ MIN_QUESTION_CHARS = 4
 CLAUSE_END = re.compile(r"[，,；;]+|\s+")
 YES_OR_NO = re.compile(r"能不能|可不可以|是不是|算不算|会不会|要不要|有没有|还用不用|行不行")
 ASKS = re.compile(
-    r"怎么|怎样|咋|啥|什么|(?<!前)几[个台次步种]|多少|多久|多长|哪|谁|吗|呢|嘛"
+    r"怎么|怎样|咋|啥|什么|(?<!前)(?<!还有)几[个台次步种]|多少|多久|多长|哪|谁|吗|呢|嘛"
     r"|" + YES_OR_NO.pattern
 )
 ENDS_ASKING = re.compile(
@@ -55,7 +55,7 @@ TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
 ASKS_NOTHING = re.compile(
     r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|的话|^(?:那|如果|要是)"
     # ... nor what one wants to tell others ("想给学生讲讲怎么安全退出，有没有顺口溜"): an embedded question.
-    r"|(?:讲讲|讲一下|说说|说一下|教教|教一下|告诉|(?<!职)教(?:学生|大家|他们|同学))\w{0,6}(?:怎么|如何|怎样)"
+    r"|(?:讲|说说|说一下|教教|教一下|告诉|(?<!职)教(?:学生|大家|他们|同学))\w{0,6}(?:怎么|如何|怎样)"
 )
 # A clause shorter than this is part of its neighbour ("那怎么办"), not a question of its own.
 MIN_CLAUSE_CHARS = 6

@@ -23,6 +23,11 @@ def replacements():
         ("学信王的账号怎么注消", "学信网的账号怎么注销"),
         ("  登陆不上  ", "登录不上"),
         ("智慧职教怎么退出账号", "智慧职教怎么退出账号"),
+        # A character typed three times or more is typed twice: 谢谢 stays a word.
+        ("求求了 职教云怎么注销啊啊啊啊啊", "求求了 职教云怎么注销啊啊"),
+        ("谢谢谢谢", "谢谢"),
+        # Numerals stay: a phone number said by voice must reach the personal-data filter whole.
+        ("手机号一三八零零零零一二三四", "手机号一三八零零零零一二三四"),
     ],
 )
 def test_normalize(replacements, raw, expected):

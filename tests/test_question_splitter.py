@@ -65,6 +65,9 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         "前几天有人登了我的职教云，密码也被改了，现在先做什么",
         # What one wants to teach others is no question of its own; the question follows it.
         "我是班主任，打算教学生怎么注销职教云，有没有注销前的清单",
+        "要给新生讲怎么安全退出职教云，有没有好记的口诀",
+        # "还有几个" says there are some; it asks nothing.
+        "我要调走了，教师账号下面还有几个子账号，要单独处理吗",
     ],
 )
 def test_one_question_stays_whole(text):

@@ -1,5 +1,5 @@
 """The development halves of the held-out messages by kind (tests/understanding/dev.yml, and the
-second, third and fourth sets' set2-dev.yml, set3-dev.yml and set4-dev.yml, issue 13), sent to the real bot over REST and read back as the topic each
+second to fifth sets' set2-dev.yml … set5-dev.yml, issue 13), sent to the real bot over REST and read back as the topic each
 reply answers (bench/kinds.py). The sealed halves are measured only by `make bench`. The mistakes,
 grouped by confused pair, are written to tests/artifacts/understanding-<half>-mistakes.md for
 reading."""
@@ -12,12 +12,19 @@ from harness.bot import ARTIFACTS
 pytestmark = pytest.mark.e2e
 
 # Floors that catch a regression, a little under what each half measures now (a–h right, the lowest
-# kind, confident wrong on i–j). dev: first run 69.7% and 17.1% confident wrong; now 93.9%, 86%, 0.0%.
-# set2-dev (a second author's): first run 77.9% and 0.0%; now 94.0%, 86%, 0.0%. set3-dev (a third
-# author's, read once): first run 85.8%, 61%, 2.8%; now 91.4%, 89%, 0.0%. set4-dev (a fourth
-# author's, read once): first run 87.5%, 72%, 5.6%; now 95.0%, 89%, 2.8%.
+# kind, confident wrong on i–j). dev: first run 69.7% and 17.1% confident wrong; now 94.5%, 86%, 0.0%.
+# set2-dev (a second author's): first run 77.9% and 0.0%; now 94.6%, 86%, 0.0%. set3-dev (a third
+# author's, read once): first run 85.8%, 61%, 2.8%; now 93.8%, 89%, 0.0%. set4-dev (a fourth
+# author's, read once): first run 87.5%, 72%, 5.6%; now 95.6%, 89%, 2.8%. set5-dev (a fifth
+# author's, read once): first run 91.9%, 78%, 2.8%; now 99.4%, 94%, 0.0%.
 # Targets and the sealed halves' figures: docs/benchmarks.md and bench/analysis.md.
-FLOORS = {"dev": (0.90, 0.75), "set2-dev": (0.90, 0.75), "set3-dev": (0.88, 0.75), "set4-dev": (0.90, 0.75)}
+FLOORS = {
+    "dev": (0.90, 0.75),
+    "set2-dev": (0.90, 0.75),
+    "set3-dev": (0.88, 0.75),
+    "set4-dev": (0.90, 0.75),
+    "set5-dev": (0.93, 0.80),
+}
 MAX_CONFIDENT_WRONG_I_J = 0.04
 
 
