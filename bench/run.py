@@ -349,7 +349,7 @@ def kinds_section(measured_kinds: dict) -> list:
         "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
-        "sealed half (measured here only); set2-…, set3-… and set4-… are a second, a third and a fourth author's. This bot is asked over REST, conversations turn by turn, "
+        "sealed half (measured here only); set2-… to set5-… are a second to a fifth author's. This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
@@ -441,6 +441,8 @@ def main() -> None:
             "set3-sealed",
             "set4-dev",
             "set4-sealed",
+            "set5-dev",
+            "set5-sealed",
         ]
     )
     baseline_halves = ["dev", "sealed"]
@@ -535,6 +537,7 @@ def main() -> None:
             ("second", "set2-sealed"),
             ("third", "set3-sealed"),
             ("fourth", "set4-sealed"),
+            ("fifth", "set5-sealed"),
         ):
             sealed = measured["kinds"][f"this bot, {half}"]
             measured["headline"][f"right answers, kinds a–h ({set_name} set's sealed half)"] = sealed[
