@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 import tests.test_widget as test_widget
 from harness.bot import ARTIFACTS, running_bot
-from staff import rehearsal_db
+from staff import knowledge_report, rehearsal_db
 from staff.accounts import hash_password
 from tests.test_widget import APP_STEPS, BUNDLE, PHONE, QUESTION, ROOT, goto
 
@@ -146,6 +146,12 @@ def test_feedback_given_in_the_widget_appears_in_the_console_report_with_a_chart
     # The student's questions are not in the feedback section (the titles are the knowledge's).
     section = staff.locator("#feedback").inner_text()
     assert SHARE_QUESTION not in section
+    # The content owner's sign-off report, behind the same login, with its own style allowed.
+    staff.get_by_role("link", name=t["knowledge_link"]).click()
+    labels = knowledge_report.read_coverage()["report"]
+    expect(staff).to_have_title(labels["title"])
+    collapse = staff.evaluate("() => getComputedStyle(document.querySelector('table')).borderCollapse")
+    assert collapse == "collapse"
 
 
 def test_the_reports_and_rehearsal_pages_show_nothing_without_a_login(bot, t):
