@@ -6,7 +6,8 @@ that message as the user event in the tracker store, so the feedback is kept per
 text typed by anyone, in the same database, under the same redaction and retention as the
 conversation; the unanswered report (staff/unanswered.py) counts it. This action only answers:
 thanks; after 没帮助 the reasons as buttons (`"reason"` instead of `"helpful"`) and where a person
-helps (in the chat widget: a 转人工 button, the offer of a person of actions/handoff.py). A typed "这个回答没用" names no topic: it gets the two buttons for the last answer, so that
+helps (where a person can take over — the chat widget, Chatwoot, WeChat with its handoff on — a
+转人工 button, the offer of a person of actions/handoff.py). A typed "这个回答没用" names no topic: it gets the two buttons for the last answer, so that
 one tap records the feedback. On WeChat the channel turns the reply "有用" / "没用" into the
 payload for the last answer (channels/wechat.py).
 """
@@ -16,7 +17,7 @@ from typing import Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import in_widget
+from actions.handoff import person_available
 from actions.slots import LAST_TOPIC, PLATFORM, entity_values, slot
 from actions.student_action import Events, StudentAction
 from actions.walkthrough import Walkthrough
@@ -46,7 +47,7 @@ class ActionFeedback(StudentAction):
         if topic_id and reason and reason[0] in texts["reasons"]:
             dispatcher.utter_message(text=texts["reason_thanks"])
         elif topic_id and helpful and helpful[0] == "no":
-            if in_widget(tracker):  # where a person can take over: offer one (actions/handoff.py)
+            if person_available(tracker):  # where a person can take over: offer one (actions/handoff.py)
                 dispatcher.utter_message(
                     text=texts["sorry_offer"],
                     buttons=feedback_reason_buttons(knowledge, topic_id) + handoff_buttons(knowledge)[:1],

@@ -70,7 +70,7 @@ def offer_after_repeated_failure(
     """After the bot said it did not understand, for the second time in a row: offer a person."""
     refused = refusals(knowledge)
     now = [m.get("text") for m in dispatcher.messages]
-    if not in_widget(tracker) or not any(text in refused for text in now):
+    if not person_available(tracker) or not any(text in refused for text in now):
         return
     if any(text in refused for text in bot_texts_before_latest(tracker)):
         dispatcher.utter_message(

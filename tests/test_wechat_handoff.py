@@ -145,6 +145,23 @@ def test_kf_close_for_someone_never_transferred_says_nothing(kf_bot):
     assert APP_STEPS in say(url, user, QUESTION)
 
 
+def test_kf_offers_a_person_after_unhelpful_and_after_two_misunderstandings(kf_bot, texts, knowledge):
+    # 没用 to the last answer: the reasons and 转人工 in one menu; its number transfers.
+    url, user = webhook(kf_bot), openid()
+    say(url, user, QUESTION)
+    unhelpful = say(url, user, "没用")
+    assert knowledge.presentation["feedback"]["sorry_offer"] in unhelpful, unhelpful
+    assert is_transfer(post(url, text_xml(user, accept_number(unhelpful, texts))), user)
+
+    # Two messages in a row the bot does not understand: the second comes with the offer.
+    url, user = webhook(kf_bot), openid()
+    first = say(url, user, "食堂几点开门")
+    assert texts["offer_after_failures"] not in first, first
+    second = say(url, user, "图书馆怎么借书")
+    assert texts["offer_after_failures"] in second, second
+    assert is_transfer(post(url, text_xml(user, accept_number(second, texts))), user)
+
+
 # ---- queue: the staff console ----
 
 
