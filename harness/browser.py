@@ -7,7 +7,9 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from harness.bot import ARTIFACTS
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -29,3 +31,9 @@ def system_chromium() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """The whole page as tests/artifacts/<name>.png, for a person to look at after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -51,6 +51,12 @@ def knowledge():
 
 
 @pytest.fixture(scope="session")
+def console_texts(knowledge):
+    """The staff console's texts (data/knowledge/presentation.yml console:)."""
+    return knowledge.presentation["console"]
+
+
+@pytest.fixture(scope="session")
 def domain() -> Dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 

@@ -11,7 +11,6 @@ tests/artifacts/console-*.png.
 """
 
 import json
-import re
 import sqlite3
 from typing import Iterator
 
@@ -20,10 +19,12 @@ import requests
 from playwright.sync_api import Page, expect
 
 import tests.test_widget as test_widget
-from harness.bot import ARTIFACTS, running_bot
+from harness.bot import running_bot
+from harness.browser import screenshot
 from staff import knowledge_report, rehearsal_db
 from staff.accounts import hash_password
-from tests.test_widget import APP_STEPS, BUNDLE, PHONE, QUESTION, ROOT, goto
+from tests.test_handoff import log_in as log_in_to_the_console
+from tests.test_widget import APP_STEPS, BUNDLE, PHONE, QUESTION, ROOT, open_on_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -60,21 +61,16 @@ def bot(trained_model, workdir, site) -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def t(knowledge):
-    return knowledge.presentation["console"]
+def t(console_texts):
+    return console_texts
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+    screenshot(page, f"console-{name}")
 
 
 def log_in(page: Page, url: str, t) -> None:
-    page.goto(url + CONSOLE + "/")
-    expect(page).to_have_url(re.compile(r"/staff/console/login$"))
-    page.get_by_label(t["username"]).fill(STAFF)
-    page.get_by_label(t["password"]).fill(PASSWORD)
-    page.get_by_role("button", name=t["login_button"]).click()
+    log_in_to_the_console(page, url, t, password=PASSWORD, staff=STAFF)
     expect(page.get_by_role("link", name=t["nav_reports"])).to_be_visible()
 
 
@@ -93,12 +89,8 @@ def test_feedback_given_in_the_widget_appears_in_the_console_report_with_a_chart
     bot, site, new_context, knowledge, t
 ):
     feedback = knowledge.presentation["feedback"]
-    student = goto(new_context(PHONE).new_page(), site.origin + "/")
-    student.open(tap=True)
-    student.wait_connected()
-    student.input.fill(QUESTION)
-    student.input.press("Enter")
-    student.bot_says(APP_STEPS)
+    student = open_on_phone(new_context, site)
+    student.ask(QUESTION, APP_STEPS)
     rating = student.panel.get_by_role("group", name="这条回答有帮助吗")
     rating.get_by_role("button", name=feedback["helpful_button"]).tap()
     student.bot_says(feedback["thanks"])
@@ -199,12 +191,8 @@ def test_a_staff_member_starts_a_rehearsal_from_the_console_and_a_student_cannot
     assert [(r["trainee"], r["score"]) for r in rows] == [(TRAINEE, 0)]
 
     # A student asking for it in the widget gets the staff-only sentence, and nothing more.
-    student = goto(new_context(PHONE).new_page(), site.origin + "/")
-    student.open(tap=True)
-    student.wait_connected()
-    student.input.fill(t["rehearsal_start_text"])
-    student.input.press("Enter")
-    student.bot_says(messages["staff_only"][:10])
+    student = open_on_phone(new_context, site)
+    student.ask(t["rehearsal_start_text"], messages["staff_only"][:10])
     expect(student.bot_messages.filter(has_text="【场景")).to_have_count(0)
     # Nor can a REST client name the console's conversations.
     refused = requests.post(

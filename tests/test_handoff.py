@@ -22,11 +22,12 @@ import requests
 from playwright.sync_api import Page, expect
 
 import tests.test_widget as test_widget
-from harness.bot import ARTIFACTS, running_bot
+from harness.bot import running_bot
+from harness.browser import screenshot
 from harness.widget_client import WidgetClient
 from knowledge.render import feedback_buttons, payload_for
 from staff.accounts import hash_password
-from tests.test_widget import APP_STEPS, BUNDLE, PHONE, QUESTION, ROOT, Widget, goto
+from tests.test_widget import APP_STEPS, BUNDLE, PHONE, QUESTION, ROOT, Widget, goto, open_on_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -82,40 +83,28 @@ def texts(knowledge):
     return knowledge.presentation["handoff"]
 
 
-@pytest.fixture(scope="module")
-def console_texts(knowledge):
-    return knowledge.presentation["console"]
-
-
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"handoff-{name}.png"), full_page=True)
+    screenshot(page, f"handoff-{name}")
 
 
-def log_in(page: Page, url: str, console_texts, password: str = PASSWORD) -> None:
+def log_in(page: Page, url: str, console_texts, password: str = PASSWORD, staff: str = STAFF) -> None:
     page.goto(url + CONSOLE + "/")
     expect(page).to_have_url(re.compile(r"/staff/console/login$"))
-    page.get_by_label(console_texts["username"]).fill(STAFF)
+    page.get_by_label(console_texts["username"]).fill(staff)
     page.get_by_label(console_texts["password"]).fill(password)
     page.get_by_role("button", name=console_texts["login_button"]).click()
 
 
 def ask_for_a_person(widget: Widget, texts) -> None:
-    widget.input.fill("转人工")
-    widget.input.press("Enter")
-    widget.bot_says(texts["offer"].split("？")[0])
+    widget.ask("转人工", texts["offer"].split("？")[0])
     widget.quick_reply(texts["accept_button"]).click()
 
 
 def test_a_student_asks_for_a_person_and_a_staff_member_answers_in_the_widget(
     bot, site, new_context, texts, console_texts
 ):
-    student = goto(new_context(PHONE).new_page(), site.origin + "/")
-    student.open(tap=True)
-    student.wait_connected()
-    student.input.fill(QUESTION)
-    student.input.press("Enter")
-    student.bot_says(APP_STEPS)
+    student = open_on_phone(new_context, site)
+    student.ask(QUESTION, APP_STEPS)
     ask_for_a_person(student, texts)
     student.bot_says("你现在排在第1位")
     student.bot_says("服务时间：周一至周日 00:00–24:00")
@@ -304,12 +293,8 @@ def test_outside_hours_the_student_reads_the_hours_and_leaves_a_message(
     expect(closed).to_contain_text(re.compile(r"周[一二三四五六日] 08:00–09:00"))
     expect(closed).to_contain_text("留言")
     student.screenshot("handoff-7-outside-hours")
-    student.input.fill(LEFT_MESSAGE)
-    student.input.press("Enter")
-    student.bot_says(texts["message_kept"])
-    student.input.fill(QUESTION)  # the bot answers again
-    student.input.press("Enter")
-    student.bot_says(APP_STEPS)
+    student.ask(LEFT_MESSAGE, texts["message_kept"])
+    student.ask(QUESTION, APP_STEPS)  # the bot answers again
 
     console = new_context(PHONE).new_page()
     log_in(console, closed_bot.url, console_texts)

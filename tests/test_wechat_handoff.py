@@ -243,8 +243,3 @@ def test_no_openid_or_message_in_the_logs(queue_bot, kf_bot):
     assert USERS
     for secret in (TO_A_PERSON, REPLY, "提示说密码错误", *USERS):
         assert secret not in logs
-
-
-@pytest.fixture(scope="module")
-def console_texts(knowledge):
-    return knowledge.presentation["console"]

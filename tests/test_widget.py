@@ -265,6 +265,12 @@ class Widget:
         expect(message).to_be_visible(timeout=REPLY_TIMEOUT_MS)
         return message
 
+    def ask(self, text: str, expected_reply: str) -> Locator:
+        """Types a message, sends it with Enter and waits for the bot's reply holding expected_reply."""
+        self.input.fill(text)
+        self.input.press("Enter")
+        return self.bot_says(expected_reply)
+
     def quick_reply(self, title: str) -> Locator:
         return self.panel.get_by_role("group", name="快捷回复").get_by_role("button", name=title)
 
@@ -288,6 +294,14 @@ class Widget:
 def goto(page: Page, url: str) -> Widget:
     page.goto(url)
     return Widget(page)
+
+
+def open_on_phone(new_context, site) -> Widget:
+    """The demo page on a phone, the widget opened by a tap and connected."""
+    widget = goto(new_context(PHONE).new_page(), site.origin + "/")
+    widget.open(tap=True)
+    widget.wait_connected()
+    return widget
 
 
 def rendered_lines(message: Locator) -> List[str]:
@@ -379,9 +393,7 @@ def test_tap_view_sources_shows_the_documents_sentences(bot, site, new_context):
     widget = goto(new_context(DESKTOP).new_page(), site.origin + "/")
     widget.open()
     widget.wait_connected()
-    widget.input.fill(QUESTION)
-    widget.input.press("Enter")
-    widget.bot_says(APP_STEPS)
+    widget.ask(QUESTION, APP_STEPS)
     widget.quick_reply(VIEW_SOURCES).click()
     expect(widget.user_messages.last).to_have_text(VIEW_SOURCES)
     sources = widget.bot_says(ICVE_DOCUMENT)
@@ -394,12 +406,8 @@ def test_feedback_buttons_are_light_and_go_after_a_tap(bot, site, new_context):
     """有帮助 / 没帮助 (issue 18): two small buttons on one line under the answer, apart from the
     quick replies; tapping 没帮助 removes them and brings the reasons as quick replies, and the offer
     of a person (转人工, tests/test_handoff.py)."""
-    widget = goto(new_context(PHONE).new_page(), site.origin + "/")
-    widget.open(tap=True)
-    widget.wait_connected()
-    widget.input.fill(QUESTION)
-    widget.input.press("Enter")
-    widget.bot_says(APP_STEPS)
+    widget = open_on_phone(new_context, site)
+    widget.ask(QUESTION, APP_STEPS)
     row = widget.panel.get_by_role("group", name="这条回答有帮助吗")
     helpful, unhelpful = (
         row.get_by_role("button", name="👍 有帮助"),
@@ -508,8 +516,6 @@ def test_disconnect_message_and_reconnect(bot, site, new_context):
 
         proxy.start()  # and comes back: the widget reconnects by itself
         widget.wait_connected()
-        widget.input.fill("你好")
-        widget.input.press("Enter")
-        widget.bot_says("学信网")
+        widget.ask("你好", "学信网")
     finally:
         proxy.stop()
