@@ -6,8 +6,9 @@ scale-out start) before Rasa is imported; measured before and after in docs/benc
 - skops first. Rasa loads the LogisticRegressionClassifier with skops, and `import skops.io` builds
   its list of trusted types by looking for the module of every numpy and scipy ufunc through every
   module loaded so far (skops.io._utils.whichmodule). After Rasa has loaded TensorFlow that is
-  about 6000 modules and took 10 to 13 s of a 16 to 22 s cold start; imported before Rasa, about
-  1500 modules and under 2 s. The same modules end up loaded either way.
+  about 6200 modules and took 13 s (python -X importtime) of a 20 to 31 s cold start on the busy
+  bench machine; imported before Rasa, about 1500 modules and 2.4 to 2.8 s. The same modules end
+  up loaded either way.
 - No JAX. TensorFlow 2.12 imports JAX when it is installed (a dependency of the pinned
   tensorflow), only for TFLite's converter of JAX functions (tensorflow/lite/python/util.py, which
   goes on without it). Our pipeline has no TensorFlow component, let alone TFLite: JAX and its XLA
