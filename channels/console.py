@@ -68,6 +68,9 @@ WRONG_LOGIN_WINDOW_S = 600
 MAX_REPLY_CHARS = 2000
 # The rehearsal page's conversation with the bot: stored as "console:<digest of the login session>".
 REHEARSAL_PREFIX = CONSOLE_PREFIX
+# The rehearsal's form (domain.yml forms, actions/rehearsal.py): while the conversation is in it the
+# page offers the answer box and 结束演练, otherwise only 开始演练 (which would be graded as an answer).
+REHEARSAL_FORM = "rehearsal_form"
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = {
     "style.css": ([ROOT / "web" / "src" / "widget.css", ROOT / "web" / "console.css"], "text/css"),
@@ -453,6 +456,7 @@ class StaffConsole(InputChannel):
                 f'<span class="hc-who">{esc(who)}</span>{esc(said["text"])}</div></li>'
             )
         transcript = "".join(items) or f'<li class="hc-empty">{esc(t["rehearsal_empty"])}</li>'
+        rehearsing = await desk().active_loop(self.rehearsal_sender(request)) == REHEARSAL_FORM
 
         def form(text: Text, label: Text, css: Text, extra: Text = "", action: Text = "say") -> Text:
             hidden = f'<input type="hidden" name="text" value="{esc(text)}">' if text else ""
@@ -470,11 +474,14 @@ class StaffConsole(InputChannel):
         return (
             f'<h1>{esc(t["rehearsal_heading"])}</h1><p class="hc-note">{esc(t["rehearsal_intro"])}</p>'
             '<div class="hc-row">'
-            + form(t["rehearsal_start_text"], t["rehearsal_start"], "hc-primary", action="start")
-            + form(t["rehearsal_end_text"], t["rehearsal_end"], "hd-quick-reply", action="end")
+            + (
+                form(t["rehearsal_end_text"], t["rehearsal_end"], "hd-quick-reply", action="end")
+                if rehearsing
+                else form(t["rehearsal_start_text"], t["rehearsal_start"], "hc-primary", action="start")
+            )
             + f'</div><ul class="hc-transcript" id="hc-rehearsal">{transcript}</ul>'
             + '<div id="hc-say">'
-            + form("", t["rehearsal_send"], "hc-primary", answer_box)
+            + (form("", t["rehearsal_send"], "hc-primary", answer_box) if rehearsing else "")
             + "</div>"
         )
 

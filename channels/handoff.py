@@ -107,6 +107,14 @@ class Desk:
                 tracker.update(event)
             await agent.processor.save_tracker(tracker)
 
+    async def active_loop(self, sender: Text) -> Optional[Text]:
+        """The form the conversation is in (e.g. the rehearsal's), or None."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if agent is None:
+            return None
+        tracker = await agent.tracker_store.retrieve(sender)
+        return tracker.active_loop_name if tracker else None
+
     async def transcript(self, sender: Text) -> List[Dict[Text, Any]]:
         """The conversation as stored (redacted): [{"from": "user"|"bot"|"staff", "text", "staff"}]."""
         agent = getattr(getattr(self.app, "ctx", None), "agent", None)

@@ -170,9 +170,14 @@ def test_a_staff_member_starts_a_rehearsal_from_the_console_and_a_student_cannot
     log_in(staff, bot.url, t)
     staff.get_by_role("link", name=t["nav_rehearsal"]).click()
     expect(staff.get_by_role("heading", name=t["rehearsal_heading"])).to_be_visible()
+    # Before a rehearsal only 开始演练; during one the answer box and 结束演练, and no 开始演练 to be
+    # graded as an answer.
+    expect(staff.get_by_role("button", name=t["rehearsal_end"])).to_have_count(0)
+    expect(staff.get_by_label(t["rehearsal_label"])).to_have_count(0)
     staff.get_by_role("button", name=t["rehearsal_start"]).click()
     transcript = staff.locator("#hc-rehearsal")
     expect(transcript).to_contain_text(messages["ask_trainee"][:8], timeout=60_000)
+    expect(staff.get_by_role("button", name=t["rehearsal_start"])).to_have_count(0)
     staff.get_by_label(t["rehearsal_label"]).fill(TRAINEE)
     staff.get_by_role("button", name=t["rehearsal_send"], exact=True).click()
     expect(transcript).to_contain_text("【场景 1/", timeout=60_000)
@@ -187,6 +192,7 @@ def test_a_staff_member_starts_a_rehearsal_from_the_console_and_a_student_cannot
     staff.get_by_role("button", name=t["rehearsal_end"]).click()
     summary = messages["summary"].format(trainee=TRAINEE, count=1, average=0)
     expect(transcript).to_contain_text(summary, timeout=60_000)
+    expect(staff.get_by_role("button", name=t["rehearsal_start"])).to_be_visible()
     rows = rehearsal_db.read_all(workdir / "rehearsal.db")
     assert [(r["trainee"], r["score"]) for r in rows] == [(TRAINEE, 0)]
 
