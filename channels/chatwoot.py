@@ -61,14 +61,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.handoff import ACCEPT, HANDOFF_KEY, desk
+from channels.handoff import ACCEPT, desk
 from channels.limits import MessageGate
-from channels.payloads import parse_command
+from channels.payloads import menu_choice, parse_command
 from channels.senders import chatwoot_sender
 from channels.shared_state import shared_state
 from channels.staff import with_role
 from knowledge.loader import load_knowledge
-from knowledge.render import HANDOFF_ACCEPT, HANDOFF_ANSWER, HANDOFF_INTENT
+from knowledge.render import HANDOFF_INTENT
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +80,6 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 REMEMBER_SECONDS = 24 * 3600  # a menu; a message id already handled
 PERSON_SECONDS = 30 * 24 * 3600  # handed to Chatwoot's agents: until Chatwoot says pending/resolved
 ID = re.compile(r"[0-9]{1,18}")
-MENU_NUMBER = re.compile(r"[0-9]{1,3}")
-FULL_WIDTH_DIGITS = {0xFF10 + digit: str(digit) for digit in range(10)}
 PENDING, OPEN, RESOLVED = "pending", "open", "resolved"
 STATUS_EVENTS = ("conversation_status_changed", "conversation_resolved", "conversation_opened")
 EVENT_STATUS = {"conversation_resolved": RESOLVED, "conversation_opened": OPEN}
@@ -296,7 +294,8 @@ class ChatwootInput(InputChannel):
         else:  # a person has it (open), or snoozed: kept for them, not answered
             verdict = await self.gate.admit(CHANNEL, event.sender, event.text.strip())
             if not verdict.notice:
-                await desk().record(event.sender, [self._student_event(verdict.message)])
+                student_event = desk().student_event(event.sender, verdict.message, {}, input_channel=CHANNEL)
+                await desk().record(event.sender, [student_event])
 
     async def _status_changed(self, event: Event) -> None:
         if event.status not in (PENDING, RESOLVED):
@@ -315,9 +314,7 @@ class ChatwootInput(InputChannel):
             return
         text = verdict.message
         menu = await self.state.get(f"chatwoot:menu:{sender}") or []
-        number = text.strip().translate(FULL_WIDTH_DIGITS)
-        if MENU_NUMBER.fullmatch(number) and 1 <= int(number) <= len(menu):
-            text = menu[int(number) - 1]  # "1" chooses the first button of the last answer
+        text = menu_choice(text, menu)  # "1" chooses the first button of the last answer
         if parse_command(text) == ACCEPT:
             await self._hand_over(event, text)
             return
@@ -356,7 +353,7 @@ class ChatwootInput(InputChannel):
         """The student accepted the offer of a person: Chatwoot's agents take the conversation."""
         sender = event.sender
         intent = {"name": HANDOFF_INTENT, "confidence": 1.0}
-        await desk().record(sender, [self._student_event(text, intent)])
+        await desk().record(sender, [desk().student_event(sender, text, {}, intent, input_channel=CHANNEL)])
         await self.state.put(f"chatwoot:menu:{sender}", [], REMEMBER_SECONDS)
         if await self.api.set_status(event.account, event.conversation, OPEN):
             await self.state.put(f"chatwoot:person:{sender}", True, PERSON_SECONDS)
@@ -369,15 +366,3 @@ class ChatwootInput(InputChannel):
 
         await desk().record(event.sender, [BotUttered(text, metadata={})])
         await self.api.send(event.account, event.conversation, text)
-
-    @staticmethod
-    def _student_event(text: Text, intent: Optional[Dict[Text, Any]] = None) -> Any:
-        """A student's message the bot does not answer, as the tracker keeps it (the handoff's)."""
-        from rasa.shared.core.events import UserUttered
-
-        entities = []
-        if intent and intent.get("name") == HANDOFF_INTENT:
-            entities = [{"entity": HANDOFF_ANSWER, "value": HANDOFF_ACCEPT}]
-        return UserUttered(
-            text, intent=intent or {}, entities=entities, input_channel=CHANNEL, metadata={HANDOFF_KEY: True}
-        )

@@ -34,7 +34,6 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import html
 import os
 import secrets
 import time
@@ -55,6 +54,7 @@ from knowledge.loader import load_knowledge
 from knowledge.render import handoff_buttons
 from staff import console_reports, knowledge_report
 from staff.accounts import StaffAccounts
+from staff.console_reports import esc
 from staff.desk import wechat_window_seconds
 
 PATH = "/staff/console"
@@ -86,6 +86,17 @@ HEADERS = {
 }
 
 
+def post_form(
+    action: Text, form_class: Text, csrf: Text, label: Text, button_class: Text, fields: Text = ""
+) -> Text:
+    """A form posted to `action` with its fields, the CSRF token every POST needs, and one button."""
+    return (
+        f'<form method="post" action="{action}" class="{form_class}">{fields}'
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(csrf)}">'
+        f'<button type="submit" class="{button_class}">{esc(label)}</button></form>'
+    )
+
+
 def style_allowed(style: Text) -> Dict[Text, Text]:
     """HEADERS for a page that carries this one inline <style> (the knowledge report's): allowed by
     its SHA-256, nothing else inline."""
@@ -98,10 +109,6 @@ def style_allowed(style: Text) -> Dict[Text, Text]:
 
 def _digest(token: Text) -> Text:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def esc(value: Any) -> Text:
-    return html.escape(str(value), quote=True)
 
 
 class StaffConsole(InputChannel):
@@ -176,11 +183,13 @@ class StaffConsole(InputChannel):
                 )
                 + "</nav>"
             )
-            account = (
-                f'<form method="post" action="{PATH}/logout" class="hc-account">'
-                f'<span>{esc(t["signed_in_as"].format(staff=staff["staff"]))}</span>'
-                f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(staff["csrf"])}">'
-                f'<button type="submit" class="hd-quick-reply">{esc(t["logout"])}</button></form>'
+            account = post_form(
+                f"{PATH}/logout",
+                "hc-account",
+                staff["csrf"],
+                t["logout"],
+                "hd-quick-reply",
+                f"<span>{esc(t['signed_in_as'].format(staff=staff['staff']))}</span>",
             )
         document = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -199,14 +208,15 @@ class StaffConsole(InputChannel):
         notice_html = f'<p class="hc-notice" role="alert">{esc(notice)}</p>' if notice else ""
         if not self.accounts.configured:
             notice_html = f'<p class="hc-notice" role="alert">{esc(t["not_configured"])}</p>'
-        body = (
-            f'<h1>{esc(t["login_heading"])}</h1>{notice_html}'
-            f'<form method="post" action="{PATH}/login" class="hc-login">'
+        body = f'<h1>{esc(t["login_heading"])}</h1>{notice_html}' + post_form(
+            f"{PATH}/login",
+            "hc-login",
+            nonce,
+            t["login_button"],
+            "hc-primary",
             f'<label>{esc(t["username"])}<input name="username" autocomplete="username" required></label>'
             f'<label>{esc(t["password"])}<input name="password" type="password" '
-            'autocomplete="current-password" required></label>'
-            f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(nonce)}">'
-            f'<button type="submit" class="hc-primary">{esc(t["login_button"])}</button></form>'
+            'autocomplete="current-password" required></label>',
         )
         resp = self.page(body, status=status)
         self.cookie(resp, request, LOGIN_COOKIE, nonce, 3600)
@@ -460,10 +470,13 @@ class StaffConsole(InputChannel):
 
         def form(text: Text, label: Text, css: Text, extra: Text = "", action: Text = "say") -> Text:
             hidden = f'<input type="hidden" name="text" value="{esc(text)}">' if text else ""
-            return (
-                f'<form method="post" action="{PATH}/rehearsal" class="hc-form hc-rehearsal-{action}">'
-                f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(staff["csrf"])}">{hidden}{extra}'
-                f'<button type="submit" class="{css}">{esc(label)}</button></form>'
+            return post_form(
+                f"{PATH}/rehearsal",
+                f"hc-form hc-rehearsal-{action}",
+                staff["csrf"],
+                label,
+                css,
+                hidden + extra,
             )
 
         answer_box = (
@@ -506,11 +519,8 @@ class StaffConsole(InputChannel):
             )
 
         def form(action: Text, label: Text, extra: Text = "", css: Text = "hd-quick-reply") -> Text:
-            return (
-                f'<form method="post" action="{PATH}/c/{esc(ticket.id)}/{action}" class="hc-form hc-{action}">'
-                f'<input type="hidden" name="{CSRF_FIELD}" value="{esc(staff["csrf"])}">{extra}'
-                f'<button type="submit" class="{css}">{esc(label)}</button></form>'
-            )
+            url = f"{PATH}/c/{esc(ticket.id)}/{action}"
+            return post_form(url, f"hc-form hc-{action}", staff["csrf"], label, css, extra)
 
         actions = ""
         if ticket.status == WAITING:

@@ -179,9 +179,15 @@ class Desk:
             await self.tell_student(sender, text)
 
     def student_event(
-        self, sender: Text, text: Text, metadata: Dict[Text, Any], intent: Optional[Dict] = None
+        self,
+        sender: Text,
+        text: Text,
+        metadata: Dict[Text, Any],
+        intent: Optional[Dict] = None,
+        input_channel: Optional[Text] = None,
     ) -> Any:
-        """The student's message as the tracker keeps it while a person has the conversation."""
+        """The student's message as the tracker keeps it while a person has the conversation (the
+        widget's or WeChat's channel from the sender, unless another channel names itself)."""
         from rasa.shared.core.events import UserUttered
 
         entities = []
@@ -191,7 +197,7 @@ class Desk:
             text,
             intent=intent or {},
             entities=entities,
-            input_channel="wechat" if is_wechat(sender) else self.channel_name,
+            input_channel=input_channel or ("wechat" if is_wechat(sender) else self.channel_name),
             metadata={**metadata, HANDOFF_KEY: True},
         )
 

@@ -19,10 +19,11 @@ While a ticket is waiting, taken or leaving, the bot does not answer that conver
 import dataclasses
 import functools
 import json
-import os
 import secrets
 import time
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+
+from channels.shared_state import redis_address
 
 PREFIX = "helpdesk:handoff:"
 WAITING, TAKEN, LEAVING, MESSAGE, RETURNED, CLOSED = (
@@ -296,7 +297,5 @@ class RedisQueue(MemoryQueue):
 @functools.lru_cache(maxsize=1)
 def handoff_queue() -> MemoryQueue:
     """The one queue of this process: Redis when REDIS_HOST is set, else memory."""
-    host = os.environ.get("REDIS_HOST")
-    if not host:
-        return MemoryQueue()
-    return RedisQueue(host, int(os.environ.get("REDIS_PORT") or 6379))
+    address = redis_address()
+    return RedisQueue(*address) if address else MemoryQueue()

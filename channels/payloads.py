@@ -22,7 +22,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterator, Optional, Set, Text, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, Optional, Sequence, Set, Text, Tuple
 
 import yaml
 
@@ -38,6 +38,20 @@ COMMAND = re.compile(
 )
 
 Command = Tuple[Text, FrozenSet[Tuple[Text, Text]]]
+
+# Number menus (WeChat, Chatwoot): an answer's buttons listed as "回复 1：…"; a reply with a number
+# chooses that button. ASCII digits only ("²" and "①" are digits to Python, not to int()); a Chinese
+# keyboard in full-width mode types １２３, which are mapped first.
+MENU_NUMBER = re.compile(r"[0-9]{1,3}")
+FULL_WIDTH_DIGITS = {0xFF10 + digit: str(digit) for digit in range(10)}
+
+
+def menu_choice(text: Text, menu: Sequence[Text]) -> Text:
+    """The payload of the last answer's button whose number the reply is, or the reply itself."""
+    number = text.strip().translate(FULL_WIDTH_DIGITS)
+    if MENU_NUMBER.fullmatch(number) and 1 <= int(number) <= len(menu):
+        return menu[int(number) - 1]
+    return text
 
 
 def parse_command(payload: Text) -> Optional[Command]:

@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from collections import OrderedDict, deque
-from typing import Any, Deque, Optional, Text, Tuple
+from typing import Any, Deque, Dict, Optional, Text, Tuple
 
 REMEMBERED_KEYS = 100_000
 PREFIX = "helpdesk:channel:"
@@ -117,11 +117,17 @@ async def wait_for(state: MemoryState, key: Text, seconds: float) -> Any:
     return None
 
 
+def redis_address(environ: Optional[Dict[str, str]] = None) -> Optional[Tuple[str, int]]:
+    """(host, port) of the Redis the channels share when REDIS_HOST is set (REDIS_PORT, default
+    6379), else None: the state, the handoff queue and socket.io's manager all use it."""
+    environ = os.environ if environ is None else environ
+    host = environ.get("REDIS_HOST")
+    return (host, int(environ.get("REDIS_PORT") or 6379)) if host else None
+
+
 @functools.lru_cache(maxsize=1)
 def shared_state() -> MemoryState:
     """The one state of this process, used by every channel (their keys start with the channel's
     name): one Redis connection pool, not one per channel."""
-    host = os.environ.get("REDIS_HOST")
-    if not host:
-        return MemoryState()
-    return RedisState(host, int(os.environ.get("REDIS_PORT") or 6379))
+    address = redis_address()
+    return RedisState(*address) if address else MemoryState()

@@ -75,6 +75,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from channels.handoff import desk
 from channels.limits import MessageGate, metadata_problem
 from channels.senders import widget_sender
+from channels.shared_state import redis_address
 from channels.staff import AUTH_KEY, StaffToken, TokenGuard, client_address, with_role
 
 ALLOWED_ORIGINS_ENV = "HELPDESK_ALLOWED_ORIGINS"
@@ -163,13 +164,12 @@ class SessionIds:
 def client_manager(environ: Optional[Dict[Text, Text]] = None) -> Any:
     """python-socketio's Redis client manager when REDIS_HOST is set (replicas share the rooms'
     emits), else None (the server's own in-process manager)."""
-    environ = os.environ if environ is None else environ
-    host = environ.get("REDIS_HOST")
-    if not host:
+    address = redis_address(environ)
+    if address is None:
         return None
     from socketio import AsyncRedisManager  # python-socketio, with redis-py's asyncio client
 
-    port = int(environ.get("REDIS_PORT") or 6379)
+    host, port = address
     return AsyncRedisManager(f"redis://{host}:{port}/0", channel=SOCKETIO_REDIS_CHANNEL)
 
 

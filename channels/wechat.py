@@ -56,7 +56,7 @@ from wechatpy.utils import check_signature
 
 from channels.handoff import ACCEPT, desk
 from channels.limits import MessageGate
-from channels.payloads import parse_command
+from channels.payloads import menu_choice, parse_command
 from channels.senders import wechat_sender
 from channels.shared_state import shared_state, wait_for
 from channels.staff import staff_openids, with_role
@@ -74,9 +74,6 @@ TAKEN_SECONDS = 60  # WeChat retries a message 3 times within 15 s
 REMEMBER_SECONDS = 24 * 3600  # a menu, the rest of an answer, a late answer
 HOSTILE_XML = (b"<!DOCTYPE", b"<!ENTITY")
 SUBSCRIBE_EVENTS = ("subscribe", "subscribe_scan")
-MENU_NUMBER = re.compile(r"[0-9]{1,3}")  # ASCII digits only (full-width ones are mapped first)
-# A Chinese keyboard in full-width mode types １２３: those choose from a menu too.
-FULL_WIDTH_DIGITS = {0xFF10 + digit: str(digit) for digit in range(10)}
 # Characters XML 1.0 cannot carry at all, even in CDATA.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # The feedback buttons of an answer become the replies "有用" / "没用" (presentation.yml: wechat), which
@@ -395,9 +392,7 @@ class WeChatInput(InputChannel):
             await self.state.put(f"wechat:feedback:{user}", {}, REMEMBER_SECONDS)
             return said + await self._ask_bot(user, feedback[reply], on_new_message)
         menu = await self.state.get(f"wechat:menu:{user}") or []
-        number = text.strip().translate(FULL_WIDTH_DIGITS)
-        if MENU_NUMBER.fullmatch(number) and 1 <= int(number) <= len(menu):
-            text = menu[int(number) - 1]  # "1" chooses the first button of the last answer
+        text = menu_choice(text, menu)  # "1" chooses the first button of the last answer
         if parse_command(text) == ACCEPT and self.settings.handoff == WECHAT_QUEUE:
             await desk().accept(sender, text, {}, said)
             return said

@@ -121,7 +121,9 @@ def _announce_once(role: str) -> bool:
 
 def apply_fixes(arguments: Sequence[str] = ()) -> None:
     """`python -m server ARGS`: the protections of the process ARGS start."""
-    if list(arguments[:2]) == ["run", "actions"]:
-        protect_action_server()
-    else:
+    from server.startup import rasa_server
+
+    if rasa_server(arguments):
         protect_rasa_server(arguments)
+    else:
+        protect_action_server()

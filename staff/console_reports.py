@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from knowledge.loader import Knowledge
 from staff import rehearsal_db, rehearsal_report, unanswered
-from staff.unanswered import Group, Stats, StepGroup, TopicFeedback, day
+from staff.unanswered import Group, Stats, StepGroup, TopicFeedback, day, helpful_rate
 
 PERIODS = (7, 30, 90, 365)  # days the page offers
 DEFAULT_DAYS = 30
@@ -200,11 +200,6 @@ def table(headers: Sequence[Text], rows: Sequence[Sequence[Any]], css: Text = ""
     return f'<div class="hc-table-wrap"><table class="hc-table {css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
-def rate(helpful: int, unhelpful: int) -> Text:
-    total = helpful + unhelpful
-    return f"{helpful / total:.0%}" if total else "—"
-
-
 def feedback_section(t: Dict[Text, Text], reports: Reports) -> Text:
     legend = (t["legend_helpful"], t["legend_unhelpful"])
     out = [f'<section class="hc-report" id="feedback"><h2>{esc(t["feedback_heading"])}</h2>']
@@ -216,7 +211,7 @@ def feedback_section(t: Dict[Text, Text], reports: Reports) -> Text:
     helpful = sum(f.helpful for f in feedback)
     unhelpful = sum(f.unhelpful for f in feedback)
     out.append(
-        f'<p class="hc-totals">{esc(t["feedback_totals"].format(helpful=helpful, unhelpful=unhelpful, rate=rate(helpful, unhelpful)))}</p>'
+        f'<p class="hc-totals">{esc(t["feedback_totals"].format(helpful=helpful, unhelpful=unhelpful, rate=helpful_rate(helpful, unhelpful)))}</p>'
     )
     out.append(
         feedback_chart(t["feedback_chart"], [(f.title, f.helpful, f.unhelpful) for f in feedback], legend)
@@ -243,7 +238,7 @@ def feedback_section(t: Dict[Text, Text], reports: Reports) -> Text:
     out.append(
         table(
             [t["column_period"], t["column_helpful"], t["column_unhelpful"], t["column_rate"]],
-            [[p, h, u, rate(h, u)] for p, h, u in reports.trend],
+            [[p, h, u, helpful_rate(h, u)] for p, h, u in reports.trend],
             "hc-trend",
         )
     )

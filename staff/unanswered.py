@@ -175,6 +175,12 @@ def statistics(events: Iterable[Event]) -> Stats:
 FEEDBACK_INTENT = "feedback"
 
 
+def helpful_rate(helpful: int, unhelpful: int) -> str:
+    """The share of 有帮助 among the votes, "—" without any."""
+    total = helpful + unhelpful
+    return f"{helpful / total:.0%}" if total else "—"
+
+
 @dataclass
 class TopicFeedback:
     topic: str
@@ -187,8 +193,7 @@ class TopicFeedback:
 
     @property
     def rate(self) -> str:
-        total = self.helpful + self.unhelpful
-        return f"{self.helpful / total:.0%}" if total else "—"
+        return helpful_rate(self.helpful, self.unhelpful)
 
     @property
     def reason_text(self) -> str:
