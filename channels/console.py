@@ -47,6 +47,7 @@ from sanic.response import HTTPResponse
 
 from channels.handoff import OutsideWindow, desk, is_wechat
 from channels.handoff_queue import MESSAGE, TAKEN, WAITING, Ticket
+from channels.limits import MessageGate
 from channels.senders import CONSOLE_PREFIX
 from channels.shared_state import MemoryState, shared_state
 from channels.staff import GuessLimit, with_role
@@ -127,6 +128,7 @@ class StaffConsole(InputChannel):
 
     def __init__(self, accounts: Optional[StaffAccounts] = None, state: Optional[MemoryState] = None) -> None:
         self.accounts = accounts or StaffAccounts.from_environment()
+        self.gate = MessageGate()
         self._state = state
         self.logins = GuessLimit(
             "console-login", "Staff console", "passwords", MAX_WRONG_LOGINS, WRONG_LOGIN_WINDOW_S, state
@@ -436,10 +438,16 @@ class StaffConsole(InputChannel):
             if not self.csrf_ok(request, staff["csrf"]):
                 return self.page(f'<p class="hc-notice" role="alert">{esc(self.texts()["refused"])}</p>', 403)
             text = (request.form.get("text") or "").strip()[:MAX_REPLY_CHARS]
-            if text:
+            # Through the gate of every channel (channels/limits.py): rate, length, control
+            # characters, and slash commands only as the bot's own buttons send them.
+            verdict = await self.gate.admit(self.name(), self.rehearsal_sender(request), text)
+            if verdict.notice:
+                body = await self.rehearsal_html(request, staff, notice=verdict.notice, draft=text)
+                return self.page(body, status=429 if verdict.too_many else 413, staff=staff)
+            if verdict.message:
                 await on_new_message(
                     UserMessage(
-                        text,
+                        verdict.message,
                         CollectingOutputChannel(),
                         self.rehearsal_sender(request),
                         input_channel=self.name(),
@@ -455,7 +463,10 @@ class StaffConsole(InputChannel):
         """The rehearsal's conversation: one per login session, named by nothing the staff typed."""
         return REHEARSAL_PREFIX + _digest(request.cookies.get(SESSION_COOKIE, ""))[:24]
 
-    async def rehearsal_html(self, request: Request, staff: Dict[Text, Text]) -> Text:
+    async def rehearsal_html(
+        self, request: Request, staff: Dict[Text, Text], notice: Text = "", draft: Text = ""
+    ) -> Text:
+        """The rehearsal page; with a notice, the refused message is put back in the answer box."""
         t = self.texts()
         items = []
         for said in await desk().transcript(self.rehearsal_sender(request)):
@@ -482,11 +493,13 @@ class StaffConsole(InputChannel):
         answer_box = (
             f'<label class="hc-reply-label">{esc(t["rehearsal_label"])}'
             f'<textarea name="text" rows="4" maxlength="{MAX_REPLY_CHARS}" required '
-            f'placeholder="{esc(t["rehearsal_placeholder"])}"></textarea></label>'
+            f'placeholder="{esc(t["rehearsal_placeholder"])}">{esc(draft)}</textarea></label>'
         )
+        notice_html = f'<p class="hc-notice" role="alert">{esc(notice)}</p>' if notice else ""
         return (
             f'<h1>{esc(t["rehearsal_heading"])}</h1><p class="hc-note">{esc(t["rehearsal_intro"])}</p>'
-            '<div class="hc-row">'
+            + notice_html
+            + '<div class="hc-row">'
             + (
                 form(t["rehearsal_end_text"], t["rehearsal_end"], "hd-quick-reply", action="end")
                 if rehearsing

@@ -185,6 +185,16 @@ def test_a_staff_member_starts_a_rehearsal_from_the_console_and_a_student_cannot
     students = [s["student"] for s in knowledge.rehearsal["scenarios"].values()]
     assert any(student in scenario for student in students), scenario
     shot(staff, "rehearsal")
+    # Through the message gate of every channel: an answer over the length limit is refused with the
+    # notice, kept in the answer box, and neither graded nor sent to the bot.
+    too_long = "我会先" + "核对学生身份" * 100
+    staff.get_by_label(t["rehearsal_label"]).fill(too_long)
+    staff.get_by_role("button", name=t["rehearsal_send"], exact=True).click()
+    expect(staff.get_by_role("alert")).to_contain_text(
+        knowledge.presentation["limits"]["message_too_long"][:8]
+    )
+    expect(staff.get_by_label(t["rehearsal_label"])).to_have_value(too_long)
+    expect(transcript).not_to_contain_text("【场景 2/")
     # An answer is graded and recorded under the trainee; 结束演练 gives the summary.
     staff.get_by_label(t["rehearsal_label"]).fill("我不知道")
     staff.get_by_role("button", name=t["rehearsal_send"], exact=True).click()
