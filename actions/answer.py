@@ -67,8 +67,16 @@ NEXT_TOPIC_MIN_CONFIDENCE = 0.05
 # topic is at least this likely and on the platform of the conversation's last answer.
 FOLLOW_UP = re.compile(r"(?:那|那么|那要是|那如果|要是|如果)")
 FOLLOW_UP_MIN_CONFIDENCE = 0.25
+# A message that states a belief and asks something else the classifier is this sure of ("学籍显示
+# 异常，可能是之前把账号借给别人了，该怎么办") gets that answer, opened by the belief's correction.
+ASKED_TOPIC_MIN_CONFIDENCE = 0.8
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
+
+
+def confidence(tracker: Tracker) -> float:
+    """How sure the classifier is of the latest message's intent."""
+    return float(tracker.latest_message.get("intent", {}).get("confidence") or 0.0)
 
 
 def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
@@ -173,13 +181,15 @@ class ActionAnswer(StudentAction):
         recogniser = load_recogniser()
         stated = recogniser.beliefs(text, intent)
         if stated:
-            # Correct the belief first, with the topic that holds the right procedure, unless the
-            # message asks whether the belief holds, in its own topic ("室友说划掉APP就行，这样真算
-            # 退出了吗": 关掉APP算退出吗); "卸载了账号应该就注销了吧" gets the deregistration.
-            own_topic = knowledge.topics.get(intent, {}).get("misconception") in stated and recogniser.asks(
-                text
+            # Correct the belief first, with the topic that holds the right procedure ("卸载了账号应该
+            # 就注销了吧" gets the deregistration), unless the message asks a question of the topic
+            # the classifier is sure of: whether the belief holds, in its own topic ("室友说划掉APP就
+            # 行，这样真算退出了吗": 关掉APP算退出吗), or something else the belief is only part of.
+            topic = knowledge.topics.get(intent, {})
+            asks_its_topic = recogniser.asks(text) and (
+                topic.get("misconception") in stated or confidence(tracker) >= ASKED_TOPIC_MIN_CONFIDENCE
             )
-            topic_id = intent if own_topic else knowledge.misconceptions[stated[0]]["topic"]
+            topic_id = intent if topic and asks_its_topic else knowledge.misconceptions[stated[0]]["topic"]
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 
         if intent == INFORM_PLATFORM:

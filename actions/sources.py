@@ -37,7 +37,7 @@ def asked_topic(knowledge: Knowledge, tracker: Tracker) -> Tuple[Optional[Text],
         stated = [
             m
             for m in entity_values(tracker, SOURCES_MISCONCEPTION)
-            if m in knowledge.misconceptions and knowledge.misconceptions[m]["topic"] == topic_id
+            if m in knowledge.misconceptions and knowledge.same_platform(m, topic_id)
         ][:1]
         return topic_id, stated
     topic_id = slot(knowledge, tracker, LAST_TOPIC)

@@ -349,7 +349,7 @@ def kinds_section(measured_kinds: dict) -> list:
         "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
-        "sealed half (measured here only); set2-… to set5-… are a second to a fifth author's. This bot is asked over REST, conversations turn by turn, "
+        "sealed half (measured here only); set2-… to set6-… are a second to a sixth author's. This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
@@ -443,6 +443,8 @@ def main() -> None:
             "set4-sealed",
             "set5-dev",
             "set5-sealed",
+            "set6-dev",
+            "set6-sealed",
         ]
     )
     baseline_halves = ["dev", "sealed"]
@@ -538,6 +540,7 @@ def main() -> None:
             ("third", "set3-sealed"),
             ("fourth", "set4-sealed"),
             ("fifth", "set5-sealed"),
+            ("sixth", "set6-sealed"),
         ):
             sealed = measured["kinds"][f"this bot, {half}"]
             measured["headline"][f"right answers, kinds a–h ({set_name} set's sealed half)"] = sealed[

@@ -105,9 +105,11 @@ def knowledge_payloads(knowledge: Knowledge) -> Iterator[Text]:
         # 有帮助 / 没帮助, and the reasons after 没帮助
         yield from (b["payload"] for b in feedback_buttons(knowledge, topic_id))
         yield from (b["payload"] for b in feedback_reason_buttons(knowledge, topic_id))
-    for misconception_id, misconception in knowledge.misconceptions.items():
-        # "查看原文" under an answer that opened by correcting this belief
-        yield sources_payload(knowledge, misconception["topic"], [misconception_id])
+    for misconception_id in knowledge.misconceptions:
+        # "查看原文" under an answer that opened by correcting this belief: the belief's own topic's,
+        # or that of the question asked beside it (actions/answer.py)
+        for topic_id in knowledge.topics:  # another platform's topic names no belief (render.py)
+            yield sources_payload(knowledge, topic_id, [misconception_id])
     for button in ask_platform_buttons(knowledge):
         yield button["payload"]
     yield capabilities_button(knowledge)["payload"]

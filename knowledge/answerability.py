@@ -130,7 +130,9 @@ def goal_verbs(vocabulary: Any) -> List[Text]:
 class ObjectReader:
     """Finds the objects of the goal verbs in a message, and which of them the documents know."""
 
-    def __init__(self, known_texts: Iterable[Text], not_objects: Iterable[Text] = ()) -> None:
+    def __init__(
+        self, known_texts: Iterable[Text], not_objects: Iterable[Text] = (), time_endings: Iterable[Text] = ()
+    ) -> None:
         import jieba
         import jieba.posseg
 
@@ -149,6 +151,7 @@ class ObjectReader:
         for name in (*vocabulary.words("platform"), *vocabulary.words("other_platform")):
             tokenizer.add_word(name, freq=50, tag="nz")
         self.not_objects = {w.lower() for w in not_objects}
+        self.time_endings = tuple(time_endings)
         self.platforms = [w.lower() for w in vocabulary.words("platform")]
         self.other_platforms = {w.lower() for w in vocabulary.words("other_platform")}
         grading = vocabulary.classes["grading"]
@@ -180,6 +183,7 @@ class ObjectReader:
             flag.startswith(NOUN_TAGS)
             and word not in SKIP_WORDS
             and word not in self.not_objects
+            and not (len(word) > 1 and word.endswith(self.time_endings))
             and not CLAUSE_END.fullmatch(word)
         )
 
@@ -318,7 +322,9 @@ def knowledge_texts(knowledge: Any) -> List[Text]:
 def build_object_reader(knowledge: Any) -> ObjectReader:
     """The reader for these knowledge files (data/knowledge/answerability.yml `objects`)."""
     rules = knowledge.answerability.get("objects") or {}
-    return ObjectReader(knowledge_texts(knowledge), rules.get("not_objects") or ())
+    return ObjectReader(
+        knowledge_texts(knowledge), rules.get("not_objects") or (), rules.get("time_endings") or ()
+    )
 
 
 # Built once per process (jieba's dictionary: ~1 s), like the misconception recogniser.

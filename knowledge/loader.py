@@ -188,6 +188,11 @@ class Knowledge:
         ]
         return [self.texts[p] for p in places]
 
+    def same_platform(self, misconception_id: Text, topic_id: Text) -> bool:
+        """Whether a belief is about the platform of a topic (the topic its correction belongs to)."""
+        belief_topic = self.topics[self.misconceptions[misconception_id]["topic"]]
+        return belief_topic["platform"] == self.topics[topic_id]["platform"]
+
     def quotes_of(self, topic_id: Text, stated: Sequence[Text] = ()) -> List[Tuple[Text, Text]]:
         """(document id, quote) for every sentence a topic's answer rests on (with the corrections
         of `stated` beliefs first), once each, in order; the document's title and date are in

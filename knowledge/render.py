@@ -139,12 +139,12 @@ def walkthrough_payload(knowledge: Knowledge, procedure_id: Text) -> Optional[Te
 
 def sources_payload(knowledge: Knowledge, topic_id: Text, stated: Sequence[Text] = ()) -> Text:
     """The message the "查看原文" button of a topic's answer sends. It names the topic and, when the
-    answer opened by correcting a stated belief the topic does not correct itself, that belief
-    (the first one: channels/payloads.py enumerates one per belief)."""
+    answer opened by correcting a stated belief (about the topic's platform) the topic does not
+    correct itself, that belief (the first one: channels/payloads.py enumerates one per belief)."""
     topic = knowledge.topics[topic_id]
     own = [topic.get("misconception")] + topic.get("warn_misconceptions", [])
     entities = {SOURCES_TOPIC: topic_id}
-    extra = [m for m in stated if knowledge.misconceptions[m]["topic"] == topic_id and m not in own]
+    extra = [m for m in stated if m not in own and knowledge.same_platform(m, topic_id)]
     if extra:
         entities[SOURCES_MISCONCEPTION] = extra[0]
     return f"/{SOURCES_INTENT}{json.dumps(entities, ensure_ascii=False)}"

@@ -408,6 +408,7 @@ class ObjectCheck(Strict):  # knowledge/answerability.py
     goals: Words
     procedures: StrictBool
     not_objects: Words
+    time_endings: Words = []
 
 
 class AnswerabilityFile(Strict):

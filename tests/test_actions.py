@@ -160,6 +160,22 @@ def test_stated_misconception_asked_about_answers_its_own_topic(dispatcher, doma
     assert "不算。" in text and "得另外走注销流程" in text
 
 
+def test_belief_beside_another_question_answers_that_question_corrected(dispatcher, domain, tracker_for):
+    # The belief is part of the story; the question is another topic the classifier is sure of.
+    said = "我学信网学籍突然显示异常了，可能是我把账号借给表哥用过，现在该找谁处理"
+    run(dispatcher, domain, tracker_for("chsi_abnormal_status", [CHSI], text=said))
+    text = only_message(dispatcher)["text"]
+    assert text.startswith("⚠️ 常见误区：学信网账号实名注册、一人一号")
+    assert "前往教务部门或联系客服人工处理" in text
+    # Unsure of that question, the bot answers the belief's own topic, as before.
+    unsure = tracker_for("chsi_abnormal_status", [CHSI], text=said)
+    unsure.latest_message["intent"]["confidence"] = 0.6
+    run(dispatcher, domain, unsure)
+    text = dispatcher.messages[-1]["text"]
+    assert text.startswith("⚠️ 常见误区：学信网账号实名注册、一人一号")
+    assert "前往教务部门" not in text
+
+
 def test_belief_of_another_platform_is_not_lectured(dispatcher, domain, tracker_for):
     said = "学校发的账号我交给老师统一管理了"
     run(dispatcher, domain, tracker_for("icve_school_account", text=said))

@@ -61,6 +61,11 @@ ANSWERABLE = [
     "QQ的绑定怎么取消",
     "学院买的职教云教师账号要注销",
     "学生账号怎么注销",
+    # A time, not an object; a particle of dialect or chat at the end of a clause.
+    "下课后职教云要怎么退",
+    "直接关掉就算退出了噻",
+    "我想注销了哈",
+    "智慧职教的注销藏哪了",
 ]
 
 

@@ -37,6 +37,8 @@ pytestmark = pytest.mark.unit
         # A later clause asking how long or when, the question word a few characters before its end.
         ("学信网账号能借给别人吗，借了多久会被发现", "学信网账号能借给别人吗，", ["借了多久会被发现"]),
         ("设备验证怎么开 啥时候去注销比较好", "设备验证怎么开 ", ["啥时候去注销比较好"]),
+        # A second question with a condition of its own ("能的话…" hangs on the first: below).
+        ("职教云怎么注销？注销不了的话该找谁", "职教云怎么注销？", ["注销不了的话该找谁"]),
         # A back-story before two questions stays with the first.
         (
             "我下周要换手机了，旧手机上的职教云怎么退，新手机要不要开设备验证",

@@ -107,7 +107,7 @@ def test_a_belief_corrected_first_is_shown_with_its_quote(dispatcher, domain, tr
     correction = knowledge.quotes_of("icve_deregister", ["uninstall_is_deregister"])[0][1]
     assert correction not in dict(knowledge.quotes_of("icve_deregister")).values()
     assert text.index(correction) < text.index(knowledge.quotes_of("icve_deregister")[0][1])
-    # A belief the topic corrects anyway, or of another topic, adds nothing to the payload.
+    # A belief the topic corrects anyway, or about another platform, adds nothing to the payload.
     assert (
         sources_payload(knowledge, "icve_logout_app", ["close_app_is_logout"])
         == '/show_sources{"topic": "icve_logout_app"}'
@@ -124,6 +124,9 @@ def test_every_sources_payload_passes_the_allow_list_and_others_do_not(knowledge
 
     payloads = [sources_payload(knowledge, t) for t in knowledge.topics]
     payloads += [sources_payload(knowledge, m["topic"], [mid]) for mid, m in knowledge.misconceptions.items()]
+    # A belief stated beside another question of its platform (actions/answer.py).
+    payloads.append(sources_payload(knowledge, "icve_data_after_deregister", ["uninstall_is_deregister"]))
+    assert "uninstall_is_deregister" in payloads[-1]
     for payload in payloads:
         assert user_text(payload) == payload
     for forged in [
