@@ -72,11 +72,30 @@ FOLLOW_UP_MIN_CONFIDENCE = 0.25
 ASKED_TOPIC_MIN_CONFIDENCE = 0.8
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
+CLAUSE_END = re.compile(r"[，,。；;！!？?\s]+")
 
 
 def confidence(tracker: Tracker) -> float:
     """How sure the classifier is of the latest message's intent."""
     return float(tracker.latest_message.get("intent", {}).get("confidence") or 0.0)
+
+
+def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
+    """The platforms the latest message names, the one it asks about first: the first named in the
+    last clause naming one, since a back-story comes before the question ("在学信网查完学籍，职教云
+    怎么退出"); in a correction, the one named last ("不是职教云是学信网")."""
+    text = tracker.latest_message.get("text") or ""
+    named = []
+    for entity in tracker.latest_message.get("entities") or []:
+        value = (
+            entity.get("value") if isinstance(entity, dict) and entity.get("entity") == "platform" else None
+        )
+        if isinstance(value, str) and value in knowledge.platforms:  # a forged entity can hold anything
+            start = entity.get("start") if isinstance(entity.get("start"), int) else 0
+            named.append((len(CLAUSE_END.findall(text, 0, start)), start, value))
+    if CORRECTION.search(text):
+        return [value for _, _, value in sorted(named, key=lambda n: -n[1])]
+    return [value for _, _, value in sorted(named, key=lambda n: (-n[0], n[1]))]
 
 
 def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
@@ -151,13 +170,11 @@ class ActionAnswer(StudentAction):
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
     ) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        said_platforms = [p for p in entity_values(tracker, "platform") if p in knowledge.platforms]
+        said_platforms = platforms_as_asked(knowledge, tracker)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
         if typed and (not knowledge.answers(intent, text) or other_object(knowledge, intent, text)):
             intent = OUT_OF_SCOPE  # a topic's words without its subject, or about something else: a near miss
-        if CORRECTION.search(text):
-            said_platforms.reverse()
         other_platforms = entity_values(tracker, "other_platform")
         device = most_specific_device(entity_values(tracker, "device"))
         platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
@@ -205,6 +222,9 @@ class ActionAnswer(StudentAction):
                 return self._ask_again(dispatcher, knowledge, asked, platform, device)
             return self._platform_menu(dispatcher, knowledge, platform)
 
+        best = (ranking(tracker) or [(None, 0.0)])[0][0]
+        if intent == NLU_FALLBACK and best == FOLLOWUP_DEVICE and FOLLOW_UP.match(text):
+            intent = FOLLOWUP_DEVICE  # "那要是手机丢了呢": a follow-up the classifier only doubted
         if intent == FOLLOWUP_DEVICE:
             asked = self._last_question(knowledge, tracker)
             if asked and not knowledge.is_routed(asked):
@@ -223,7 +243,7 @@ class ActionAnswer(StudentAction):
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
             intent = self._follow_up_topic(knowledge, tracker, text) or intent
         if intent not in knowledge.topics:
-            close = self._close_topics(knowledge, tracker)
+            close = self._close_topics(knowledge, tracker, platform, device)
             if close:  # unsure between two topics: ask which one, rather than guess or give up
                 dispatcher.utter_message(
                     text=knowledge.presentation["confirm_topic"],
@@ -291,12 +311,18 @@ class ActionAnswer(StudentAction):
         return events
 
     @staticmethod
-    def _close_topics(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
+    def _close_topics(
+        knowledge: Knowledge, tracker: Tracker, platform: Optional[Text], device: Optional[Text]
+    ) -> List[Text]:
         """The two topics the classifier found most likely when it was too unsure to answer,
-        when both are likely enough to offer and no refusal ranks above them."""
+        when both are likely enough to offer and no refusal ranks above them. A goal (退出登录,
+        注销) stands for its topic on the message's platform and device ("机房电脑上网页版的职教云
+        怎么退干净": 公共电脑怎么安全使用, or 网页版怎么退出登录?)."""
         close: List[Text] = []
         for name, confidence in ranking(tracker)[:CONFIRM_CANDIDATES]:
-            if name not in knowledge.topics or confidence < CONFIRM_MIN_CONFIDENCE:
+            if knowledge.is_routed(name) and platform:
+                name = knowledge.route(name, platform, device) or name
+            if name not in knowledge.topics or name in close or confidence < CONFIRM_MIN_CONFIDENCE:
                 break
             close.append(name)
         return close if len(close) == CONFIRM_CANDIDATES else []

@@ -28,7 +28,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -44,6 +44,8 @@ TARGET_MIN_COUNT = 3
 COMMON_WORD_FREQUENCY = 500
 VOCABULARY_FILE = "vocabulary.json"
 TEXT_AS_WRITTEN = "text_as_written"
+# Training data metadata (data/nlu/back_stories.yml): `pinyin_vocabulary: false` keeps its words out.
+IN_VOCABULARY = "pinyin_vocabulary"
 
 Unit = Tuple[Text, int, int]  # a syllable and the span of the text it was read from
 
@@ -144,11 +146,24 @@ class SoundIndex:
         return "".join(pieces)
 
 
+def in_vocabulary(message: Message) -> bool:
+    """Whether a training example's words count: not when its intent's block (or the example) says
+    `pinyin_vocabulary: false` in its metadata, as examples made by repeating a few stories do."""
+    metadata = message.get(METADATA) or {}
+    return all(
+        (metadata.get(level) or {}).get(IN_VOCABULARY, True) is not False
+        for level in (METADATA_INTENT, METADATA_EXAMPLE)
+        if isinstance(metadata.get(level), dict)
+    )
+
+
 def vocabulary_of(training_data: TrainingData, dictionary: Iterable[Text] = ()) -> Dict[Text, int]:
     """Words of two or more Chinese characters in the training data (as jieba cuts them, and the
     entries of the lookup tables), each with how often it occurs."""
     counts: Counter = Counter()
     for message in training_data.training_examples:
+        if not in_vocabulary(message):
+            continue
         text = message.get(TEXT) or ""
         counts.update(w for w in jieba.lcut(text) if CJK_WORD.fullmatch(w))
     # The lookup tables and the dictionary name the domain's words: always words to read others as.

@@ -77,14 +77,16 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
     opened = [
         _opening_at(text, a) or (a > 0 and OPENS_AFTER_MARK.match(text, a, b) is not None) for a, b in pieces
     ]
-    # A piece is a question when it ends in a question mark, opens another question, is followed by
-    # one that does ("…怎么办，顺便问下…"), or, without a mark, asks (see ENDS_ASKING).
+    # A piece is a question when it ends in a question mark, opens another question, asks before one
+    # that does ("…怎么办，顺便问下…"; not a story: "用学信网查完了，顺便问下…"), or, without a
+    # mark, asks (see ENDS_ASKING).
     questions: List[Tuple[int, int]] = []
     for i, (a, b) in enumerate(pieces):
         asks = _asks(text[a:b], first=not questions)
-        if (
-            opened[i] or QUESTION_END.search(text, a, b) or (i + 1 < len(pieces) and opened[i + 1]) or asks
-        ) and len(CONTENT.findall(text, a, b)) >= MIN_QUESTION_CHARS:
+        before_opened = i + 1 < len(pieces) and opened[i + 1] and ASKS.search(text, a, b) is not None
+        if (opened[i] or QUESTION_END.search(text, a, b) or before_opened or asks) and len(
+            CONTENT.findall(text, a, b)
+        ) >= MIN_QUESTION_CHARS:
             questions.append((a, b))
     if len(questions) < 2:
         return text, []

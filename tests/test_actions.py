@@ -189,6 +189,25 @@ def test_chsi_answer_cites_the_chsi_document(dispatcher, domain, tracker_for):
     assert "《学信网账号可以多人共用吗_学信网个人账户使用规范》" in text
 
 
+def test_the_platform_of_the_question_wins_over_the_back_storys(dispatcher, domain, tracker_for):
+    said = "我刚在学信网上查完学籍，职教云的APP怎么退出登录"
+    named = [
+        {"entity": "platform", "value": "chsi", "start": said.index("学信网")},
+        {"entity": "platform", "value": "icve", "start": said.index("职教云")},
+        {"entity": "device", "value": "app", "start": said.index("APP")},
+    ]
+    run(dispatcher, domain, tracker_for("logout", named, text=said))
+    assert "1. 打开智慧职教APP" in only_message(dispatcher)["text"]
+    # In a correction the platform named last is meant, in one clause too.
+    corrected = "不是职教云是学信网"
+    named = [
+        {"entity": "platform", "value": "icve", "start": corrected.index("职教云")},
+        {"entity": "platform", "value": "chsi", "start": corrected.index("学信网")},
+    ]
+    run(dispatcher, domain, tracker_for("inform_platform", named, text=corrected))
+    assert dispatcher.messages[-1]["text"].startswith("关于学信网")
+
+
 def test_platform_named_alone_shows_its_menu(dispatcher, domain, tracker_for):
     events = run(dispatcher, domain, tracker_for("inform_platform", [CHSI]))
     message = only_message(dispatcher)

@@ -119,3 +119,32 @@ def test_asking_the_other_platform_says_honestly_what_its_document_lacks(dispatc
     entities = [{"entity": "platform", "value": "chsi"}]
     text = reply(dispatcher, domain, tracker_for, "inform_platform", [], slots, "/inform_platform", entities)
     assert "我的资料里没有学信网" in text
+
+
+def test_a_doubted_device_follow_up_is_still_a_device_follow_up(dispatcher, domain, tracker_for):
+    # followup_device ranked first but too close to the next: read as the follow-up it most likely is.
+    ranking = [("nlu_fallback", 0.35), ("followup_device", 0.50), ("icve_lost_device", 0.45)]
+    slots = {"platform": "icve", "last_topic": "icve_password_change"}
+    entities = [{"entity": "device", "value": "app"}]
+    text = reply(
+        dispatcher, domain, tracker_for, "nlu_fallback", ranking, slots, "那要是平板丢了呢", entities
+    )
+    assert LOST_DEVICE in text and NOT_UNDERSTOOD not in text
+
+
+def test_unsure_between_a_topic_and_a_goal_asks_with_the_goals_topic_on_that_platform_and_device(
+    dispatcher, domain, tracker_for
+):
+    ranking = [("nlu_fallback", 0.35), ("icve_public_computer", 0.47), ("logout", 0.43)]
+    entities = [{"entity": "platform", "value": "icve"}, {"entity": "device", "value": "web"}]
+    reply(
+        dispatcher,
+        domain,
+        tracker_for,
+        "nlu_fallback",
+        ranking,
+        {},
+        "机房那台电脑上职教云网页怎么退干净",
+        entities,
+    )
+    assert buttons_of(dispatcher)[:3] == ["公共电脑（机房）怎么安全使用", "网页版怎么退出登录", "都不是"]

@@ -28,3 +28,23 @@ def test_homophones_and_pinyin_become_the_words_they_sound_like(index, heard, me
 def test_a_span_across_a_common_word_stays_as_written(index):
     # 去别 sounds like 区别, but 别的 is a word: "调去别的学校" is about moving to another school.
     assert index.rewrite("我马上调去别的学校了") == "我马上调去别的学校了"
+
+
+def test_examples_marked_out_of_the_vocabulary_give_no_words_to_read_others_as():
+    # data/nlu/back_stories.yml repeats a few stories; 我爸 seen there must not turn 我把 into 我爸.
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu_components.pinyin import vocabulary_of
+
+    def example(text, metadata=None):
+        return Message(data={"text": text, "intent": "x", **({"metadata": metadata} if metadata else {})})
+
+    told = ["我爸让我问职教云怎么退出", "我爸想知道怎么注销", "我爸也不懂怎么退出"]
+    marked = [example(text, {"intent": {"pinyin_vocabulary": False}}) for text in told]
+    vocabulary = vocabulary_of(TrainingData([*marked, example("职教云怎么退出")]))
+    assert "我爸" not in vocabulary and vocabulary["退出"] == 1
+    assert SoundIndex(vocabulary).rewrite("一步一步教我把职教云退出") == "一步一步教我把职教云退出"
+    # Counted, the same stories would make 我爸 a word to read others as.
+    counted = vocabulary_of(TrainingData([example(text) for text in told]))
+    assert SoundIndex(counted).rewrite("一步一步教我把职教云退出") == "一步一步教我爸职教云退出"

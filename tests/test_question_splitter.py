@@ -68,6 +68,8 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         # What one wants to teach others is no question of its own; the question follows it.
         "我是班主任，打算教学生怎么注销职教云，有没有注销前的清单",
         "要给新生讲怎么安全退出职教云，有没有好记的口诀",
+        # A story before "顺便问下" is no question of its own.
+        "在学信网上查完学籍了，顺便问下职教云怎么退出",
         # "还有几个" says there are some; it asks nothing.
         "我要调走了，教师账号下面还有几个子账号，要单独处理吗",
     ],
