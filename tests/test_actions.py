@@ -143,37 +143,45 @@ def test_stated_misconception_is_corrected_first_then_the_procedure(dispatcher, 
     }
 
 
-def test_stated_misconception_about_another_topic_answers_that_topic(dispatcher, domain, tracker_for):
-    said = "卸载了APP账号应该就注销了吧"
-    run(dispatcher, domain, tracker_for("deregister", [ICVE], text=said))
+UNINSTALL_CORRECTION = "⚠️ 常见误区：卸载APP和退出、注销有本质区别"
+SHARING_CORRECTION = "⚠️ 常见误区：学信网账号实名注册、一人一号"
+ABNORMAL_SAID = "我学信网学籍突然显示异常了，可能是我把账号借给表哥用过，现在该找谁处理"
+
+
+@pytest.mark.parametrize(
+    "intent, platform, said, correction, answer",
+    [
+        # A belief stated, no question: the topic that holds the right procedure, corrected.
+        ("deregister", ICVE, "卸载了APP账号应该就注销了吧", UNINSTALL_CORRECTION, ["提交注销申请"]),
+        # A reported belief, then the question whether it holds: the belief's own topic, corrected.
+        (
+            "icve_uninstall_vs_deregister",
+            ICVE,
+            "同学说APP卸载了账号就注销了，所以卸载和注销到底差在哪",
+            UNINSTALL_CORRECTION,
+            ["不算。", "得另外走注销流程"],
+        ),
+        # The belief is part of the story; the question is another topic the classifier is sure of.
+        ("chsi_abnormal_status", CHSI, ABNORMAL_SAID, SHARING_CORRECTION, ["前往教务部门或联系客服人工处理"]),
+    ],
+)
+def test_a_stated_belief_is_corrected_first(
+    dispatcher, domain, tracker_for, intent, platform, said, correction, answer
+):
+    run(dispatcher, domain, tracker_for(intent, [platform], text=said))
     text = only_message(dispatcher)["text"]
-    assert text.startswith("⚠️ 常见误区：卸载APP和退出、注销有本质区别")
-    assert "提交注销申请" in text
+    assert text.startswith(correction)
+    assert all(words in text for words in answer)
 
 
-def test_stated_misconception_asked_about_answers_its_own_topic(dispatcher, domain, tracker_for):
-    # A reported belief, then the question whether it holds: the belief's own topic, corrected.
-    said = "同学说APP卸载了账号就注销了，所以卸载和注销到底差在哪"
-    run(dispatcher, domain, tracker_for("icve_uninstall_vs_deregister", [ICVE], text=said))
-    text = only_message(dispatcher)["text"]
-    assert text.startswith("⚠️ 常见误区：卸载APP和退出、注销有本质区别")
-    assert "不算。" in text and "得另外走注销流程" in text
-
-
-def test_belief_beside_another_question_answers_that_question_corrected(dispatcher, domain, tracker_for):
-    # The belief is part of the story; the question is another topic the classifier is sure of.
-    said = "我学信网学籍突然显示异常了，可能是我把账号借给表哥用过，现在该找谁处理"
-    run(dispatcher, domain, tracker_for("chsi_abnormal_status", [CHSI], text=said))
-    text = only_message(dispatcher)["text"]
-    assert text.startswith("⚠️ 常见误区：学信网账号实名注册、一人一号")
-    assert "前往教务部门或联系客服人工处理" in text
-    # Unsure of that question, the bot answers the belief's own topic, as before.
-    unsure = tracker_for("chsi_abnormal_status", [CHSI], text=said)
+def test_unsure_of_the_question_beside_a_belief_the_beliefs_topic_is_answered(
+    dispatcher, domain, tracker_for
+):
+    unsure = tracker_for("chsi_abnormal_status", [CHSI], text=ABNORMAL_SAID)
     unsure.latest_message["intent"]["confidence"] = 0.6
     run(dispatcher, domain, unsure)
-    text = dispatcher.messages[-1]["text"]
-    assert text.startswith("⚠️ 常见误区：学信网账号实名注册、一人一号")
-    assert "前往教务部门" not in text
+    text = only_message(dispatcher)["text"]
+    assert text.startswith(SHARING_CORRECTION) and "前往教务部门" not in text
 
 
 def test_belief_of_another_platform_is_not_lectured(dispatcher, domain, tracker_for):
