@@ -57,6 +57,12 @@ RETENTION_ENV = "TRACKER_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 180
 PURGE_EVERY_SECONDS = 24 * 3600
 MAX_UNSAVED_CONVERSATIONS = 10_000
+# SQLite in WAL mode (sqlite_wal_pragmas): FULL fsyncs the log on every commit, NORMAL only at a
+# checkpoint. Both lose nothing when a process crashes; NORMAL may lose the last saves on a power
+# loss. docs/benchmarks.md ("SQLite in WAL mode") has the figures. SQLITE_SYNCHRONOUS overrides it.
+SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+if SYNCHRONOUS not in ("NORMAL", "FULL", "EXTRA"):
+    raise ValueError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {SYNCHRONOUS!r}")
 # How many of a tracker's events are in the database: set on the tracker when it is loaded or saved.
 STORED = "_stored_events"
 # Rasa's table has an index on sender_id only: finding the latest session start and the events since
@@ -156,6 +162,25 @@ def first_line(error: SQLAlchemyError) -> Text:
     return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
 
 
+def sqlite_wal_pragmas(connection: Any, _record: Any) -> None:
+    """SQLAlchemy "connect" listener for the SQLite tracker store: write-ahead log and
+    synchronous=NORMAL (SYNCHRONOUS) on every new connection.
+
+    With the default rollback journal and synchronous=FULL every save wrote the journal, the
+    database and deleted the journal, with an fsync each time. In WAL mode a save appends to the
+    -wal file; readers see committed saves and do not block the writer, nor it them. A read-only
+    opener (the staff reports, `mode=ro`) needs the -wal and -shm files beside the database, which
+    the server keeps while it runs (tests/test_sqlite_wal.py). With synchronous=NORMAL a commit
+    is not fsynced until the next checkpoint: nothing is lost when a process crashes (the
+    operating system has the write), but a power loss can lose the last saves."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
+    finally:
+        cursor.close()
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(
         self,
@@ -173,6 +198,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self._unsaved: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
         try:
             super().__init__(*args, **kwargs)
+            if self.engine.dialect.name == "sqlite":
+                self._use_wal_engine()
             self.purge_old_events()  # also the first use of the database: fails here if it is down
             self._create_indexes()
         except SQLAlchemyError as error:
@@ -183,6 +210,24 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 "`tracker_store` in endpoints.yml and that the database server is running."
             )
             raise
+
+    def _use_wal_engine(self) -> None:
+        """The SQLite database in WAL mode (see `sqlite_wal_pragmas`), on connections that stay
+        open between messages. SQLAlchemy 1.4 opens and closes a file database's connection for
+        every session (NullPool); in WAL mode the close of the last connection checkpoints the
+        log into the database and deletes it, which costs the fsyncs WAL saves. A pool keeps one
+        open; the store is used from the server's event loop (and the purge), one at a time."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=1,
+            max_overflow=4,
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(self.engine, "connect", sqlite_wal_pragmas)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _create_indexes(self) -> None:
         """INDEXES, on a database created before them (a new one gets them with its table)."""
