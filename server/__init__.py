@@ -16,8 +16,8 @@ protections below hold with plain `rasa run` too; each process logs once which a
 - For the Rasa server only (not imported by `run actions`, which stays light):
   server/validation.py builds the action-response validator once (it was 60% of the CPU under
   load), server/classifier.py builds the intent classifier's input in half the time (a fifth of
-  the NLU's), and server/fallback.py answers from the knowledge when the action server is down or
-  slow.
+  the NLU's), server/fallback.py answers from the knowledge when the action server is down or
+  slow, and server/events.py finds an event's class by its name once instead of for every event.
 """
 
 import logging
@@ -93,11 +93,13 @@ def protect_rasa_server(arguments: Sequence[str] = ()) -> None:
         return
     redact_log_records()
     from server.classifier import classify_from_sentence_features
+    from server.events import resolve_event_types_once
     from server.fallback import answer_without_the_action_server
     from server.root_route import hide_the_version
     from server.validation import validate_action_results_once
 
     validate_action_results_once()
+    resolve_event_types_once()
     classify_from_sentence_features()
     answer_without_the_action_server()
     hide_the_version()
