@@ -25,6 +25,13 @@ than that and the conversation is at rest, a fresh session with the same slot va
 save, so that the cost of a message does not grow with the length of the conversation (stores/trim.py).
 Rasa's own save counts the stored events of the latest session to find the new ones; here the
 tracker remembers how many of its events were loaded or saved, which also holds across the trim.
+
+`tracker_cache_size` (default 256, 0 for none): the latest session of that many recent
+conversations is kept in memory as stored (redacted), and a message's load reads it from there
+while the database holds exactly those rows, checked by one indexed query per load, so it holds
+with several replicas and with `make forget` in another process (stores/cache.py).
+
+SQLite (the embedded default) runs in WAL mode with synchronous=NORMAL (`sqlite_wal_pragmas`).
 """
 
 import json
@@ -41,6 +48,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from privacy import redact
+from stores.cache import DEFAULT_SIZE, Row, SessionCache, Version
 from stores.trim import (
     DEFAULT_TRIM_AFTER_EVENTS,
     expired_trim_session,
@@ -78,6 +86,12 @@ INDEXES = (
     sa.Index("ix_events_sender_time", SQLTrackerStore.SQLEvent.sender_id, SQLTrackerStore.SQLEvent.timestamp),
 )
 
+# A conversation's version (stores/cache.py), built once (SQLAlchemy caches its compiled form).
+VERSION_QUERY = sa.select(
+    sa.func.count(SQLTrackerStore.SQLEvent.id),
+    sa.func.max(SQLTrackerStore.SQLEvent.id),
+    sa.func.max(SQLTrackerStore.SQLEvent.timestamp),
+).where(SQLTrackerStore.SQLEvent.sender_id == sa.bindparam("sender_id"))
 
 # Kept as they are when they hold what Rasa puts there (a hex uuid): what identifies and orders an
 # event. Redaction must not turn a message id that happens to hold many digits into a mask.
@@ -157,6 +171,11 @@ def keep_ids(original: Dict[Text, Any], clean: Any) -> None:
             clean[key] = original[key]
 
 
+def cached_row(row: Any) -> Row:
+    """A stored row as the cache keeps it (stores/cache.py)."""
+    return row.timestamp, row.type_name, row.data
+
+
 def first_line(error: SQLAlchemyError) -> Text:
     """The database driver's own message, without SQLAlchemy's statement and parameters."""
     return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -187,6 +206,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         *args: Any,
         retention_days: Optional[int] = None,
         trim_after_events: Optional[int] = None,
+        tracker_cache_size: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
         self.retention_days = int(os.environ.get(RETENTION_ENV) or retention_days or DEFAULT_RETENTION_DAYS)
@@ -194,6 +214,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             DEFAULT_TRIM_AFTER_EVENTS if trim_after_events is None else trim_after_events
         )
         self._last_purge = 0.0
+        # The latest session of recent conversations, used only while the database holds exactly
+        # it (stores/cache.py).
+        self.cache = SessionCache(DEFAULT_SIZE if tracker_cache_size is None else tracker_cache_size)
         # Conversations answered while the database was unreachable, written when it is back.
         self._unsaved: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
         try:
@@ -322,8 +345,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         try:
-            await self._with_database(super().save, tracker)
+            await self._with_database(self._save, tracker)
         except SQLAlchemyError:
+            self.cache.drop(tracker.sender_id)
             self._unsaved[tracker.sender_id] = tracker
             self._unsaved.move_to_end(tracker.sender_id)
             while len(self._unsaved) > MAX_UNSAVED_CONVERSATIONS:
@@ -332,6 +356,49 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         setattr(tracker, STORED, len(tracker.events))
         if time.time() - self._last_purge > PURGE_EVERY_SECONDS:
             self.purge_old_events()
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's SQLTrackerStore.save (the same rows), and the conversation's cache entry
+        written through, with the version the database has if no one else wrote meanwhile (the
+        next load compares it with the database's)."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        with self.session_scope() as session:
+            rows = [self._row(sender_id, event) for event in self._additional_events(session, tracker)]
+            session.add_all(rows)
+            session.flush()  # the rows get their ids: read them before the commit expires them
+            written = [cached_row(row) for row in rows], [row.id for row in rows]
+            session.commit()
+        self.cache.written(sender_id, *written)
+        logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+
+    def _version(self, session: Any, sender_id: Text) -> Version:
+        """What the database holds of a conversation, in one indexed aggregate (stores/cache.py)."""
+        count, top, latest = session.execute(VERSION_QUERY, {"sender_id": sender_id}).one()
+        return int(count or 0), top, latest
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        """Rasa's load; the latest session from the cache when the database holds exactly it."""
+        if fetch_events_from_all_sessions or not self.cache.size:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            # The version first: a row written after it makes the entry older than the database,
+            # never newer, and the next load reads it afresh.
+            version = self._version(session, sender_id)
+            rows = self.cache.get(sender_id, version)
+            if rows is None:
+                rows = [
+                    cached_row(row)
+                    for row in self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                ]
+                self.cache.put(sender_id, version, rows)
+        if self.domain is None or not rows:
+            return None
+        return DialogueStateTracker.from_dict(
+            sender_id, [json.loads(data) for _, _, data in rows], self.domain.slots
+        )
 
     async def _with_database(self, operation: Callable[..., Awaitable], *args: Any) -> Any:
         """Runs a database operation, after writing what was kept in memory while the database
@@ -366,6 +433,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                     .filter(self.SQLEvent.sender_id == sender_id)
                     .all()
                 )
+                self.cache.drop(sender_id)
                 for event in tracker.events:
                     if (event.timestamp, event.type_name) not in stored:
                         session.add(self._row(sender_id, redacted(event)))
@@ -395,6 +463,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 .delete(synchronize_session=False)
             )
             session.commit()
+        if deleted:
+            self.cache.clear()
         self._last_purge = time.time()
         if deleted:
             logger.info(f"Deleted {deleted} events older than {self.retention_days} days.")
@@ -409,6 +479,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 .delete(synchronize_session=False)
             )
             session.commit()
+        self.cache.drop(sender_id)
         return deleted
 
 
