@@ -25,8 +25,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
-from urllib.parse import quote
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -82,14 +82,40 @@ def read_events(url: str, since: Optional[float] = None) -> Iterator[Event]:
         "SELECT sender_id, type_name, timestamp, data FROM events "
         "WHERE type_name IN :types AND timestamp >= :since ORDER BY sender_id, id"
     ).bindparams(sa.bindparam("types", expanding=True))
+    params = {"types": types, "since": since or 0}
+    try:
+        rows = fetched(url, query, params)
+    except sa.exc.OperationalError:
+        fallback = stopped_wal_url(url)
+        if fallback is None:
+            raise
+        rows = fetched(fallback, query, params)
+    for sender, type_name, timestamp, data in rows:
+        yield Event(sender, type_name, timestamp or 0.0, json.loads(data or "{}"))
+
+
+def fetched(url: str, query: Any, params: Dict[str, Any]) -> List[Tuple]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(query, {"types": types, "since": since or 0})
-            for sender, type_name, timestamp, data in rows:
-                yield Event(sender, type_name, timestamp or 0.0, json.loads(data or "{}"))
+            return connection.execute(query, params).fetchall()
     finally:
         engine.dispose()
+
+
+def stopped_wal_url(url: str) -> Optional[str]:
+    """The tracker store's SQLite file is in WAL mode (stores/redacting.py): a read-only opener
+    needs its -wal and -shm files, which the server keeps while it runs and removes when it stops.
+    A reader that may not create them in the folder (another user) cannot open it then; with no
+    -wal file the database file holds every save, and it is read as immutable. None when that does
+    not apply (not a read-only SQLite URL, or a -wal file is there)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or "mode=ro" not in url or not parsed.database:
+        return None
+    path = parsed.database[len("file:") :] if parsed.database.startswith("file:") else parsed.database
+    if Path(f"{unquote(path)}-wal").exists():
+        return None
+    return f"{url}&immutable=1"
 
 
 # ---- what went unanswered ----

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -128,3 +129,30 @@ def test_a_saved_message_survives_a_crash_of_the_process(tmp_path):
     assert crashed.returncode == 9, crashed.stderr.decode(errors="replace")[-2000:]
     assert Path(f"{db}-wal").exists()
     assert read_only_texts(db) == ["崩溃之前说的话"]
+
+
+def test_a_reader_that_may_not_create_the_log_reads_the_stopped_database_as_immutable(
+    tmp_path, domain, monkeypatch
+):
+    """Another user, who may not write the folder, runs the report after the server stopped: SQLite
+    cannot create the -shm file for its read-only connection ("attempt to write a readonly
+    database", seen as `nobody`). The tests run as root, so that refusal is simulated here."""
+    db = tmp_path / "tracker.db"
+    store = store_at(db, domain)
+    asyncio.run(store.save(message("s1", "食堂几点开门", domain)))
+    url = unanswered.sqlite_url(db)
+    assert unanswered.stopped_wal_url(url) is None  # the server runs: its log is there
+    store.engine.dispose()
+    assert unanswered.stopped_wal_url(url) == f"{url}&immutable=1"
+    assert unanswered.stopped_wal_url(f"sqlite:///{db}") is None  # not a read-only opener
+    real = unanswered.fetched
+
+    def as_another_user(url, *args):
+        if "immutable=1" not in url:
+            raise sa.exc.OperationalError(
+                "SELECT", {}, sqlite3.OperationalError("attempt to write a readonly database")
+            )
+        return real(url, *args)
+
+    monkeypatch.setattr(unanswered, "fetched", as_another_user)
+    assert read_only_texts(db) == ["食堂几点开门"]
