@@ -46,11 +46,18 @@ TARGETS = {  # name: (target, higher is better)
     "training time (s)": (120, False),
     "right answers, kinds a–h (sealed half)": (0.90, True),
     "confident wrong answers, kinds i–j (sealed half)": (0.03, False),
-    "right answers, kinds a–h (second set's sealed half)": (0.90, True),
-    "confident wrong answers, kinds i–j (second set's sealed half)": (0.03, False),
-    "right answers, kinds a–h (third set's sealed half)": (0.90, True),
-    "confident wrong answers, kinds i–j (third set's sealed half)": (0.03, False),
 }
+# The later authors' sealed halves (tests/understanding/), each with the first half's two targets.
+LATER_SEALED_HALVES = [
+    ("second", "set2-sealed"),
+    ("third", "set3-sealed"),
+    ("fourth", "set4-sealed"),
+    ("fifth", "set5-sealed"),
+    ("sixth", "set6-sealed"),
+]
+for _set_name, _ in LATER_SEALED_HALVES:
+    TARGETS[f"right answers, kinds a–h ({_set_name} set's sealed half)"] = (0.90, True)
+    TARGETS[f"confident wrong answers, kinds i–j ({_set_name} set's sealed half)"] = (0.03, False)
 # Speed and footprint of one server with SQLite (issue 19); saturation is the scale-out's.
 SPEED_TARGETS = {
     "p50, one conversation alone (ms)": (15, False),
@@ -535,13 +542,7 @@ def main() -> None:
         measured["headline"]["confident wrong answers, kinds i–j (sealed half)"] = sealed[
             "confident_wrong_i_j"
         ]
-        for set_name, half in (
-            ("second", "set2-sealed"),
-            ("third", "set3-sealed"),
-            ("fourth", "set4-sealed"),
-            ("fifth", "set5-sealed"),
-            ("sixth", "set6-sealed"),
-        ):
+        for set_name, half in LATER_SEALED_HALVES:
             sealed = measured["kinds"][f"this bot, {half}"]
             measured["headline"][f"right answers, kinds a–h ({set_name} set's sealed half)"] = sealed[
                 "right_a_to_h"
