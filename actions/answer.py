@@ -75,7 +75,7 @@ CORRECTION = re.compile(r"不是|不对|搞错|说错")
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]+")
 
 
-def confidence(tracker: Tracker) -> float:
+def intent_confidence(tracker: Tracker) -> float:
     """How sure the classifier is of the latest message's intent."""
     return float(tracker.latest_message.get("intent", {}).get("confidence") or 0.0)
 
@@ -204,7 +204,8 @@ class ActionAnswer(StudentAction):
             # 行，这样真算退出了吗": 关掉APP算退出吗), or something else the belief is only part of.
             topic = knowledge.topics.get(intent, {})
             asks_its_topic = recogniser.asks(text) and (
-                topic.get("misconception") in stated or confidence(tracker) >= ASKED_TOPIC_MIN_CONFIDENCE
+                topic.get("misconception") in stated
+                or intent_confidence(tracker) >= ASKED_TOPIC_MIN_CONFIDENCE
             )
             topic_id = intent if topic and asks_its_topic else knowledge.misconceptions[stated[0]]["topic"]
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
@@ -222,8 +223,11 @@ class ActionAnswer(StudentAction):
                 return self._ask_again(dispatcher, knowledge, asked, platform, device)
             return self._platform_menu(dispatcher, knowledge, platform)
 
-        best = (ranking(tracker) or [(None, 0.0)])[0][0]
-        if intent == NLU_FALLBACK and best == FOLLOWUP_DEVICE and FOLLOW_UP.match(text):
+        if (
+            intent == NLU_FALLBACK
+            and FOLLOW_UP.match(text)
+            and [n for n, _ in ranking(tracker)[:1]] == [FOLLOWUP_DEVICE]
+        ):
             intent = FOLLOWUP_DEVICE  # "那要是手机丢了呢": a follow-up the classifier only doubted
         if intent == FOLLOWUP_DEVICE:
             asked = self._last_question(knowledge, tracker)
