@@ -207,6 +207,9 @@ class ActionAnswer(StudentAction):
                 topic.get("misconception") in stated
                 or intent_confidence(tracker) >= ASKED_TOPIC_MIN_CONFIDENCE
             )
+            # Of two beliefs a statement fits ("辅导员让我们把学信网密码发给她": lending the account,
+            # a teacher collecting passwords), the one of the topic the classifier chose comes first.
+            stated.sort(key=lambda belief: knowledge.misconceptions[belief]["topic"] != intent)
             topic_id = intent if topic and asks_its_topic else knowledge.misconceptions[stated[0]]["topic"]
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 
@@ -230,6 +233,9 @@ class ActionAnswer(StudentAction):
         ):
             intent = FOLLOWUP_DEVICE  # "那要是手机丢了呢": a follow-up the classifier only doubted
         if intent == FOLLOWUP_DEVICE:
+            also_logged_in = knowledge.also_logged_in_topic(text)
+            if also_logged_in:
+                return self._answer_topic(dispatcher, knowledge, also_logged_in)
             asked = self._last_question(knowledge, tracker)
             if asked and not knowledge.is_routed(asked):
                 # The last answer was no procedure a device changes ("改密码后别的设备会掉线吗" →

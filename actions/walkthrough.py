@@ -7,6 +7,7 @@ one slot, `walkthrough`: {"answers": {...}, "asking": question or None, "procedu
 answers to a pending question and resumes the walkthrough after answering an interruption.
 """
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -87,6 +88,9 @@ class Walkthrough:
         if not self.guiding:
             if self.collecting:
                 return self.resume()
+            if move != "back" and self._acknowledges():
+                self.dispatcher.utter_message(response="utter_thank")
+                return []
             return self._offer_goals(self.messages["none_active"])
         step = self.state["step"]
         last = len(self._steps()) - 1
@@ -229,6 +233,13 @@ class Walkthrough:
         if offers:
             self.dispatcher.utter_message(text=self.messages["next_offer"], buttons=offers)
         return [SlotSet(STATE_SLOT, None)]
+
+    def _acknowledges(self) -> bool:
+        """The message is only an acknowledgement: made of acknowledgement words, any number of
+        times, besides punctuation and emoji ("嗯嗯好的～", "OK👌")."""
+        text = "".join(c for c in (self.tracker.latest_message.get("text") or "").lower() if c.isalnum())
+        words = sorted(self.config["acknowledgements"], key=len, reverse=True)
+        return bool(text) and re.fullmatch("(?:" + "|".join(map(re.escape, words)) + ")+", text) is not None
 
     # ---- leaving ----
     def _exit(self) -> List[Dict[Text, Any]]:

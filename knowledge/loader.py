@@ -125,6 +125,11 @@ class Knowledge:
             return asked
         return same
 
+    def also_logged_in_topic(self, text: Text) -> Optional[Text]:
+        """The topic a device follow-up asks when it says the account is logged in there too."""
+        rule = self.followups["also_logged_in"]
+        return rule["topic"] if any(word in text for word in rule["words"]) else None
+
     def answers(self, intent: Text, text: Text) -> bool:
         """False when the message does not ask what the topic or procedure is about (a near
         miss): a topic without any of its words, a procedure of something not the account."""

@@ -246,6 +246,8 @@ class WalkthroughsFile(Strict):
     choose: Dict[StrictStr, Any]
     # The walkthrough's step buttons: intent -> move (a key of messages.buttons).
     navigation: Dict[StrictStr, StrictStr]
+    # words a bare acknowledgement is made of ("嗯嗯好的"): with no walkthrough going, thanks
+    acknowledgements: Words
     messages: WalkthroughMessages  # type: ignore[valid-type]
 
     @validator("choose", each_item=True)
@@ -391,11 +393,18 @@ class RehearsalFile(Strict):
 # ---- followups.yml, answerability.yml ----
 
 
+class AlsoLoggedIn(Strict):
+    words: Words
+    topic: StrictStr
+
+
 class FollowupsFile(Strict):
     # topic id -> platform id or another platform's name -> topic id
     same_question_on: Dict[StrictStr, Dict[StrictStr, StrictStr]]
     # goal -> another platform's name -> topic id
     goal_on_other_platform: Dict[StrictStr, Dict[StrictStr, StrictStr]]
+    # words of a device follow-up saying the account is logged in there too -> the topic it asks
+    also_logged_in: AlsoLoggedIn
 
 
 class OtherObjects(Strict):
@@ -828,6 +837,7 @@ class _References:
             )
             for platform, target in by_platform.items():
                 self.one(file, ("goal_on_other_platform", goal, platform), target, self.topics, "topic")
+        self.one(file, ("also_logged_in", "topic"), followups.also_logged_in.topic, self.topics, "topic")
 
     def answerability_file(self) -> None:
         file, rules = "answerability", self.base.answerability

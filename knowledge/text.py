@@ -21,21 +21,41 @@ REPEATED_CHARACTER = re.compile(
 )
 
 
+# Pinyin typed with tone marks ("zhùxiāo"): the marks go, so it reads as pinyin typed without them.
+LATIN_WITH_MARKS = re.compile(r"[À-ɏ]")
+
+
 def longest_first(typos: Dict[Text, Text]) -> Dict[Text, Text]:
     """The typos ordered so that a long typo is not half-replaced by a shorter one it contains."""
     return dict(sorted(typos.items(), key=lambda kv: -len(kv[0])))
 
 
+def without_tone_marks(text: Text) -> Text:
+    """Latin letters without their accents (ù → u, ǚ → u); Chinese characters are left alone."""
+    return LATIN_WITH_MARKS.sub(
+        lambda m: "".join(c for c in unicodedata.normalize("NFD", m.group()) if not unicodedata.combining(c)),
+        text,
+    )
+
+
+def replace_any_case(text: Text, typos: Dict[Text, Text]) -> Text:
+    """Each typo replaced by its right spelling, longest first; letters in any case
+    ("Tencent classroom", "TENCENT CLASSROOM")."""
+    for wrong, right in longest_first(typos).items():
+        text = re.sub(re.escape(wrong), lambda _, right=right: right, text, flags=re.IGNORECASE)
+    return text
+
+
 def normalize(text: Optional[Text], typos: Optional[Dict[Text, Text]] = None) -> Text:
-    """Full-width -> half-width, traditional -> simplified, runs of one character cut to two, then known typos -> correct words
-    (data/vocabulary.yml's when `typos` is None; pass {} for none), stripped."""
+    """Full-width -> half-width, traditional -> simplified, tone marks dropped, runs of one character
+    cut to two, then known typos and English names -> the one spelling (data/vocabulary.yml's when
+    `typos` is None; pass {} for none), stripped."""
     if typos is None:
         from knowledge.vocabulary import load_vocabulary
 
         typos = load_vocabulary().typos
     text = unicodedata.normalize("NFKC", text or "")
     text = zhconv.convert(text, "zh-cn")
+    text = without_tone_marks(text)
     text = REPEATED_CHARACTER.sub(r"\1\1", text)
-    for wrong, right in longest_first(typos).items():
-        text = text.replace(wrong, right)
-    return text.strip()
+    return replace_any_case(text, typos).strip()

@@ -39,7 +39,8 @@ def data_dir() -> Path:
 class Vocabulary:
     def __init__(self, raw: Dict[Text, Any]) -> None:
         self.raw = raw
-        self.typos: Dict[Text, Text] = dict(raw.get("typos") or {})
+        # What the normaliser rewrites: habitual typos and other platforms' English names.
+        self.typos: Dict[Text, Text] = {**(raw.get("typos") or {}), **(raw.get("english_names") or {})}
         self.dictionary: Dict[Text, Text] = {
             w: str(entry) for w, entry in (raw.get("dictionary") or {}).items()
         }

@@ -174,6 +174,23 @@ def test_a_stated_belief_is_corrected_first(
     assert all(words in text for words in answer)
 
 
+def test_of_two_beliefs_the_one_of_the_classified_topic_is_answered(dispatcher, domain, tracker_for):
+    # Both lending the account and a teacher collecting passwords fit this statement.
+    said = "辅导员让我们把学信网密码发给她"
+    run(dispatcher, domain, tracker_for("chsi_teacher_password", [CHSI], text=said))
+    text = only_message(dispatcher)["text"]
+    assert text.startswith("⚠️ 常见误区：学信网没有“主子账号”或“代管权限”功能")
+
+
+def test_device_followup_saying_the_account_is_logged_in_there_too_asks_about_several_devices(
+    dispatcher, domain, tracker_for
+):
+    slots = {"platform": "icve", "last_topic": "icve_close_app", "last_goal": "logout"}
+    tablet = {"entity": "device", "value": "app"}
+    run(dispatcher, domain, tracker_for("followup_device", [tablet], slots, text="那我平板上也登着呢"))
+    assert only_message(dispatcher)["text"].startswith("不会一起退出。")
+
+
 def test_unsure_of_the_question_beside_a_belief_the_beliefs_topic_is_answered(
     dispatcher, domain, tracker_for
 ):

@@ -120,3 +120,17 @@ def test_only_goal_and_procedure_intents_are_checked(knowledge):
     assert not other_object(knowledge, "icve_phone_reuse", "怎么退出班级")
     assert other_object(knowledge, "logout", "怎么退出班级")
     assert not other_object(knowledge, "logout", "怎么退出职教云账号")
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("职教云和腾讯课堂注销哪个更麻烦", True),
+        # Asked in English, about what the comparison compares, or about something it does not.
+        ("icve vs Tencent Classroom: which one makes deleting the account harder", True),
+        ("icve vs Tencent Classroom: which has better live classes", False),
+        ("那卸载腾讯课堂算不算", False),
+    ],
+)
+def test_the_comparison_is_answered_only_about_what_it_compares(knowledge, text, answered):
+    assert knowledge.answers("icve_compare_tencent", normalize(text)) is answered

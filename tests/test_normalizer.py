@@ -28,6 +28,9 @@ def replacements():
         ("谢谢谢谢", "谢谢"),
         # Numerals stay: a phone number said by voice must reach the personal-data filter whole.
         ("手机号一三八零零零零一二三四", "手机号一三八零零零零一二三四"),
+        # Pinyin with tone marks reads as pinyin without them; English names in any case.
+        ("zhùxiāo zhīhòu shǒujīhào", "zhuxiao zhihou shoujihao"),
+        ("icve vs TENCENT classroom", "icve vs 腾讯课堂"),
     ],
 )
 def test_normalize(replacements, raw, expected):

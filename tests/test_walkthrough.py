@@ -229,6 +229,20 @@ def test_navigation_without_a_walkthrough_offers_to_start_one(dispatcher, domain
     assert events == []
 
 
+@pytest.mark.parametrize("said", ["嗯嗯好的", "OK👌", "好的，收到～"])
+def test_an_acknowledgement_without_a_walkthrough_is_thanked_not_offered_one(
+    dispatcher, domain, tracker_for, said
+):
+    events = walk(dispatcher, domain, tracker_for("walkthrough_next", text=said))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_thank"]
+    assert events == []
+
+
+def test_a_step_command_without_a_walkthrough_still_offers_one(dispatcher, domain, tracker_for):
+    walk(dispatcher, domain, tracker_for("walkthrough_next", text="好的，下一步"))
+    assert "没有进行中的引导" in texts(dispatcher)
+
+
 def test_typed_answer_to_a_pending_question_reaches_the_walkthrough(dispatcher, domain, tracker_for):
     asking = {
         STATE_SLOT: {
