@@ -22,6 +22,7 @@ from actions.slots import (
     PENDING_GOAL,
     PLATFORM,
     entity_values,
+    placed_entity_values,
     previous_message,
     slot,
 )
@@ -80,22 +81,34 @@ def intent_confidence(tracker: Tracker) -> float:
     return float(tracker.latest_message.get("intent", {}).get("confidence") or 0.0)
 
 
+def clause_of(text: Text, start: int) -> int:
+    """The number of the clause that position `start` of `text` is in (0 for the first)."""
+    return len(CLAUSE_END.findall(text, 0, start))
+
+
 def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
     """The platforms the latest message names, the one it asks about first: the first named in the
     last clause naming one, since a back-story comes before the question ("在学信网查完学籍，职教云
     怎么退出"); in a correction, the one named last ("不是职教云是学信网")."""
     text = tracker.latest_message.get("text") or ""
-    named = []
-    for entity in tracker.latest_message.get("entities") or []:
-        value = (
-            entity.get("value") if isinstance(entity, dict) and entity.get("entity") == "platform" else None
-        )
-        if isinstance(value, str) and value in knowledge.platforms:  # a forged entity can hold anything
-            start = entity.get("start") if isinstance(entity.get("start"), int) else 0
-            named.append((len(CLAUSE_END.findall(text, 0, start)), start, value))
+    named = [
+        (clause_of(text, start), start, value)
+        for start, value in placed_entity_values(tracker, "platform")
+        if value in knowledge.platforms
+    ]
     if CORRECTION.search(text):
         return [value for _, _, value in sorted(named, key=lambda n: -n[1])]
     return [value for _, _, value in sorted(named, key=lambda n: (-n[0], n[1]))]
+
+
+def device_as_asked(tracker: Tracker) -> Optional[Text]:
+    """The device the latest message asks about: the most specific of those named in the last
+    clause naming one, since a back-story comes before the question ("在网吧用过职教云，网页版怎么
+    退干净" asks about the web version; "机房电脑的网页版怎么退" about the public computer)."""
+    text = tracker.latest_message.get("text") or ""
+    placed = [(clause_of(text, start), value) for start, value in placed_entity_values(tracker, "device")]
+    last = max((clause for clause, _ in placed), default=0)
+    return most_specific_device([value for clause, value in placed if clause == last])
 
 
 def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
@@ -176,7 +189,7 @@ class ActionAnswer(StudentAction):
         if typed and (not knowledge.answers(intent, text) or other_object(knowledge, intent, text)):
             intent = OUT_OF_SCOPE  # a topic's words without its subject, or about something else: a near miss
         other_platforms = entity_values(tracker, "other_platform")
-        device = most_specific_device(entity_values(tracker, "device"))
+        device = device_as_asked(tracker)
         platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
 
         if other_platforms and not said_platforms:

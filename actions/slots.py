@@ -7,7 +7,7 @@ holding one is reset (SlotSet None, first among the action's events), so that on
 cannot wedge a conversation.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -22,17 +22,24 @@ WALKTHROUGH = "walkthrough"
 CHECKED_SLOTS = (PLATFORM, PENDING_GOAL, LAST_GOAL, LAST_TOPIC, WALKTHROUGH)
 
 
-def entity_values(tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None) -> List[Text]:
-    """The values of `entity` in the latest message (or the given parse of an earlier one) that are
-    text (never a dict or a list), in the order the message names them."""
+def placed_entity_values(
+    tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None
+) -> List[Tuple[int, Text]]:
+    """(start, value) of each value of `entity` in the latest message (or the given parse of an
+    earlier one) that is text (never a dict or a list), in the order the message names them."""
     parse = tracker.latest_message if message is None else message
     found = [
-        e
+        (e.get("start") if isinstance(e.get("start"), int) else 0, e["value"])
         for e in parse.get("entities") or []
         if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str)
     ]
-    found.sort(key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0)
-    return [e["value"] for e in found]
+    return sorted(found, key=lambda placed: placed[0])
+
+
+def entity_values(tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None) -> List[Text]:
+    """The values of `entity` in the latest message (or the given parse of an earlier one) that are
+    text (never a dict or a list), in the order the message names them."""
+    return [value for _, value in placed_entity_values(tracker, entity, message)]
 
 
 def previous_message(tracker: Tracker) -> Dict[Text, Any]:

@@ -842,7 +842,7 @@ class _References:
     def answerability_file(self) -> None:
         file, rules = "answerability", self.base.answerability
         for tid in rules.requires_any:
-            self.one(file, ("requires_any", tid), tid, self.topics, "topic")
+            self.one(file, ("requires_any", tid), tid, self.topics | self.goals, "topic or goal")
         goals = rules.other_objects.goals
         self.each(file, ("other_objects", "goals"), goals, self.goals, "goal", "of topics.yml `goals`")
         if rules.objects:

@@ -58,6 +58,18 @@ def test_public_computer_wins_over_web_when_both_are_named(dispatcher, domain, t
     assert "访客模式" in only_message(dispatcher)["text"]
 
 
+def test_the_device_of_the_question_wins_over_the_back_storys(dispatcher, domain, tracker_for):
+    said = "在网吧用过职教云，网页版怎么退干净"
+    named = [
+        {**ICVE, "start": said.index("职教云")},
+        {**PUBLIC, "start": said.index("网吧")},
+        {**WEB, "start": said.index("网页版")},
+    ]
+    run(dispatcher, domain, tracker_for("logout", named, text=said))
+    text = only_message(dispatcher)["text"]
+    assert "Ctrl+Shift+Delete" in text and "访客模式" not in text
+
+
 def test_device_followup_keeps_goal_and_platform(dispatcher, domain, tracker_for):
     tracker = tracker_for("followup_device", [WEB], {"platform": "icve", "last_goal": "logout"})
     events = run(dispatcher, domain, tracker)

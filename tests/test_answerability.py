@@ -134,3 +134,15 @@ def test_only_goal_and_procedure_intents_are_checked(knowledge):
 )
 def test_the_comparison_is_answered_only_about_what_it_compares(knowledge, text, answered):
     assert knowledge.answers("icve_compare_tencent", normalize(text)) is answered
+
+
+@pytest.mark.parametrize(
+    "text, answered",
+    [
+        ("职教云的号怎么销掉", True),
+        ("我不想用智慧职教了，账号怎么处理", True),
+        ("智慧职教新账号在哪注册", False),
+    ],
+)
+def test_deregistering_is_answered_only_when_the_message_says_it(knowledge, text, answered):
+    assert knowledge.answers("deregister", normalize(text)) is answered
