@@ -119,6 +119,22 @@ LEAVE = ("退", "退掉")
 LOGIN = "登录"
 
 
+# Words of two to four Chinese characters: long enough that a shared sound is no accident, short
+# enough that their readings stay few.
+HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def readings(word: Text) -> Set[Text]:
+    """Every toneless reading of `word`, one per combination of its characters' readings."""
+    from pypinyin import Style, pinyin
+
+    combinations = [""]
+    for character in word:  # one by one: for a whole word pypinyin gives the word's usual reading
+        syllables = set(pinyin(character, style=Style.NORMAL, heteronym=True)[0])
+        combinations = [f"{before} {syllable}".strip() for before in combinations for syllable in syllables]
+    return set(combinations)
+
+
 def goal_verbs(vocabulary: Any) -> List[Text]:
     """The verbs whose object is checked: every goal word of data/vocabulary.yml, the grader's words
     for undoing (解除, 取消, 删除, 移除), 退 and 登录; longest first ("退出登录" before "退出")."""
@@ -171,6 +187,10 @@ class ObjectReader:
         for text in known_texts:
             known |= {w for phrase in self.objects(text) for w in phrase}
         self.known = known
+        # Sounds only of the vocabulary's words: the texts' words hold odd ones ("前导" sounds like 签到).
+        self.known_sounds = {
+            sound for word in vocabulary_words if HAN_WORD.fullmatch(word) for sound in readings(word)
+        }
 
     def tokens(self, text: Text) -> List[Tuple[Text, Text]]:
         return [(t.word.lower(), t.flag) for t in self.cut(text)]
@@ -270,9 +290,18 @@ class ObjectReader:
     def is_known(self, word: Text) -> bool:
         """A known word, a compound ending in one (head last: "学信网账号", "职教云app", but not
         "手机卡"), or the first part of one, said short ("关联" of "关联设备")."""
-        return word in self.known or any(
-            len(k) > 1 and word.endswith(k) or len(word) > 1 and k.startswith(word) for k in self.known
+        return (
+            word in self.known
+            or any(
+                len(k) > 1 and word.endswith(k) or len(word) > 1 and k.startswith(word) for k in self.known
+            )
+            or self.sounds_known(word)
         )
+
+    def sounds_known(self, word: Text) -> bool:
+        """Said like a known word in one of its readings: voice input writes 账号 as 长号 (zhǎng hào),
+        a reading the NLU's pinyin reader, which takes each character's usual one, does not try."""
+        return bool(HAN_WORD.fullmatch(word)) and not readings(word).isdisjoint(self.known_sounds)
 
     def phrase_known(self, phrase: Phrase) -> bool:
         """Every noun of the phrase is known: "校园网账号" is not the account of the documents. Words
