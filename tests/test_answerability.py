@@ -67,6 +67,7 @@ ANSWERABLE = [
     "我想注销了哈",
     "智慧职教的注销藏哪了",
     "职教云上登着的先退出，再换号",
+    "网页上光点退出就够了吗",
     # Said like a known word in another reading of its characters (voice input: 长号 for 账号).
     "职教云的长号怎么注销",
 ]
