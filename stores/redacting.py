@@ -37,6 +37,7 @@ SQLite (the embedded default) runs in WAL mode with synchronous=NORMAL (`sqlite_
 import json
 import logging
 import os
+import sys
 import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text
@@ -100,6 +101,13 @@ IDS = frozenset({"message_id", "model_id"})
 HEX_DIGITS = frozenset("0123456789abcdef")
 MAX_DEPTH = 32  # deeper than this, a value is dropped (Rasa's own events are 4 levels deep)
 SMALLEST_NUMBER_THAT_MAY_BE_DATA = 10**10  # 11 digits: a phone number sent as a JSON number
+# Strings redact() found nothing in, remembered (oldest first out): most strings of a save come back
+# in every message (dict keys, intent, entity, slot and action names, the bot's answers), and
+# redacting them again was half of a save's CPU. Only strings without personal data are kept, so
+# what is remembered is what would be stored anyway; nothing is written anywhere.
+CLEAN_STRINGS = 4096
+LONGEST_REMEMBERED = 2000  # characters: a longer string is redacted every time
+_clean: Dict[Text, None] = {}
 
 
 def rasa_id(value: Any) -> bool:
@@ -122,12 +130,30 @@ def redacted_number(value: Any) -> Any:
     return value if masked == digits else masked
 
 
+def _zhconv_loaded() -> bool:
+    return getattr(sys.modules.get("zhconv"), "convert", None) is not None
+
+
+def redacted_text(text: Text) -> Text:
+    """redact(text), remembered for a string it found nothing in (CLEAN_STRINGS)."""
+    if text in _clean:
+        return text
+    masked = redact(text)
+    # zhconv half-imported (a log record made while it loads) reads traditional characters less
+    # well: such an answer is not remembered.
+    if masked == text and len(text) <= LONGEST_REMEMBERED and _zhconv_loaded():
+        if len(_clean) >= CLEAN_STRINGS:
+            del _clean[next(iter(_clean))]
+        _clean[text] = None
+    return masked
+
+
 def redacted_value(value: Any, depth: int = 0) -> Any:
     """Any stored value with every string in it (and every dict key) redacted, and a number that
     reads as personal data replaced by its mask; structure and other numbers kept. Linear in the
     size of the value."""
     if isinstance(value, str):
-        return redact(value)
+        return redacted_text(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):

@@ -341,3 +341,27 @@ def test_ordinary_questions_are_left_alone(text):
     assert nlu_kinds(text)[0] == set()
     if not any(c.isdigit() for c in text) or len(re.sub(r"\D", "", text)) < 13:
         assert redact(text) == text
+
+
+def test_the_store_remembers_only_strings_without_personal_data():
+    """stores/redacting.py remembers the strings redact() found nothing in (a save's keys, names
+    and the bot's answers come back every message): a string with personal data is never among
+    them, a remembered string is stored as redact() would store it, and the memory is bounded."""
+    from stores import redacting
+
+    redacting._clean.clear()
+    secrets = [form for form, _, _ in FORMS] + [IN_A_SENTENCE.format(form) for form, _, _ in FORMS]
+    for text in secrets * 2:
+        event = UserUttered(text, {"name": "icve_deregister"}, parse_data={"text": text, "entities": []})
+        assert not survivors(dumped(redacted(event)), [text]), text
+    remembered = set(redacting._clean)
+    assert remembered and not any(find_personal_data(text, MASKS) for text in remembered)
+    assert not set(secrets) & remembered
+    for text in remembered:
+        assert redacting.redacted_text(text) == redact(text) == text
+    for k in range(redacting.CLEAN_STRINGS + 10):
+        redacting.redacted_text(f"第{k}个问题")
+    assert len(redacting._clean) == redacting.CLEAN_STRINGS
+    assert (
+        "第0个问题" not in redacting._clean and f"第{redacting.CLEAN_STRINGS + 9}个问题" in redacting._clean
+    )
