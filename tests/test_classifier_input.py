@@ -42,3 +42,48 @@ def test_the_classifier_gets_the_same_matrix_as_from_rasas_own_code(with_dense):
     assert ours.shape == theirs.shape == (4, 347 + (5 if with_dense else 0))
     assert ours.dtype == theirs.dtype
     assert (ours != theirs).nnz == 0
+
+
+def test_weights_by_column_give_the_same_probabilities_to_the_last_bit():
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from server.classifier import weights_by_column
+
+    rng = np.random.default_rng(19)
+    X_train = sparse_random(200, 400, density=0.02, format="csr", random_state=19)
+    y = rng.integers(0, 6, size=200)
+    clf = LogisticRegression(max_iter=200).fit(X_train, y)
+    X = sparse_random(40, 400, density=0.01, format="csr", random_state=7)
+    clf.coef_ = np.ascontiguousarray(clf.coef_)  # as skops loads it
+    before = clf.predict_proba(X)
+    weights_by_column(clf)
+    assert clf.coef_.flags.f_contiguous and clf.coef_.T.flags.c_contiguous
+    assert np.array_equal(clf.predict_proba(X), before)
+    weights_by_column(LogisticRegression())  # not fitted: nothing to do
+
+
+def test_the_loaded_classifier_keeps_its_weights_by_column(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from server import apply_fixes
+
+    apply_fixes()
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), node_name="classifier")
+    config = {**LogisticRegressionClassifier.get_default_config(), "random_state": 19}
+    trained = LogisticRegressionClassifier.create(config, storage, resource, context)
+    messages = []
+    for seed, intent in enumerate(["icve_logout", "chsi_account_share", "icve_logout", "greet"] * 3):
+        message = _message(seed, 3, False)
+        message.set("intent", intent)
+        messages.append(message)
+    trained.train(TrainingData(messages))
+    loaded = LogisticRegressionClassifier.load(config, storage, resource, context)
+    assert loaded.clf.coef_.flags.f_contiguous
+    X = sentence_features_only(None, messages)
+    assert np.array_equal(loaded.clf.predict_proba(X), trained.clf.predict_proba(X))
