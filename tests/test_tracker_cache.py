@@ -176,3 +176,41 @@ def test_an_entry_is_dropped_when_the_version_differs():
     assert cache.get("s", (4, 10, 3.0)) is None and "s" not in cache  # someone else wrote one too
     cache.written("s", [(3.0, "user", "z")], [11])  # no entry: nothing is made up
     assert "s" not in cache
+
+
+def test_one_insert_writes_the_rows_and_ids_the_orm_wrote(tmp_path, domain, monkeypatch):
+    """SQLite saves a message's events in one INSERT (stores/redacting.py, `_insert_sqlite`): the
+    same rows as through the ORM, and the cache's version (the highest id) is the database's, so
+    the next load is served from the cache, also after another replica's rows came between."""
+    import sqlalchemy as sa
+
+    from stores import redacting
+
+    def rows(db):
+        engine = sa.create_engine(f"sqlite:///{db}")
+        with engine.connect() as connection:
+            found = connection.execute(
+                sa.text(
+                    "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events"
+                )
+            ).fetchall()
+        engine.dispose()
+        return [tuple(row) for row in found]
+
+    written = {}
+    for way, most in (("orm", 0), ("insert", redacting.MAX_ROWS_PER_INSERT)):
+        monkeypatch.setattr(redacting, "MAX_ROWS_PER_INSERT", most)
+        db = tmp_path / f"{way}.db"
+        store, other = store_at(db, domain), store_at(db, domain)
+        answer(store, domain, "s1", "职教云怎么退出", slots=[("platform", "icve")])
+        answer(other, domain, "s2", "学信网账号能借给别人吗")
+        with NoSessionQuery(store):
+            tracker = answer(store, domain, "s1", "我的手机号是13812345678", slots=[("platform", "chsi")])
+        with NoSessionQuery(store):
+            assert events_of(load(store, "s1")) == events_of(
+                load(store_at(db, domain, tracker_cache_size=0), "s1")
+            )
+        written[way] = [(row[0], *row[1:3], *row[4:6]) for row in rows(db)]
+        assert not any("13812345678" in row[6] for row in rows(db))
+        assert len(tracker.events) == len([row for row in rows(db) if row[1] == "s1"])
+    assert written["orm"] == written["insert"]
