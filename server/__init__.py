@@ -17,7 +17,8 @@ protections below hold with plain `rasa run` too; each process logs once which a
   server/validation.py builds the action-response validator once (it was 60% of the CPU under
   load), server/classifier.py builds the intent classifier's input in half the time (a fifth of
   the NLU's), server/fallback.py answers from the knowledge when the action server is down or
-  slow, and server/events.py finds an event's class by its name once instead of for every event.
+  slow, server/events.py finds an event's class by its name once instead of for every event, and
+  server/graph_runner.py runs the model's graphs node after node without dask's scheduler.
 """
 
 import logging
@@ -95,12 +96,14 @@ def protect_rasa_server(arguments: Sequence[str] = ()) -> None:
     from server.classifier import classify_from_sentence_features
     from server.events import resolve_event_types_once
     from server.fallback import answer_without_the_action_server
+    from server.graph_runner import run_graphs_in_order
     from server.root_route import hide_the_version
     from server.validation import validate_action_results_once
 
     validate_action_results_once()
     resolve_event_types_once()
     classify_from_sentence_features()
+    run_graphs_in_order()
     answer_without_the_action_server()
     hide_the_version()
     api = "with a token" if "--enable-api" in arguments else "off"
