@@ -84,13 +84,25 @@ def idle(stack: tuple) -> bool:
     return path.endswith(("sanic/server/runners.py", "selectors.py"))
 
 
+PARTIAL = "not attributed (py-spy read only part of the stack)"
+
+
+def complete(stack: tuple) -> bool:
+    """Whether a sample holds the whole stack, down to the process's entry point. With
+    --nonblocking py-spy reads a running process's memory as it changes, and some samples (about
+    one in five under load) end above the functions that name a stage: counted apart, not as the
+    web server's (which is what such a sample fell to before)."""
+    name, path, _ = stack[0]
+    return name == "_run_module_as_main" or path.endswith("threading.py")
+
+
 def rasa_stages(stacks: Dict[tuple, int]) -> collections.Counter:
     spans = [(stage, *_span(function)) for stage, function in _stages()]
     counts = collections.Counter()
     for stack, n in stacks.items():
         if idle(stack):
             continue
-        stage = "REST channel, web server, event loop"
+        stage = "REST channel, web server, event loop" if complete(stack) else PARTIAL
         for _name, path, line in reversed(stack):  # innermost first
             found = next(
                 (s for s, tail, first, last in spans if path.endswith(tail) and first <= line <= last), None
