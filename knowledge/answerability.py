@@ -14,8 +14,9 @@ half showed it); the documents' own objects are a closed set, so everything else
 Imports no Rasa.
 """
 
+import functools
 import re
-from typing import Any, Iterable, List, Optional, Sequence, Set, Text, Tuple
+from typing import Any, FrozenSet, Iterable, List, Optional, Sequence, Set, Text, Tuple
 
 from knowledge.loader import built_once
 from knowledge.vocabulary import load_vocabulary
@@ -124,15 +125,17 @@ LOGIN = "登录"
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
-def readings(word: Text) -> Set[Text]:
-    """Every toneless reading of `word`, one per combination of its characters' readings."""
+@functools.lru_cache(maxsize=4096)
+def readings(word: Text) -> FrozenSet[Text]:
+    """Every toneless reading of `word`, one per combination of its characters' readings; kept for
+    words met again (each costs pypinyin a lookup per character and reading)."""
     from pypinyin import Style, pinyin
 
     combinations = [""]
     for character in word:  # one by one: for a whole word pypinyin gives the word's usual reading
         syllables = set(pinyin(character, style=Style.NORMAL, heteronym=True)[0])
         combinations = [f"{before} {syllable}".strip() for before in combinations for syllable in syllables]
-    return set(combinations)
+    return frozenset(combinations)
 
 
 def goal_verbs(vocabulary: Any) -> List[Text]:

@@ -6,9 +6,10 @@ lookup tables and the word classes small: they only need the simplified, correct
 Imports no Rasa (the NLU component nlu_components/normalizer.py calls this).
 """
 
+import functools
 import re
 import unicodedata
-from typing import Dict, Optional, Text
+from typing import Dict, List, Optional, Text, Tuple
 
 import zhconv
 
@@ -38,11 +39,19 @@ def without_tone_marks(text: Text) -> Text:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _typo_patterns(typos: Tuple[Tuple[Text, Text], ...]) -> List[Tuple["re.Pattern", Text]]:
+    """The typos as patterns in any letter case, longest first; built once per set of typos (every
+    message is normalised with the same few)."""
+    ordered = longest_first(dict(typos)).items()
+    return [(re.compile(re.escape(wrong), re.IGNORECASE), right) for wrong, right in ordered]
+
+
 def replace_any_case(text: Text, typos: Dict[Text, Text]) -> Text:
     """Each typo replaced by its right spelling, longest first; letters in any case
     ("Tencent classroom", "TENCENT CLASSROOM")."""
-    for wrong, right in longest_first(typos).items():
-        text = re.sub(re.escape(wrong), lambda _, right=right: right, text, flags=re.IGNORECASE)
+    for pattern, right in _typo_patterns(tuple(typos.items())):
+        text = pattern.sub(lambda _, right=right: right, text)
     return text
 
 
