@@ -186,8 +186,13 @@ class ActionAnswer(StudentAction):
         said_platforms = platforms_as_asked(knowledge, tracker)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
-        if typed and (not knowledge.answers(intent, text) or other_object(knowledge, intent, text)):
-            intent = OUT_OF_SCOPE  # a topic's words without its subject, or about something else: a near miss
+        if typed and (
+            not knowledge.answers(intent, text)
+            or other_object(knowledge, intent, text)
+            or knowledge.asks_to_write(text)
+        ):
+            # A topic's words without its subject, about something else, or in a poem to write.
+            intent = OUT_OF_SCOPE
         other_platforms = entity_values(tracker, "other_platform")
         device = device_as_asked(tracker)
         platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
@@ -211,14 +216,18 @@ class ActionAnswer(StudentAction):
         recogniser = load_recogniser()
         stated = recogniser.beliefs(text, intent)
         if stated:
-            # Correct the belief first, with the topic that holds the right procedure ("卸载了账号应该
-            # 就注销了吧" gets the deregistration), unless the message asks a question of the topic
-            # the classifier is sure of: whether the belief holds, in its own topic ("室友说划掉APP就
-            # 行，这样真算退出了吗": 关掉APP算退出吗), or something else the belief is only part of.
+            # Correct the belief first, with the topic that holds the right procedure ("我把APP卸载了，
+            # 账号也就注销了" gets the deregistration), unless the message asks a question of the
+            # topic the classifier is sure of: whether the belief holds, in its own topic ("室友说划掉
+            # APP就行，这样真算退出了吗": 关掉APP算退出吗; said seeking agreement, "卸了APP就算注销了吧",
+            # it asks that too), or something else the belief is only part of.
             topic = knowledge.topics.get(intent, {})
-            asks_its_topic = recogniser.asks(text) and (
-                topic.get("misconception") in stated
-                or intent_confidence(tracker) >= ASKED_TOPIC_MIN_CONFIDENCE
+            own_belief = topic.get("misconception") in stated
+            asks_its_topic = (
+                recogniser.asks(text)
+                and (own_belief or intent_confidence(tracker) >= ASKED_TOPIC_MIN_CONFIDENCE)
+                or own_belief
+                and recogniser.seeks_agreement(text)
             )
             # Of two beliefs a statement fits ("辅导员让我们把学信网密码发给她": lending the account,
             # a teacher collecting passwords), the one of the topic the classifier chose comes first.

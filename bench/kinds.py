@@ -22,7 +22,8 @@ SETS = ROOT / "tests" / "understanding"
 OUT_OF_SCOPE, CHEATING, ASK_PLATFORM = "out_of_scope", "request_cheating", "ask_platform"
 REFUSALS = {OUT_OF_SCOPE, CHEATING}
 # The bot's replies to greetings, thanks, goodbyes and "who are you": for a message that is not a
-# question (kind j: "你好", "谢谢") as right as a refusal, and never a topic's answer.
+# question (kind j: "你好", "谢谢"; a conversation's closing "谢谢") as right as a refusal, and never a
+# topic's answer.
 SMALL_TALK = "small_talk"
 SMALL_TALK_RESPONSES = (
     "utter_greet",
@@ -31,7 +32,9 @@ SMALL_TALK_RESPONSES = (
     "utter_bot_identity",
     "utter_bot_capabilities",
 )
-NOT_QUESTIONS = "j"
+# Where a small-talk reply can be right: non-questions, and conversation turns such as a closing
+# "谢谢" (the sets label them out_of_scope, having no label for thanks).
+SMALL_TALK_KINDS = "hj"
 KIND_NAMES = {
     "a": "back-story",
     "b": "voice-input errors",
@@ -148,7 +151,7 @@ class Outcome:
         if not self.got:
             return False
         if self.expected in REFUSALS:
-            fitting = REFUSALS | {SMALL_TALK} if self.kind == NOT_QUESTIONS else REFUSALS
+            fitting = REFUSALS | {SMALL_TALK} if self.kind in SMALL_TALK_KINDS else REFUSALS
             return all(label in fitting for label in self.got)
         return any(label in self.accepted for label in self.got)
 

@@ -55,6 +55,7 @@ LATER_SEALED_HALVES = [
     ("fifth", "set5-sealed"),
     ("sixth", "set6-sealed"),
     ("seventh", "set7-sealed"),
+    ("eighth", "set8-sealed"),
 ]
 for _set_name, _ in LATER_SEALED_HALVES:
     TARGETS[f"right answers, kinds a–h ({_set_name} set's sealed half)"] = (0.90, True)
@@ -357,7 +358,7 @@ def kinds_section(measured_kinds: dict) -> list:
         "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
-        "sealed half (measured here only); set2-… to set7-… are a second to a seventh author's. This bot is asked over REST, conversations turn by turn, "
+        "sealed half (measured here only); set2-… to set8-… are a second to an eighth author's. This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
@@ -455,6 +456,8 @@ def main() -> None:
             "set6-sealed",
             "set7-dev",
             "set7-sealed",
+            "set8-dev",
+            "set8-sealed",
         ]
     )
     baseline_halves = ["dev", "sealed"]

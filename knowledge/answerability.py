@@ -150,7 +150,11 @@ class ObjectReader:
     """Finds the objects of the goal verbs in a message, and which of them the documents know."""
 
     def __init__(
-        self, known_texts: Iterable[Text], not_objects: Iterable[Text] = (), time_endings: Iterable[Text] = ()
+        self,
+        known_texts: Iterable[Text],
+        not_objects: Iterable[Text] = (),
+        time_endings: Iterable[Text] = (),
+        negated_starts: Iterable[Text] = (),
     ) -> None:
         import jieba
         import jieba.posseg
@@ -171,6 +175,7 @@ class ObjectReader:
             tokenizer.add_word(name, freq=50, tag="nz")
         self.not_objects = {w.lower() for w in not_objects}
         self.time_endings = tuple(time_endings)
+        self.negated_starts = tuple(negated_starts)
         self.platforms = [w.lower() for w in vocabulary.words("platform")]
         self.other_platforms = {w.lower() for w in vocabulary.words("other_platform")}
         grading = vocabulary.classes["grading"]
@@ -207,6 +212,7 @@ class ObjectReader:
             and word not in SKIP_WORDS
             and word not in self.not_objects
             and not (len(word) > 1 and word.endswith(self.time_endings))
+            and not (len(word) > 1 and word.startswith(self.negated_starts))
             and not CLAUSE_END.fullmatch(word)
         )
 
@@ -355,7 +361,10 @@ def build_object_reader(knowledge: Any) -> ObjectReader:
     """The reader for these knowledge files (data/knowledge/answerability.yml `objects`)."""
     rules = knowledge.answerability.get("objects") or {}
     return ObjectReader(
-        knowledge_texts(knowledge), rules.get("not_objects") or (), rules.get("time_endings") or ()
+        knowledge_texts(knowledge),
+        rules.get("not_objects") or (),
+        rules.get("time_endings") or (),
+        rules.get("negated_starts") or (),
     )
 
 

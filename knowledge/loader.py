@@ -132,10 +132,13 @@ class Knowledge:
 
     def answers(self, intent: Text, text: Text) -> bool:
         """False when the message does not ask what the topic or procedure is about (a near
-        miss): a topic without any of its words, a procedure of something not the account."""
+        miss): a topic without any of its words or with words of something else, a procedure of
+        something not the account."""
         rules, text = self.answerability, text.lower()
         words = rules["requires_any"].get(intent)
         if words and not any(word in text for word in words):
+            return False
+        if any(word in text for word in (rules.get("excluded_by") or {}).get(intent, ())):
             return False
         other = rules["other_objects"]
         return not (
@@ -143,6 +146,11 @@ class Knowledge:
             and any(word in text for word in other["words"])
             and not any(word in text for word in other["unless"])
         )
+
+    def asks_to_write(self, text: Text) -> bool:
+        """Whether the message asks for a piece of writing (answerability.yml `compositions`)."""
+        text = text.lower()
+        return any(word in text for word in self.answerability.get("compositions") or ())
 
     def asks_to_cheat(self, text: Text) -> bool:
         """Whether the message asks for help to cheat anywhere in it (answerability.yml `cheating`)."""

@@ -106,6 +106,10 @@ class Recogniser:
                 clause = []
         return bool(clause) and self._is_question(clause)
 
+    def seeks_agreement(self, text: Text) -> bool:
+        """Whether the message seeks agreement with what it says ("卸载了就算注销了吧")."""
+        return any(t.lower_ in self.agreement_words or t.lower_.startswith("吧") for t in self.nlp(text))
+
     def _fits_intent(self, belief_id: Text, intent: Optional[Text], named: Set[Text]) -> bool:
         """The intent is about the belief's platform; with an intent of any platform, the platforms
         the message names (`named`) must include it ("室友借我手机登了他的职教云" states no belief

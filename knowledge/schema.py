@@ -418,11 +418,14 @@ class ObjectCheck(Strict):  # knowledge/answerability.py
     procedures: StrictBool
     not_objects: Words
     time_endings: Words = []
+    negated_starts: Words = []
 
 
 class AnswerabilityFile(Strict):
     requires_any: Dict[StrictStr, Words]  # topic id -> words
+    excluded_by: Dict[StrictStr, Words] = {}  # topic id -> words of what it is not about
     cheating: Words = []  # words that ask for help to cheat, refused in any message
+    compositions: Words = []  # words that ask for a piece of writing, out of scope in any message
     other_objects: OtherObjects
     objects: Optional[ObjectCheck] = None
 
@@ -843,6 +846,8 @@ class _References:
         file, rules = "answerability", self.base.answerability
         for tid in rules.requires_any:
             self.one(file, ("requires_any", tid), tid, self.topics | self.goals, "topic or goal")
+        for tid in rules.excluded_by:
+            self.one(file, ("excluded_by", tid), tid, self.topics | self.goals, "topic or goal")
         goals = rules.other_objects.goals
         self.each(file, ("other_objects", "goals"), goals, self.goals, "goal", "of topics.yml `goals`")
         if rules.objects:

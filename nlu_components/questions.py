@@ -40,8 +40,9 @@ MIN_QUESTION_CHARS = 4
 # no ("要不要…"), so that a clause merely holding a question word ("前几天被人动过") is not cut off.
 CLAUSE_END = re.compile(r"[，,；;]+|\s+")
 YES_OR_NO = re.compile(r"能不能|可不可以|是不是|算不算|会不会|要不要|有没有|还用不用|行不行")
+# 几 after 着/了/好 says "a few", not "how many" ("下面挂着几个子账号", "换了几台手机", "好几次").
 ASKS = re.compile(
-    r"怎么|怎样|咋|啥|什么|(?<!前)(?<!还有)几[个台次步种]|多少|多久|多长|哪|谁|吗|呢|嘛"
+    r"怎么|怎样|咋|啥|什么|(?<![前着了好])(?<!还有)几[个台次步种]|多少|多久|多长|哪|谁|吗|呢|嘛"
     r"|" + YES_OR_NO.pattern
 )
 ENDS_ASKING = re.compile(

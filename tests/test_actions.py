@@ -173,6 +173,14 @@ ABNORMAL_SAID = "我学信网学籍突然显示异常了，可能是我把账号
             UNINSTALL_CORRECTION,
             ["不算。", "得另外走注销流程"],
         ),
+        # Said seeking agreement, the belief asks whether it holds: its own topic, corrected.
+        (
+            "icve_uninstall_vs_deregister",
+            ICVE,
+            "我把APP卸了，账号就算注销了吧",
+            UNINSTALL_CORRECTION,
+            ["不算。", "得另外走注销流程"],
+        ),
         # The belief is part of the story; the question is another topic the classifier is sure of.
         ("chsi_abnormal_status", CHSI, ABNORMAL_SAID, SHARING_CORRECTION, ["前往教务部门或联系客服人工处理"]),
     ],
@@ -280,6 +288,11 @@ def test_out_of_scope_without_a_platform_is_the_honest_refusal(dispatcher, domai
     assert "回答不了" in message["text"] and "信息化办公室" in message["text"]
     assert message["buttons"] == [{"title": "我能做什么", "payload": "/bot_capabilities"}]
     assert events == [SlotSet("pending_goal", None)]
+
+
+def test_a_piece_of_writing_on_a_topic_is_refused(dispatcher, domain, tracker_for):
+    run(dispatcher, domain, tracker_for("logout", [ICVE], text="帮我写一首关于职教云退出登录的诗"))
+    assert "回答不了" in only_message(dispatcher)["text"]
 
 
 def test_personal_data_gets_a_warning_before_the_answer(dispatcher, domain, tracker_for):

@@ -24,3 +24,24 @@ def test_a_partial_stack_is_not_counted_as_the_web_servers():
     sql = ("_gen_cache_key", "site-packages/sqlalchemy/sql/traversals.py", 284)
     counts = rasa_stages({(entry, sanic): 3, (sql, sql): 2})
     assert counts == {"REST channel, web server, event loop": 3, PARTIAL: 2}
+
+
+@pytest.mark.parametrize(
+    "kind, expected, got, right, confidently_wrong",
+    [
+        # A closing "谢谢" in a conversation, or a non-question, answered with thanks: right.
+        ("h", "out_of_scope", ["small_talk"], True, False),
+        ("j", "out_of_scope", ["small_talk"], True, False),
+        # A near miss answered with small talk was not answered honestly, nor with a topic.
+        ("i", "out_of_scope", ["small_talk"], False, False),
+        # A topic's answer where only a refusal was right: the worst outcome.
+        ("j", "out_of_scope", ["icve_logout_app"], False, True),
+        ("i", "request_cheating", ["out_of_scope"], True, False),
+    ],
+)
+def test_how_a_reply_is_scored(kind, expected, got, right, confidently_wrong):
+    from bench.kinds import Outcome
+
+    outcome = Outcome(kind, "…", expected, got, [expected])
+    assert outcome.right is right
+    assert outcome.confidently_wrong is confidently_wrong

@@ -72,6 +72,10 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         "在学信网上查完学籍了，顺便问下职教云怎么退出",
         # "还有几个" says there are some; it asks nothing.
         "我要调走了，教师账号下面还有几个子账号，要单独处理吗",
+        # 几 after 着/了/好 says "a few" too ("挂着几个", "换了几台", "好几次").
+        "我名下挂着几个班级的子账号，调岗前子账号要不要另外注销",
+        "这学期换了几台手机，旧手机上的职教云怎么退出",
+        "机房电脑好几次一打开就是别人的号，在机房该怎么用才安全",
     ],
 )
 def test_one_question_stays_whole(text):
