@@ -97,7 +97,7 @@ test: $(MODEL) $(WIDGET) browser services ## run every test: data validation, py
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/pytest
 
-bench: $(MODEL) ## measure accuracy (with baselines), latency, throughput and footprint into docs/benchmarks.md
+bench: $(MODEL) services ## measure accuracy (with baselines), latency, throughput and footprint into docs/benchmarks.md
 	$(BIN)/python -m bench.run
 
 transcripts: $(MODEL) ## replay the conversation tests on the real bot into readable transcripts for onboarding (docs/transcripts/)
