@@ -168,7 +168,8 @@ def test_typed_request_after_an_answer_shows_its_sources(webhook, knowledge, req
 @pytest.mark.e2e
 def test_a_stated_belief_answer_shows_the_corrections_quote(webhook, knowledge):
     sender = new_sender()
-    answer = say(webhook, sender, "卸载了智慧职教APP账号应该就注销了吧")
+    # Stated plainly (said seeking agreement, "…就注销了吧", it asks its own topic instead).
+    answer = say(webhook, sender, "我已经把智慧职教APP卸载了，账号也就跟着注销了")
     assert texts(answer).startswith("⚠️ 常见误区：卸载APP")
     payload = buttons(answer)[-1]["payload"]
     assert payload == sources_payload(knowledge, "icve_deregister", ["uninstall_is_deregister"])
