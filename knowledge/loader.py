@@ -147,15 +147,18 @@ class Knowledge:
             and not any(word in text for word in other["unless"])
         )
 
+    def _has_word_of(self, list_name: Text, text: Text) -> bool:
+        """Whether `text` holds, anywhere, a word of answerability.yml's list `list_name`."""
+        text = text.lower()
+        return any(word in text for word in self.answerability.get(list_name) or ())
+
     def asks_to_write(self, text: Text) -> bool:
         """Whether the message asks for a piece of writing (answerability.yml `compositions`)."""
-        text = text.lower()
-        return any(word in text for word in self.answerability.get("compositions") or ())
+        return self._has_word_of("compositions", text)
 
     def asks_to_cheat(self, text: Text) -> bool:
         """Whether the message asks for help to cheat anywhere in it (answerability.yml `cheating`)."""
-        text = text.lower()
-        return any(word in text for word in self.answerability.get("cheating") or ())
+        return self._has_word_of("cheating", text)
 
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.typed.topics.topics.items() if t.platform == platform]
