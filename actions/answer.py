@@ -71,6 +71,15 @@ FOLLOW_UP_MIN_CONFIDENCE = 0.25
 # A message that states a belief and asks something else the classifier is this sure of ("学籍显示
 # 异常，可能是之前把账号借给别人了，该怎么办") gets that answer, opened by the belief's correction.
 ASKED_TOPIC_MIN_CONFIDENCE = 0.8
+# "腾讯课堂也是这样吗", "那腾讯课堂的呢": with the platform's name taken out, nothing but "the same?"
+# is left, so the message asks the last question again of that platform.
+SAME_AGAIN = re.compile(
+    r"(?:那|那么)?(?:换成|换到|换)?(?:的话)?(?:也|又)?(?:是|要|会)?(?:这样|这么样|一样|同样|如此)?(?:的)?(?:话)?"
+    r"(?:吗|嘛|么|呢|吧|不|没)?"
+)
+NOT_WORDS = re.compile(r"[\W_]+")
+# "我想注销账号": a goal's words with at most this many others ("我想", "账号") say only that goal.
+GOAL_ALONE_MAX_OTHER_CHARS = 4
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]+")
@@ -109,6 +118,39 @@ def device_as_asked(tracker: Tracker) -> Optional[Text]:
     placed = [(clause_of(text, start), value) for start, value in placed_entity_values(tracker, "device")]
     last = max((clause for clause, _ in placed), default=0)
     return most_specific_device([value for clause, value in placed if clause == last])
+
+
+def words_besides(tracker: Tracker, entities: Sequence[Text]) -> Text:
+    """The latest message without the spans of these entities, its punctuation and emoji."""
+    text = tracker.latest_message.get("text") or ""
+    placed = [
+        e
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") in entities and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    ]
+    for entity in sorted(placed, key=lambda e: -e["start"]):
+        text = text[: entity["start"]] + text[entity["end"] :]
+    return NOT_WORDS.sub("", text)
+
+
+def asks_the_same_again(tracker: Tracker) -> bool:
+    """Whether the latest message is only a platform's name and "the same?" ("腾讯课堂也是这样吗")."""
+    return bool(SAME_AGAIN.fullmatch(words_besides(tracker, ("platform", "other_platform"))))
+
+
+def goal_named_when_unsure(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
+    """ "注销", "我要注销": too short for the classifier to pass its fallback, yet it ranks a goal first
+    and the message is little but that goal's words (entity `goal`): no guess. ("手机恢复出厂设置前
+    要退出什么账号" says more than the goal, and stays a doubt.)"""
+    best = ranking(tracker)[:1]
+    if (
+        best
+        and knowledge.is_routed(best[0][0])
+        and best[0][0] in entity_values(tracker, "goal")
+        and len(words_besides(tracker, ("goal", "platform"))) <= GOAL_ALONE_MAX_OTHER_CHARS
+    ):
+        return best[0][0]
+    return None
 
 
 def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
@@ -183,6 +225,8 @@ class ActionAnswer(StudentAction):
         self, dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
     ) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
+        if intent == NLU_FALLBACK:
+            intent = goal_named_when_unsure(knowledge, tracker) or intent
         said_platforms = platforms_as_asked(knowledge, tracker)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
@@ -190,8 +234,9 @@ class ActionAnswer(StudentAction):
             not knowledge.answers(intent, text)
             or other_object(knowledge, intent, text)
             or knowledge.asks_to_write(text)
+            or knowledge.asks_to_play_a_part(text)
         ):
-            # A topic's words without its subject, about something else, or in a poem to write.
+            # A topic's words without its subject, about something else, in a poem to write or a part to play.
             intent = OUT_OF_SCOPE
         other_platforms = entity_values(tracker, "other_platform")
         device = device_as_asked(tracker)
@@ -203,7 +248,8 @@ class ActionAnswer(StudentAction):
             # ("腾讯课堂怎么注销", "那腾讯课堂呢" after a question about deregistering).
             mentions = knowledge.topics.get(intent, {}).get("mentions", [])
             if not set(other_platforms) & set(mentions):
-                asked = self._last_question(knowledge, tracker) if intent == INFORM_PLATFORM else intent
+                asks_again = intent == INFORM_PLATFORM or asks_the_same_again(tracker)
+                asked = self._last_question(knowledge, tracker) if asks_again else intent
                 compared = knowledge.same_question_on(asked, other_platforms[0]) if asked else None
                 if compared:
                     return self._answer_topic(dispatcher, knowledge, compared)

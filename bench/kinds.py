@@ -88,6 +88,17 @@ class ReplyReader:
             for variation in domain["responses"][response]
         }
         self.ask_platform = layout["ask_platform"].strip()
+        # A walkthrough started for the question ("一步步告诉我在哪点") answers it with its procedure,
+        # step by step: it counts as the topic whose procedure that is (the first in topics.yml).
+        procedure_topics: Dict[str, str] = {}
+        for topic_id, topic in knowledge.topics.items():
+            procedure_topics.setdefault(topic.get("procedure"), topic_id)
+        self.walkthrough_intro = template_pattern(knowledge.walkthroughs["messages"]["intro"])
+        self.walkthrough_topics = {
+            procedure["title"]: procedure_topics[procedure_id]
+            for procedure_id, procedure in knowledge.procedures.items()
+            if procedure_id in procedure_topics
+        }
         # "以下是智慧职教（职教云）的说明：" before the answer to a question that named no platform.
         self.whose_answer = template_pattern(layout["answered_for_platform"])
         self.offer_of_more = (layout.get("other_questions") or "\0").strip()
@@ -125,6 +136,11 @@ class ReplyReader:
             return OUT_OF_SCOPE
         if text.startswith(self.ask_platform):
             return ASK_PLATFORM
+        opening = text.splitlines()[0]  # the walkthrough's opening, perhaps a belief's correction below
+        if self.walkthrough_intro.fullmatch(opening):
+            title = next((t for t in self.walkthrough_topics if f"「{t}」" in opening), None)
+            if title:
+                return self.walkthrough_topics[title]
         lines = {line for line in self._lines(text) if not self.whose_answer.fullmatch(line)}
         similarity = {topic: len(lines & own) / len(lines | own) for topic, own in self.topic_lines.items()}
         best = max(similarity, key=similarity.get)

@@ -156,6 +156,10 @@ class Knowledge:
         """Whether the message asks for a piece of writing (answerability.yml `compositions`)."""
         return self._has_word_of("compositions", text)
 
+    def asks_to_play_a_part(self, text: Text) -> bool:
+        """Whether the message asks the bot to play someone (answerability.yml `role_play`)."""
+        return self._has_word_of("role_play", text)
+
     def asks_to_cheat(self, text: Text) -> bool:
         """Whether the message asks for help to cheat anywhere in it (answerability.yml `cheating`)."""
         return self._has_word_of("cheating", text)

@@ -426,6 +426,7 @@ class AnswerabilityFile(Strict):
     excluded_by: Dict[StrictStr, Words] = {}  # topic id -> words of what it is not about
     cheating: Words = []  # words that ask for help to cheat, refused in any message
     compositions: Words = []  # words that ask for a piece of writing, out of scope in any message
+    role_play: Words = []  # words that ask the bot to play a part, out of scope in any message
     other_objects: OtherObjects
     objects: Optional[ObjectCheck] = None
 

@@ -307,3 +307,51 @@ def test_personal_data_in_a_message_not_understood_is_still_warned_about(dispatc
     run(dispatcher, domain, tracker_for("nlu_fallback", [{"entity": "personal_data", "value": "id_number"}]))
     warning, reply = dispatcher.messages
     assert "请不要把身份证号" in warning["text"] and "没看懂" in reply["text"]
+
+
+def test_a_goal_named_alone_is_asked_even_when_the_classifier_doubts_it(dispatcher, domain, tracker_for):
+    """ "注销": too short for the classifier to pass its fallback, but it ranks deregistering first and
+    the message names it: which platform? (not "I don't understand")."""
+    tracker = tracker_for(
+        "nlu_fallback", [{"entity": "goal", "value": "deregister", "start": 0, "end": 2}], text="注销"
+    )
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.35},
+        {"name": "deregister", "confidence": 0.28},
+        {"name": "icve_deregister_timing", "confidence": 0.11},
+    ]
+    events = run(dispatcher, domain, tracker)
+    assert "哪个平台" in only_message(dispatcher)["text"]
+    assert events == [SlotSet("pending_goal", "deregister")]
+
+
+@pytest.mark.parametrize("said", ["腾讯课堂也是这样吗", "那腾讯课堂的呢？", "换成腾讯课堂也一样吗"])
+def test_the_same_question_asked_again_of_a_compared_platform(dispatcher, domain, tracker_for, said):
+    """After "注销以后数据还能找回来吗", "腾讯课堂也是这样吗" asks it of 腾讯课堂: the document's comparison,
+    though the classifier's topic alone has none of the comparison's words."""
+    start = said.index("腾讯课堂")
+    tencent = {"entity": "other_platform", "value": "腾讯课堂", "start": start, "end": start + 4}
+    tracker = tracker_for(
+        "icve_compare_tencent",
+        [tencent],
+        {"platform": "icve", "last_topic": "icve_data_after_deregister"},
+        text=said,
+    )
+    run(dispatcher, domain, tracker)
+    assert "即时删除" in only_message(dispatcher)["text"]
+
+
+def test_a_message_saying_more_than_the_goal_stays_a_doubt(dispatcher, domain, tracker_for):
+    """ "手机恢复出厂设置前要退出什么账号" names logging out but asks something else: not the goal."""
+    said = "手机恢复出厂设置前要退出什么账号"
+    start = said.index("退出")
+    tracker = tracker_for(
+        "nlu_fallback", [{"entity": "goal", "value": "logout", "start": start, "end": start + 2}], text=said
+    )
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.35},
+        {"name": "logout", "confidence": 0.45},
+        {"name": "icve_pre_logout_checklist", "confidence": 0.43},
+    ]
+    run(dispatcher, domain, tracker)
+    assert "哪个平台" not in only_message(dispatcher)["text"]

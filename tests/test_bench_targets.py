@@ -45,3 +45,26 @@ def test_how_a_reply_is_scored(kind, expected, got, right, confidently_wrong):
     outcome = Outcome(kind, "…", expected, got, [expected])
     assert outcome.right is right
     assert outcome.confidently_wrong is confidently_wrong
+
+
+@pytest.mark.parametrize(
+    "procedure, topic",
+    [
+        ("icve_logout_app", "icve_logout_app"),
+        ("icve_deregister_sub", "icve_sub_account"),
+        ("icve_unbind", "icve_third_party_unbind"),
+    ],
+)
+def test_a_walkthrough_started_reads_as_its_procedures_topic(procedure, topic):
+    """ "一步步告诉我在哪点" gets the procedure step by step: the walkthrough's opening message is read
+    as the topic whose procedure it walks through, so it is scored like the same steps at once."""
+    from bench.kinds import ReplyReader
+    from knowledge.loader import load_knowledge
+
+    knowledge = load_knowledge()
+    intro = knowledge.walkthroughs["messages"]["intro"]
+    title = knowledge.procedures[procedure]["title"]
+    reader = ReplyReader()
+    assert reader.label(intro.format(title=title, total=5)) == topic
+    assert reader.label(intro.format(title=title, total=5) + "\n⚠️ 常见误区：…") == topic
+    assert reader.label(intro.format(title="某个不存在的操作", total=5)).startswith("other")
