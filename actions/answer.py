@@ -235,8 +235,10 @@ class ActionAnswer(StudentAction):
             or other_object(knowledge, intent, text)
             or knowledge.asks_to_write(text)
             or knowledge.asks_to_play_a_part(text)
+            or knowledge.insults_the_bot(text)
         ):
-            # A topic's words without its subject, about something else, in a poem to write or a part to play.
+            # A topic's words without its subject, about something else, in a poem to write, a part to
+            # play or an insult to the bot.
             intent = OUT_OF_SCOPE
         other_platforms = entity_values(tracker, "other_platform")
         device = device_as_asked(tracker)
@@ -261,6 +263,10 @@ class ActionAnswer(StudentAction):
 
         recogniser = load_recogniser()
         stated = recogniser.beliefs(text, intent)
+        if typed and not stated and knowledge.says_thanks(text) and not recogniser.asks(text):
+            # "职教云退出登录搞定了，谢谢": thanks, not the question again.
+            dispatcher.utter_message(response="utter_thank")
+            return [SlotSet("pending_goal", None)]
         if stated:
             # Correct the belief first, with the topic that holds the right procedure ("我把APP卸载了，
             # 账号也就注销了" gets the deregistration), unless the message asks a question of the

@@ -156,6 +156,21 @@ class Knowledge:
         """Whether the message asks for a piece of writing (answerability.yml `compositions`)."""
         return self._has_word_of("compositions", text)
 
+    def _has_words_unless(self, list_name: Text, text: Text) -> bool:
+        """Whether `text` holds a word of answerability.yml's `list_name` and none of its `unless`."""
+        rule, text = self.answerability.get(list_name) or {}, text.lower()
+        return any(w in text for w in rule.get("words") or ()) and not any(
+            w in text for w in rule.get("unless") or ()
+        )
+
+    def insults_the_bot(self, text: Text) -> bool:
+        """Whether the message insults the bot and asks nothing of how (answerability.yml `insults`)."""
+        return self._has_words_unless("insults", text)
+
+    def says_thanks(self, text: Text) -> bool:
+        """Whether the message thanks or says it worked, with no problem after (`thanks`)."""
+        return self._has_words_unless("thanks", text)
+
     def asks_to_play_a_part(self, text: Text) -> bool:
         """Whether the message asks the bot to play someone (answerability.yml `role_play`)."""
         return self._has_word_of("role_play", text)

@@ -355,3 +355,15 @@ def test_a_message_saying_more_than_the_goal_stays_a_doubt(dispatcher, domain, t
     ]
     run(dispatcher, domain, tracker)
     assert "哪个平台" not in only_message(dispatcher)["text"]
+
+
+def test_thanks_naming_the_topic_is_thanked_not_answered_again(dispatcher, domain, tracker_for):
+    said = "谢谢，职教云网页版退出弄好了"
+    run(dispatcher, domain, tracker_for("logout", [ICVE, WEB], text=said))
+    assert only_message(dispatcher)["response"] == "utter_thank"
+
+
+def test_thanks_then_a_question_is_answered(dispatcher, domain, tracker_for):
+    said = "谢谢，那网页版怎么退出"
+    run(dispatcher, domain, tracker_for("logout", [ICVE, WEB], text=said))
+    assert "Ctrl+Shift+Delete" in only_message(dispatcher)["text"]

@@ -200,3 +200,31 @@ def test_a_piece_of_writing_is_asked_for(knowledge, text, asked):
 )
 def test_a_part_to_play_is_asked_for(knowledge, text, asked):
     assert knowledge.asks_to_play_a_part(normalize(text)) is asked
+
+
+@pytest.mark.parametrize(
+    "text, insults",
+    [
+        ("破机器人只会说退出退出，一点用没有", True),
+        ("你是智障吧，问学信网你就会说不能借", True),
+        # Still asking how, in anger: answered.
+        ("破机器人，职教云到底怎么注销", False),
+        ("职教云注销太麻烦了", False),
+    ],
+)
+def test_an_insult_to_the_bot_asks_nothing(knowledge, text, insults):
+    assert knowledge.insults_the_bot(normalize(text)) is insults
+
+
+@pytest.mark.parametrize(
+    "text, thanks",
+    [
+        ("谢谢，网页版退出弄好了", True),
+        ("学信网那条说明写得真好", True),
+        # News that it worked, then a problem: not thanks.
+        ("退出成功了，不过平板上还登着", False),
+        ("注销怎么才算成功", False),
+    ],
+)
+def test_thanks_or_news_that_it_worked(knowledge, text, thanks):
+    assert knowledge.says_thanks(normalize(text)) is thanks
