@@ -233,12 +233,11 @@ class ActionAnswer(StudentAction):
         if typed and (
             not knowledge.answers(intent, text)
             or other_object(knowledge, intent, text)
-            or knowledge.asks_to_write(text)
-            or knowledge.asks_to_play_a_part(text)
+            or knowledge.asks_no_question(text)
             or knowledge.insults_the_bot(text)
         ):
-            # A topic's words without its subject, about something else, in a poem to write, a part to
-            # play or an insult to the bot.
+            # A topic's words without its subject, about something else, in a poem to write or a part
+            # to play, or in an insult to the bot.
             intent = OUT_OF_SCOPE
         other_platforms = entity_values(tracker, "other_platform")
         device = device_as_asked(tracker)

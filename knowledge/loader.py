@@ -152,9 +152,10 @@ class Knowledge:
         text = text.lower()
         return any(word in text for word in self.answerability.get(list_name) or ())
 
-    def asks_to_write(self, text: Text) -> bool:
-        """Whether the message asks for a piece of writing (answerability.yml `compositions`)."""
-        return self._has_word_of("compositions", text)
+    def asks_no_question(self, text: Text) -> bool:
+        """Whether the message asks for writing, a part played or the rules dropped, not a topic's
+        answer (answerability.yml `not_questions`)."""
+        return self._has_word_of("not_questions", text)
 
     def _has_words_unless(self, list_name: Text, text: Text) -> bool:
         """Whether `text` holds a word of answerability.yml's `list_name` and none of its `unless`."""
@@ -170,10 +171,6 @@ class Knowledge:
     def says_thanks(self, text: Text) -> bool:
         """Whether the message thanks or says it worked, with no problem after (`thanks`)."""
         return self._has_words_unless("thanks", text)
-
-    def asks_to_play_a_part(self, text: Text) -> bool:
-        """Whether the message asks the bot to play someone (answerability.yml `role_play`)."""
-        return self._has_word_of("role_play", text)
 
     def asks_to_cheat(self, text: Text) -> bool:
         """Whether the message asks for help to cheat anywhere in it (answerability.yml `cheating`)."""

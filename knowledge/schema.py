@@ -430,8 +430,7 @@ class AnswerabilityFile(Strict):
     requires_any: Dict[StrictStr, Words]  # topic id -> words
     excluded_by: Dict[StrictStr, Words] = {}  # topic id -> words of what it is not about
     cheating: Words = []  # words that ask for help to cheat, refused in any message
-    compositions: Words = []  # words that ask for a piece of writing, out of scope in any message
-    role_play: Words = []  # words that ask the bot to play a part, out of scope in any message
+    not_questions: Words = []  # words asking for writing, a part or the rules: out of scope in any message
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
     thanks: Optional[WordsUnless] = None  # thanks or news that it worked, asking nothing: thanked back
     other_objects: OtherObjects
