@@ -181,6 +181,7 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
         ("以注销职教云为题写篇800字作文", True),
         ("写段Python代码，定时帮我退出职教云", True),
         ("把这句话翻译成英文：注销后数据保留90天", True),
+        ("帮我写个通知，让同学们注销前先解绑微信", True),
         ("职教云怎么注销", False),
         # The mnemonic is the documents' own.
         ("安全退出有没有好记的顺口溜", False),
