@@ -78,6 +78,8 @@ SAME_AGAIN = re.compile(
     r"(?:吗|嘛|么|呢|吧|不|没)?"
 )
 NOT_WORDS = re.compile(r"[\W_]+")
+# The second topic answers a message its best topic does not fit when it is at least this likely.
+RUNNER_UP_MIN_CONFIDENCE = 0.2
 # "我想注销账号": a goal's words with at most this many others ("我想", "账号") say only that goal.
 GOAL_ALONE_MAX_OTHER_CHARS = 4
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
@@ -150,6 +152,24 @@ def goal_named_when_unsure(knowledge: Knowledge, tracker: Tracker) -> Optional[T
         and len(words_besides(tracker, ("goal", "platform"))) <= GOAL_ALONE_MAX_OTHER_CHARS
     ):
         return best[0][0]
+    return None
+
+
+def answerable(knowledge: Knowledge, intent: Optional[Text], text: Text) -> bool:
+    """Whether the message asks what the intent's topic or procedure is about (answerability.yml)."""
+    return knowledge.answers(intent, text) and not other_object(knowledge, intent, text)
+
+
+def answerable_runner_up(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:
+    """The classifier's second topic or goal, when the message asks what it is about and it is
+    likely enough: the answerability check then decides between two close readings."""
+    ranked = ranking(tracker)[1:2]
+    if not ranked:
+        return None
+    name, confidence = ranked[0]
+    is_question = name in knowledge.topics or knowledge.is_routed(name)
+    if is_question and confidence >= RUNNER_UP_MIN_CONFIDENCE and answerable(knowledge, name, text):
+        return name
     return None
 
 
@@ -230,15 +250,13 @@ class ActionAnswer(StudentAction):
         said_platforms = platforms_as_asked(knowledge, tracker)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
-        if typed and (
-            not knowledge.answers(intent, text)
-            or other_object(knowledge, intent, text)
-            or knowledge.asks_no_question(text)
-            or knowledge.insults_the_bot(text)
-        ):
-            # A topic's words without its subject, about something else, in a poem to write or a part
-            # to play, or in an insult to the bot.
-            intent = OUT_OF_SCOPE
+        if typed and (knowledge.asks_no_question(text) or knowledge.insults_the_bot(text)):
+            intent = OUT_OF_SCOPE  # a poem to write, a part to play, an insult to the bot
+        elif typed and not answerable(knowledge, intent, text):
+            # A topic's words without its subject, or about something else: out of scope, unless
+            # the runner-up is what it asks ("…同一个身份证号能注册两个学信网账号吗", read first as
+            # lending the account, is about a second account).
+            intent = answerable_runner_up(knowledge, tracker, text) or OUT_OF_SCOPE
         other_platforms = entity_values(tracker, "other_platform")
         device = device_as_asked(tracker)
         platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)

@@ -153,7 +153,7 @@ class ObjectReader:
         self,
         known_texts: Iterable[Text],
         not_objects: Iterable[Text] = (),
-        time_endings: Iterable[Text] = (),
+        non_noun_endings: Iterable[Text] = (),
         negated_starts: Iterable[Text] = (),
     ) -> None:
         import jieba
@@ -174,7 +174,7 @@ class ObjectReader:
         for name in (*vocabulary.words("platform"), *vocabulary.words("other_platform")):
             tokenizer.add_word(name, freq=50, tag="nz")
         self.not_objects = {w.lower() for w in not_objects}
-        self.time_endings = tuple(time_endings)
+        self.non_noun_endings = tuple(non_noun_endings)
         self.negated_starts = tuple(negated_starts)
         self.platforms = [w.lower() for w in vocabulary.words("platform")]
         self.other_platforms = {w.lower() for w in vocabulary.words("other_platform")}
@@ -211,7 +211,7 @@ class ObjectReader:
             flag.startswith(NOUN_TAGS)
             and word not in SKIP_WORDS
             and word not in self.not_objects
-            and not (len(word) > 1 and word.endswith(self.time_endings))
+            and not (len(word) > 1 and word.endswith(self.non_noun_endings))
             and not (len(word) > 1 and word.startswith(self.negated_starts))
             and not CLAUSE_END.fullmatch(word)
         )
@@ -363,7 +363,7 @@ def build_object_reader(knowledge: Any) -> ObjectReader:
     return ObjectReader(
         knowledge_texts(knowledge),
         rules.get("not_objects") or (),
-        rules.get("time_endings") or (),
+        rules.get("non_noun_endings") or (),
         rules.get("negated_starts") or (),
     )
 

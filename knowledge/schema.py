@@ -417,7 +417,7 @@ class ObjectCheck(Strict):  # knowledge/answerability.py
     goals: Words
     procedures: StrictBool
     not_objects: Words
-    time_endings: Words = []
+    non_noun_endings: Words = []
     negated_starts: Words = []
 
 

@@ -94,11 +94,13 @@ def contiguous(text: Text, units: Sequence[Unit]) -> bool:
     return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:], strict=False))
 
 
-def common_word_insides(text: Text) -> set:
-    """The offsets strictly inside a common word of the text, as jieba cuts it."""
+def common_word_insides(text: Text, known: Iterable[Text] = frozenset()) -> set:
+    """The offsets strictly inside a common word of the text, as jieba cuts it, or inside a word
+    the students' own messages use often (`known`: "我和室友" is not "我合适友", though jieba's
+    general dictionary finds 室友 rare)."""
     insides, position = set(), 0
     for word in jieba.cut(text):
-        if len(word) > 1 and jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQUENCY:
+        if len(word) > 1 and (jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQUENCY or word in known):
             insides.update(range(position + 1, position + len(word)))
         position += len(word)
     return insides
@@ -114,14 +116,14 @@ class SoundIndex:
 
     def __init__(self, words: Dict[Text, int]) -> None:
         self.words = set(words)
+        self.frequent = {word for word, count in words.items() if count >= TARGET_MIN_COUNT}
         self.by_sound: Dict[Tuple[Text, ...], Text] = {}
-        for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
-            if count >= TARGET_MIN_COUNT:
-                self.by_sound.setdefault(tuple(lazy_pinyin(word)), word)
+        for word in sorted(self.frequent, key=lambda word: (-words[word], word)):
+            self.by_sound.setdefault(tuple(lazy_pinyin(word)), word)
 
     def rewrite(self, text: Text) -> Text:
         units = sound_units(text)
-        inside_common_word = common_word_insides(text)
+        inside_common_word = common_word_insides(text, self.frequent)
         pieces, position, i = [], 0, 0
         while i < len(units):
             replaced = False

@@ -41,13 +41,19 @@ MIN_QUESTION_CHARS = 4
 CLAUSE_END = re.compile(r"[，,；;]+|\s+")
 YES_OR_NO = re.compile(r"能不能|可不可以|是不是|算不算|会不会|要不要|有没有|还用不用|行不行")
 # 几 after 着/了/好 says "a few", not "how many" ("下面挂着几个子账号", "换了几台手机", "好几次").
-ASKS = re.compile(
-    r"怎么|怎样|咋|啥|什么|(?<![前着了好])(?<!还有)几[个台次步种]|多少|多久|多长|哪|谁|吗|呢|嘛"
-    r"|" + YES_OR_NO.pattern
+COUNT = r"(?<![前着了好])(?<!还有)几[个台次步种]"
+ASKS = re.compile(r"怎么|怎样|咋|啥|什么|多少|多久|多长|哪|谁|吗|呢|嘛|" + COUNT + "|" + YES_OR_NO.pattern)
+# In a first clause a count asks after a verb ("能有几个学信网账号", "要走几个步骤"), not after a
+# noun or a number ("隔壁几个宿舍都是一个专业的", "二十几个老师的账号"), which tell of several.
+FIRST_ASKS = re.compile(
+    r"怎么|怎样|咋|啥|什么|多少|多久|多长|哪|谁|吗|呢|嘛|(?<=[有能要得需是册录走过用证绑开退销])"
+    + COUNT
+    + "|"
+    + YES_OR_NO.pattern
 )
 ENDS_ASKING = re.compile(
     r"(?:吗|么|嘛|呢|谁\w{0,2}|多久\w{0,4}|多长时间\w{0,4}|(?:什么|啥)时候\w{0,6}|怎么\w{0,3}|咋\w{0,2}|如何\w{0,2}|啥\w{0,3}|什么\w{0,3}"
-    r"|几[个台次步种]\w{0,2}|多少\w{0,2}|哪[里儿个]?\w{0,2})$"
+    r"|" + COUNT + r"\w{0,2}|多少\w{0,2}|哪[里儿个]?\w{0,2})$"
 )
 # Particles, emoji and marks after the question itself: "…还能用吗啊🙏🙏".
 TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
@@ -100,8 +106,9 @@ def _asks(piece: Text, first: bool) -> bool:
     """Whether a clause without a question mark is a question of its own (the first of a message,
     or a later one)."""
     clause = _without_trailing(piece.strip())
+    asking = FIRST_ASKS.search(clause) if first else ENDS_ASKING.search(clause) or YES_OR_NO.search(clause)
     return (
-        (ASKS.search(clause) if first else ENDS_ASKING.search(clause) or YES_OR_NO.search(clause)) is not None
+        asking is not None
         and ASKS_NOTHING.search(clause) is None
         and len(CONTENT.findall(clause)) >= MIN_CLAUSE_CHARS
     )

@@ -367,3 +367,20 @@ def test_thanks_then_a_question_is_answered(dispatcher, domain, tracker_for):
     said = "谢谢，那网页版怎么退出"
     run(dispatcher, domain, tracker_for("logout", [ICVE, WEB], text=said))
     assert "Ctrl+Shift+Delete" in only_message(dispatcher)["text"]
+
+
+@pytest.mark.parametrize("runner_up_confidence, answered", [(0.22, True), (0.1, False)])
+def test_the_runner_up_answers_what_the_best_topic_does_not_fit(
+    dispatcher, domain, tracker_for, runner_up_confidence, answered
+):
+    """Read first as lending the account, "想要两个学信网账号，同一个身份证能注册两个吗" has none of
+    sharing's words: the runner-up, a second account, answers it when likely enough; else the
+    honest refusal."""
+    said = "想要两个学信网账号，同一个身份证能注册两个吗"
+    tracker = tracker_for("chsi_account_share", [CHSI], text=said)
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "chsi_account_share", "confidence": 1 - runner_up_confidence},
+        {"name": "chsi_one_account", "confidence": runner_up_confidence},
+    ]
+    run(dispatcher, domain, tracker)
+    assert ("只能对应一个" in only_message(dispatcher)["text"]) is answered

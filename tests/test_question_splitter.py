@@ -37,6 +37,12 @@ pytestmark = pytest.mark.unit
         # A later clause asking how long or when, the question word a few characters before its end.
         ("学信网账号能借给别人吗，借了多久会被发现", "学信网账号能借给别人吗，", ["借了多久会被发现"]),
         ("设备验证怎么开 啥时候去注销比较好", "设备验证怎么开 ", ["啥时候去注销比较好"]),
+        # A count after a verb asks, however long the noun after it.
+        (
+            "一个身份证能有几个学信网号，资料填错了找谁改",
+            "一个身份证能有几个学信网号，",
+            ["资料填错了找谁改"],
+        ),
         # A second question with a condition of its own ("能的话…" hangs on the first: below).
         ("职教云怎么注销？注销不了的话该找谁", "职教云怎么注销？", ["注销不了的话该找谁"]),
         # A back-story before two questions stays with the first.
@@ -76,6 +82,9 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         "我名下挂着几个班级的子账号，调岗前子账号要不要另外注销",
         "这学期换了几台手机，旧手机上的职教云怎么退出",
         "机房电脑好几次一打开就是别人的号，在机房该怎么用才安全",
+        # A count after a noun or a number in a back-story tells of several; it asks after a verb.
+        "我们宿舍几个人都是同一个班的，学信网上都查不到学籍该找谁？",
+        "系里三十几个老师的账号都是学校统一开的，现在要怎么处理？",
     ],
 )
 def test_one_question_stays_whole(text):
