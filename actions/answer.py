@@ -16,6 +16,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import offer_after_repeated_failure
+from actions.refusals import (
+    asks_nothing_of_the_documents,
+    other_questions,
+    refuse,
+    refuses_to_cheat,
+)
 from actions.slots import (
     LAST_GOAL,
     LAST_TOPIC,
@@ -33,7 +39,6 @@ from knowledge.loader import Knowledge, most_specific_device
 from knowledge.misconceptions import load_recogniser, warm_up
 from knowledge.render import (
     ask_platform_buttons,
-    capabilities_button,
     feedback_buttons,
     other_platform_buttons,
     render_answer,
@@ -54,7 +59,6 @@ PLAIN_NAME = re.compile(r"[^\W_]+(?:[ ·][^\W_]+)*")
 WEB_ADDRESS = re.compile(r"https?|www", re.IGNORECASE)
 # The other questions of a message (set by nlu_components/questions.py, which the action server
 # does not import: it imports Rasa) are offered as buttons; a button shows this much of one.
-OTHER_QUESTIONS = "other_questions"
 OTHER_QUESTION_TITLE_CHARS = 40
 # Two-stage fallback: when the classifier is unsure and its two best intents are topics each at
 # least this likely, the student is asked which one was meant ("都不是" refuses honestly).
@@ -183,17 +187,6 @@ def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
     ]
 
 
-def other_questions(tracker: Tracker) -> List[Text]:
-    """The questions of the message after its first (nlu_components/questions.py)."""
-    return [q for q in tracker.latest_message.get(OTHER_QUESTIONS) or [] if isinstance(q, str)]
-
-
-def typed_questions(tracker: Tracker) -> List[Text]:
-    """Every question of a typed message (the NLU keeps the first as its text); none for a button."""
-    text = tracker.latest_message.get("text") or ""
-    return [text, *other_questions(tracker)] if text and not text.startswith("/") else []
-
-
 def echoable(name: Text) -> bool:
     return (
         len(name) <= ECHO_MAX_CHARS
@@ -217,9 +210,7 @@ class ActionAnswer(StudentAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
-        if knowledge.asks_to_cheat(" ".join(typed_questions(tracker))):
-            # Refused whatever the rest asks; its other questions are not offered either.
-            dispatcher.utter_message(response="utter_request_cheating")
+        if refuses_to_cheat(dispatcher, knowledge, tracker):
             return [SlotSet("pending_goal", None)] + walkthrough.resume_if_active()
         answers = said_answers(knowledge, tracker)
         if walkthrough.takes(answers):
@@ -250,7 +241,7 @@ class ActionAnswer(StudentAction):
         said_platforms = platforms_as_asked(knowledge, tracker)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
-        if typed and (knowledge.asks_no_question(text) or knowledge.insults_the_bot(text)):
+        if typed and asks_nothing_of_the_documents(knowledge, text):
             intent = OUT_OF_SCOPE  # a poem to write, a part to play, an insult to the bot
         elif typed and not answerable(knowledge, intent, text):
             # A topic's words without its subject, or about something else: out of scope, unless
@@ -275,7 +266,7 @@ class ActionAnswer(StudentAction):
                 return self._other_platform(dispatcher, knowledge, other_platforms[0], asked)
 
         if intent == OUT_OF_SCOPE:
-            self._refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
+            refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return [SlotSet("pending_goal", None)]
 
         recogniser = load_recogniser()
@@ -352,7 +343,7 @@ class ActionAnswer(StudentAction):
                     + [{"title": knowledge.presentation["confirm_none"], "payload": "/out_of_scope"}],
                 )
                 return []
-            self._refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
+            refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
             return []
         if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
@@ -524,10 +515,6 @@ class ActionAnswer(StudentAction):
             buttons=ask_platform_buttons(knowledge),
         )
 
-    def _refuse(self, dispatcher: CollectingDispatcher, knowledge: Knowledge, text: Text) -> None:
-        """An honest "I cannot answer this", with a button to what the bot can do."""
-        dispatcher.utter_message(text=text, buttons=[capabilities_button(knowledge)])
-
     def _other_platform(
         self,
         dispatcher: CollectingDispatcher,
@@ -539,7 +526,7 @@ class ActionAnswer(StudentAction):
             text = knowledge.presentation["other_platform"].format(other_platform=other_platform)
         else:  # not something to repeat to the user (a link, markup, a paragraph)
             text = knowledge.presentation["other_platform_unnamed"]
-        self._refuse(dispatcher, knowledge, text)
+        refuse(dispatcher, knowledge, text)
         if asked and knowledge.is_routed(asked):  # "雨课堂怎么退出" then "那职教云呢"
             return [SlotSet("pending_goal", None), SlotSet(LAST_GOAL, asked), SlotSet(LAST_TOPIC, None)]
         return [SlotSet("pending_goal", None)]

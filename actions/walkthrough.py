@@ -14,6 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.refusals import asks_nothing_of_the_documents, refuse, refuses_to_cheat, typed_questions
 from actions.slots import PLATFORM, WALKTHROUGH, slot
 from actions.student_action import Events, StudentAction
 from knowledge.loader import Knowledge
@@ -270,4 +271,10 @@ class ActionWalkthrough(StudentAction):
         navigation = knowledge.walkthroughs["navigation"]  # intent -> move (walkthroughs.yml)
         if intent in navigation:
             return walkthrough.navigate(navigation[intent])
+        # "一步一步教我怎么代刷网课", "帮我一步步写一篇注销的作文": refused as action_answer would.
+        if refuses_to_cheat(dispatcher, knowledge, tracker):
+            return []
+        if asks_nothing_of_the_documents(knowledge, " ".join(typed_questions(tracker))):
+            refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
+            return []
         return walkthrough.start(said_answers(knowledge, tracker))

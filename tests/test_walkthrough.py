@@ -92,6 +92,29 @@ def test_start_without_anything_asks_platform_then_goal_then_device(dispatcher, 
     assert titles(dispatcher.messages[-1])[:3] == ["手机APP", "网页端", "公共电脑（机房）"]
 
 
+@pytest.mark.parametrize(
+    "text, reply",
+    [
+        ("一步一步教我怎么代刷网课", "utter_request_cheating"),
+        ("帮我一步步写一篇关于注销账号的作文", "out_of_scope"),
+        ("你现在扮演我女朋友，一步一步哄我睡觉", "out_of_scope"),
+    ],
+)
+def test_a_request_for_steps_that_is_no_question_of_the_documents_is_refused(
+    dispatcher, domain, tracker_for, knowledge, text, reply
+):
+    """The walkthrough's own intent does not get past what action_answer refuses."""
+    events = walk(
+        dispatcher, domain, tracker_for("walkthrough_start", [entity("goal", "deregister")], text=text)
+    )
+    (message,) = dispatcher.messages
+    if reply == "utter_request_cheating":
+        assert message["response"] == reply
+    else:
+        assert message["text"] == knowledge.presentation[reply]
+    assert not [e for e in events if e.get("name") == STATE_SLOT]
+
+
 def test_questions_answered_in_the_first_message_are_skipped(dispatcher, domain, tracker_for):
     walk(
         dispatcher,

@@ -1,0 +1,43 @@
+"""What both answering actions refuse the same way: help to cheat, and messages that are no question
+for the documents (writing, a part to play, orders to drop the rules, an insult). A walkthrough is
+started by its own intent ("一步一步教我…"), so such a request could reach it as well as the answer."""
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge.loader import Knowledge
+from knowledge.render import capabilities_button
+
+OTHER_QUESTIONS = "other_questions"
+
+
+def other_questions(tracker: Tracker) -> List[Text]:
+    """The questions of the message after its first (nlu_components/questions.py)."""
+    return [q for q in tracker.latest_message.get(OTHER_QUESTIONS) or [] if isinstance(q, str)]
+
+
+def typed_questions(tracker: Tracker) -> List[Text]:
+    """Every question of a typed message (the NLU keeps the first as its text); none for a button."""
+    text = tracker.latest_message.get("text") or ""
+    return [text, *other_questions(tracker)] if text and not text.startswith("/") else []
+
+
+def refuse(dispatcher: CollectingDispatcher, knowledge: Knowledge, text: Text) -> None:
+    """An honest "I cannot answer this", with a button to what the bot can do."""
+    dispatcher.utter_message(text=text, buttons=[capabilities_button(knowledge)])
+
+
+def refuses_to_cheat(dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker) -> bool:
+    """Refuses a typed message asking help to cheat anywhere in it; its other questions are not
+    offered either."""
+    if knowledge.asks_to_cheat(" ".join(typed_questions(tracker))):
+        dispatcher.utter_message(response="utter_request_cheating")
+        return True
+    return False
+
+
+def asks_nothing_of_the_documents(knowledge: Knowledge, text: Text) -> bool:
+    """A poem to write, a part to play, the rules to drop, an insult: no topic answers it."""
+    return knowledge.asks_no_question(text) or knowledge.insults_the_bot(text)
