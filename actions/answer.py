@@ -335,7 +335,7 @@ class ActionAnswer(StudentAction):
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
             intent = self._follow_up_topic(knowledge, tracker, text) or intent
         if intent not in knowledge.topics:
-            close = self._close_topics(knowledge, tracker, platform, device)
+            close = self._close_topics(knowledge, tracker, platform, device, text)
             if close:  # unsure between two topics: ask which one, rather than guess or give up
                 dispatcher.utter_message(
                     text=knowledge.presentation["confirm_topic"],
@@ -404,20 +404,31 @@ class ActionAnswer(StudentAction):
 
     @staticmethod
     def _close_topics(
-        knowledge: Knowledge, tracker: Tracker, platform: Optional[Text], device: Optional[Text]
+        knowledge: Knowledge,
+        tracker: Tracker,
+        platform: Optional[Text],
+        device: Optional[Text],
+        text: Text,
     ) -> List[Text]:
-        """The two topics the classifier found most likely when it was too unsure to answer,
-        when both are likely enough to offer and no refusal ranks above them. A goal (退出登录,
-        注销) stands for its topic on the message's platform and device ("机房电脑上网页版的职教云
-        怎么退干净": 公共电脑怎么安全使用, or 网页版怎么退出登录?)."""
-        close: List[Text] = []
-        for name, confidence in ranking(tracker)[:CONFIRM_CANDIDATES]:
-            if knowledge.is_routed(name) and platform:
-                name = knowledge.route(name, platform, device) or name
-            if name not in knowledge.topics or name in close or confidence < CONFIRM_MIN_CONFIDENCE:
-                break
-            close.append(name)
-        return close if len(close) == CONFIRM_CANDIDATES else []
+        """The two topics the classifier found most likely when it was too unsure to answer, when
+        both are likely enough to offer and no refusal ranks above them; of those, the ones that
+        fit the message (answerability.yml: "职教云注册新账号要填哪些信息" is offered no
+        deregistration). A goal (退出登录, 注销) stands for its topic on the message's platform and
+        device ("机房电脑上网页版的职教云怎么退干净": 公共电脑怎么安全使用, or 网页版怎么退出登录?)."""
+        candidates: List[Tuple[Text, Text]] = []  # (as ranked, as answered)
+        for asked, confidence in ranking(tracker)[:CONFIRM_CANDIDATES]:
+            name = asked
+            if knowledge.is_routed(asked) and platform:
+                name = knowledge.route(asked, platform, device) or asked
+            if name not in knowledge.topics or confidence < CONFIRM_MIN_CONFIDENCE:
+                return []
+            candidates.append((asked, name))
+        fitting = [
+            name
+            for asked, name in candidates
+            if answerable(knowledge, asked, text) and answerable(knowledge, name, text)
+        ]
+        return list(dict.fromkeys(fitting)) if len(candidates) == CONFIRM_CANDIDATES else []
 
     @staticmethod
     def _follow_up_topic(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:

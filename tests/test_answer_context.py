@@ -148,3 +148,29 @@ def test_unsure_between_a_topic_and_a_goal_asks_with_the_goals_topic_on_that_pla
         entities,
     )
     assert buttons_of(dispatcher)[:3] == ["公共电脑（机房）怎么安全使用", "网页版怎么退出登录", "都不是"]
+
+
+@pytest.mark.parametrize(
+    "said, ranking, offered",
+    [
+        # Deregistering has none of its words in a question about registering: only the topic that fits.
+        (
+            "职教云注册新账号要填哪些信息",
+            [("nlu_fallback", 0.35), ("deregister", 0.23), ("chsi_one_account", 0.22)],
+            ["一个身份证能注册几个学信网账号", "都不是"],
+        ),
+        # Neither fits (no sharing, no whole class): "没看懂", no topic offered.
+        (
+            "学信网的头像怎么换",
+            [("nlu_fallback", 0.35), ("chsi_account_share", 0.3), ("chsi_batch_problem", 0.2)],
+            [],
+        ),
+    ],
+)
+def test_unsure_between_two_topics_offers_only_those_that_fit_the_message(
+    dispatcher, domain, tracker_for, said, ranking, offered
+):
+    platform = [{"entity": "platform", "value": "icve" if "职教云" in said else "chsi"}]
+    text = reply(dispatcher, domain, tracker_for, "nlu_fallback", ranking, {}, said, platform)
+    assert buttons_of(dispatcher)[: len(offered)] == offered
+    assert (NOT_UNDERSTOOD in text) is not offered
