@@ -39,5 +39,11 @@ def refuses_to_cheat(dispatcher: CollectingDispatcher, knowledge: Knowledge, tra
 
 
 def asks_nothing_of_the_documents(knowledge: Knowledge, text: Text) -> bool:
-    """A poem to write, a part to play, the rules to drop, an insult: no topic answers it."""
-    return knowledge.asks_no_question(text) or knowledge.insults_the_bot(text)
+    """A poem to write, a part to play, the rules to drop, an insult, a joke or news (not thanks,
+    which are thanked back): no topic answers it."""
+    return (
+        knowledge.asks_no_question(text)
+        or knowledge.insults_the_bot(text)
+        or knowledge.makes_a_remark(text)
+        and not knowledge.says_thanks(text)
+    )

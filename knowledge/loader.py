@@ -168,6 +168,10 @@ class Knowledge:
         """Whether the message insults the bot and asks nothing of how (answerability.yml `insults`)."""
         return self._has_words_unless("insults", text)
 
+    def makes_a_remark(self, text: Text) -> bool:
+        """Whether the message is a joke or a piece of news that asks nothing (`remarks`)."""
+        return self._has_words_unless("remarks", text)
+
     def says_thanks(self, text: Text) -> bool:
         """Whether the message thanks or says it worked, with no problem after (`thanks`)."""
         return self._has_words_unless("thanks", text)

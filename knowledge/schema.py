@@ -432,6 +432,7 @@ class AnswerabilityFile(Strict):
     cheating: Words = []  # words that ask for help to cheat, refused in any message
     not_questions: Words = []  # words asking for writing, a part or the rules: out of scope in any message
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
+    remarks: Optional[WordsUnless] = None  # a joke or news asking nothing: out of scope
     thanks: Optional[WordsUnless] = None  # thanks or news that it worked, asking nothing: thanked back
     other_objects: OtherObjects
     objects: Optional[ObjectCheck] = None

@@ -363,6 +363,21 @@ def test_thanks_naming_the_topic_is_thanked_not_answered_again(dispatcher, domai
     assert only_message(dispatcher)["response"] == "utter_thank"
 
 
+@pytest.mark.parametrize(
+    "said, intent, reply",
+    [
+        ("笑死，室友说学信网账号借他玩玩，我直接拉黑了", "chsi_account_share", "out_of_scope"),
+        ("职教云注销成功了，就是来说一声", "icve_deregister_status", "utter_thank"),
+    ],
+)
+def test_a_joke_or_news_asking_nothing_gets_no_topic(
+    dispatcher, domain, tracker_for, knowledge, said, intent, reply
+):
+    run(dispatcher, domain, tracker_for(intent, [], text=said))
+    message = only_message(dispatcher)
+    assert message.get("response") == reply or message.get("text") == knowledge.presentation.get(reply)
+
+
 def test_thanks_then_a_question_is_answered(dispatcher, domain, tracker_for):
     said = "谢谢，那网页版怎么退出"
     run(dispatcher, domain, tracker_for("logout", [ICVE, WEB], text=said))

@@ -196,6 +196,11 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
         ("insults_the_bot", "你是智障吧，问学信网你就会说不能借", True),
         ("insults_the_bot", "破机器人，职教云到底怎么注销", False),
         ("insults_the_bot", "职教云注销太麻烦了", False),
+        # A joke or news asking nothing (remarks); not a question said laughing, nor venting.
+        ("makes_a_remark", "要是学信网也能注销期末考就好了哈哈哈", True),
+        ("makes_a_remark", "辅导员收了全班的学信网密码，我已经报给学院了，跟你说一声", True),
+        ("makes_a_remark", "哈哈哈职教云网页版咋退出", False),
+        ("makes_a_remark", "网页版退了又自动登回去了，烦死了", False),
         # Thanks or news that it worked (thanks), but not news then a problem.
         ("says_thanks", "谢谢，网页版退出弄好了", True),
         ("says_thanks", "学信网那条说明写得真好", True),
