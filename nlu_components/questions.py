@@ -102,6 +102,28 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
     return text[:first_end], others
 
 
+# Where a message's sentences and clauses end, for finding its question (question_start).
+SENTENCE_END = re.compile(r"[。！!；;?？]+")
+ANY_CLAUSE_END = re.compile(SENTENCE_END.pattern + "|" + CLAUSE_END.pattern)
+
+
+def question_start(text: Text) -> int:
+    """Where the question of a message starts, after its back-story: at the last clause holding a
+    question word ("…上面还登着智慧职教。想先退掉，APP里退出登录在哪个菜单里？": "APP里…"), with the
+    clause before it when it is too short to say what it asks about ("…还登着，怎么办"); without a
+    question word, at its last sentence. 0 for a message of one clause."""
+    bounds = [0, *(m.end() for m in ANY_CLAUSE_END.finditer(text) if 0 < m.end() < len(text)), len(text)]
+    clauses = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if CONTENT.search(text, a, b)]
+    asking = [i for i, (a, b) in enumerate(clauses) if ASKS.search(text, a, b)]
+    if not asking:
+        sentence_ends = [m.end() for m in SENTENCE_END.finditer(text) if CONTENT.search(text, m.end())]
+        return sentence_ends[-1] if sentence_ends else 0
+    first = asking[-1]
+    while first > 0 and len(CONTENT.findall(text, clauses[first][0])) < MIN_CLAUSE_CHARS:
+        first -= 1
+    return clauses[first][0] if clauses else 0
+
+
 def _asks(piece: Text, first: bool) -> bool:
     """Whether a clause without a question mark is a question of its own (the first of a message,
     or a later one)."""

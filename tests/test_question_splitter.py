@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from nlu_components.questions import split_questions
+from nlu_components.questions import question_start, split_questions
 
 pytestmark = pytest.mark.unit
 
@@ -108,3 +108,23 @@ def test_long_runs_of_marks_take_linear_time(hostile):
     started = time.monotonic()
     split_questions(hostile)
     assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        # The last clause with a question word, after a back-story of two sentences.
+        (
+            "刚换了新手机，旧的那台打算给我妈用，上面还登着智慧职教。想先退掉，APP里退出登录是在哪个菜单里？",
+            "APP里退出登录是在哪个菜单里？",
+        ),
+        # Too short to say what it asks about: with the clause before it.
+        ("我手机丢了，职教云还登着，怎么办", "职教云还登着，怎么办"),
+        # No question word: the last sentence.
+        ("昨天借了同学电脑。职教云网页版关了浏览器还登着", "职教云网页版关了浏览器还登着"),
+        # One clause: the whole message.
+        ("职教云怎么注销", "职教云怎么注销"),
+    ],
+)
+def test_the_question_of_a_message_starts_after_its_back_story(text, question):
+    assert text[question_start(text) :] == question
