@@ -84,8 +84,10 @@ SAME_AGAIN = re.compile(
 NOT_WORDS = re.compile(r"[\W_]+")
 # The second topic answers a message its best topic does not fit when it is at least this likely.
 RUNNER_UP_MIN_CONFIDENCE = 0.2
-# "我想注销账号": a goal's words with at most this many others ("我想", "账号") say only that goal.
+# "我想注销账号": a goal's words with at most this many others ("我想", "账号") say only that goal,
+# not counting words that ask how or where ("怎么退出啊 找不到", "注销在哪弄").
 GOAL_ALONE_MAX_OTHER_CHARS = 4
+ASKING_HOW = re.compile(r"怎么|怎样|如何|咋|在哪里?|在哪儿?|哪里|找不到|弄|操作|[啊呀呢吗嘛呗啦]")
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]+")
@@ -153,7 +155,8 @@ def goal_named_when_unsure(knowledge: Knowledge, tracker: Tracker) -> Optional[T
         best
         and knowledge.is_routed(best[0][0])
         and best[0][0] in entity_values(tracker, "goal")
-        and len(words_besides(tracker, ("goal", "platform"))) <= GOAL_ALONE_MAX_OTHER_CHARS
+        and len(ASKING_HOW.sub("", words_besides(tracker, ("goal", "platform"))))
+        <= GOAL_ALONE_MAX_OTHER_CHARS
     ):
         return best[0][0]
     return None

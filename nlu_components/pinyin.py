@@ -47,6 +47,13 @@ TEXT_AS_WRITTEN = "text_as_written"
 # Training data metadata (data/nlu/back_stories.yml): `pinyin_vocabulary: false` keeps its words out.
 IN_VOCABULARY = "pinyin_vocabulary"
 
+# Accents and voice input blur zh/z, ch/c and sh/s ("智慧职教站停使用", "展厅使用" for 暂停使用). Tried
+# only where the exact sound finds no word, on spans of three syllables or more and never on a
+# common word of its own: over two syllables, and with -ng/-n or a character's other readings too,
+# it rewrote common words ("怎么帮他" as 怎么办他, "有什么" as 为什么) in the development sets.
+BLURS = ((re.compile(r"^([zcs])h"), r"\1"),)
+MIN_BLURRED_SYLLABLES = 3
+
 Unit = Tuple[Text, int, int]  # a syllable and the span of the text it was read from
 
 
@@ -89,6 +96,12 @@ def sound_units(text: Text) -> List[Unit]:
     return sorted(units, key=lambda unit: unit[1])
 
 
+def blurred(syllable: Text) -> Text:
+    for pattern, replacement in BLURS:
+        syllable = pattern.sub(replacement, syllable)
+    return syllable
+
+
 def contiguous(text: Text, units: Sequence[Unit]) -> bool:
     """True when nothing but spaces lies between consecutive units."""
     return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:], strict=False))
@@ -118,8 +131,18 @@ class SoundIndex:
         self.words = set(words)
         self.frequent = {word for word, count in words.items() if count >= TARGET_MIN_COUNT}
         self.by_sound: Dict[Tuple[Text, ...], Text] = {}
+        self.by_blurred_sound: Dict[Tuple[Text, ...], Text] = {}
         for word in sorted(self.frequent, key=lambda word: (-words[word], word)):
-            self.by_sound.setdefault(tuple(lazy_pinyin(word)), word)
+            sound = lazy_pinyin(word)
+            self.by_sound.setdefault(tuple(sound), word)
+            self.by_blurred_sound.setdefault(tuple(blurred(s) for s in sound), word)
+
+    def _blurred_match(self, text: Text, span: Sequence[Unit]) -> Optional[Text]:
+        """The word a span sounds like once accents are allowed for (see BLURS)."""
+        written = text[span[0][1] : span[-1][2]]
+        if len(span) < MIN_BLURRED_SYLLABLES or jieba.dt.FREQ.get(written, 0) >= COMMON_WORD_FREQUENCY:
+            return None
+        return self.by_blurred_sound.get(tuple(blurred(unit[0]) for unit in span))
 
     def rewrite(self, text: Text) -> Text:
         units = sound_units(text)
@@ -136,7 +159,7 @@ class SoundIndex:
                 if written in self.words:
                     i, replaced = i + length, True  # already a known word: keep it as it is
                     break
-                word = self.by_sound.get(tuple(unit[0] for unit in span))
+                word = self.by_sound.get(tuple(unit[0] for unit in span)) or self._blurred_match(text, span)
                 if word is not None:
                     pieces.append(text[position:start])
                     pieces.append(word)

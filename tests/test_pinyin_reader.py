@@ -56,3 +56,17 @@ def test_examples_marked_out_of_the_vocabulary_give_no_words_to_read_others_as()
     # Counted, the same stories would make 我爸 a word to read others as.
     counted = vocabulary_of(TrainingData([example(text) for text in told]))
     assert SoundIndex(counted).rewrite("一步一步教我把职教云退出") == "一步一步教我爸职教云退出"
+
+
+@pytest.mark.parametrize(
+    "heard, read",
+    [
+        # zh heard as z over three syllables or more: read as the word.
+        ("职教云展厅使用算注销吗", "职教云暂停使用算注销吗"),
+        ("智慧职教站停使用", "智慧职教暂停使用"),
+        # Over two syllables the blur is too loose ("怎么帮他" is no 怎么办); exact sounds still are read.
+        ("职教云展厅算注销吗", "职教云展厅算注销吗"),
+    ],
+)
+def test_an_accent_blurring_zh_ch_sh_is_read_over_three_syllables_or_more(heard, read):
+    assert SoundIndex({"暂停使用": 5, "注销": 5, "暂停": 5, "智慧职教": 5}).rewrite(heard) == read
