@@ -107,11 +107,16 @@ SENTENCE_END = re.compile(r"[。！!；;?？]+")
 ANY_CLAUSE_END = re.compile(SENTENCE_END.pattern + "|" + CLAUSE_END.pattern)
 
 
+# A clause asking only what to do ("职教云没退出怎么办") takes what it is about from the clause before.
+WHAT_TO_DO = re.compile(r"怎么办|咋办|怎么整|咋整|怎么弄|咋弄|怎么处理|咋处理|如何是好|如何处理")
+
+
 def question_start(text: Text) -> int:
     """Where the question of a message starts, after its back-story: at the last clause holding a
     question word ("…上面还登着智慧职教。想先退掉，APP里退出登录在哪个菜单里？": "APP里…"), with the
-    clause before it when it is too short to say what it asks about ("…还登着，怎么办"); without a
-    question word, at its last sentence. 0 for a message of one clause."""
+    clause before it when it is too short to say what it asks about ("…还登着，怎么办") or asks only
+    what to do ("电脑被偷了，职教云没退出怎么办"); without a question word, at its last sentence. 0 for
+    a message of one clause."""
     bounds = [0, *(m.end() for m in ANY_CLAUSE_END.finditer(text) if 0 < m.end() < len(text)), len(text)]
     clauses = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if CONTENT.search(text, a, b)]
     asking = [i for i, (a, b) in enumerate(clauses) if ASKS.search(text, a, b)]
@@ -119,6 +124,9 @@ def question_start(text: Text) -> int:
         sentence_ends = [m.end() for m in SENTENCE_END.finditer(text) if CONTENT.search(text, m.end())]
         return sentence_ends[-1] if sentence_ends else 0
     first = asking[-1]
+    a, b = clauses[first]
+    if first > 0 and not ASKS.search(WHAT_TO_DO.sub("", text[a:b])):
+        first -= 1
     while first > 0 and len(CONTENT.findall(text, clauses[first][0])) < MIN_CLAUSE_CHARS:
         first -= 1
     return clauses[first][0] if clauses else 0

@@ -120,6 +120,9 @@ def test_long_runs_of_marks_take_linear_time(hostile):
         ),
         # Too short to say what it asks about: with the clause before it.
         ("我手机丢了，职教云还登着，怎么办", "职教云还登着，怎么办"),
+        # Asking only what to do: with the clause that says about what.
+        ("电脑被偷了，职教云没退出怎么办", "电脑被偷了，职教云没退出怎么办"),
+        ("昨天去了网吧。电脑被偷了，职教云没退出咋整", "电脑被偷了，职教云没退出咋整"),
         # No question word: the last sentence.
         ("昨天借了同学电脑。职教云网页版关了浏览器还登着", "职教云网页版关了浏览器还登着"),
         # One clause: the whole message.
