@@ -341,11 +341,18 @@ def test_the_same_question_asked_again_of_a_compared_platform(dispatcher, domain
     assert "即时删除" in only_message(dispatcher)["text"]
 
 
-def test_a_goal_asked_how_is_asked_its_platform_when_the_classifier_doubts_it(
-    dispatcher, domain, tracker_for
+@pytest.mark.parametrize(
+    "said, runner_up, asked",
+    [
+        # Only the goal and how to find it: which platform? (not "没看懂").
+        ("怎么退出啊 找不到", "walkthrough_stuck", True),
+        # Names logging out but asks something else: not the goal, a doubt.
+        ("手机恢复出厂设置前要退出什么账号", "icve_pre_logout_checklist", False),
+    ],
+)
+def test_a_doubted_goal_is_asked_its_platform_only_when_the_message_says_no_more(
+    dispatcher, domain, tracker_for, said, runner_up, asked
 ):
-    """ "怎么退出啊 找不到": only the goal and how to find it; which platform? (not "没看懂")."""
-    said = "怎么退出啊 找不到"
     start = said.index("退出")
     tracker = tracker_for(
         "nlu_fallback", [{"entity": "goal", "value": "logout", "start": start, "end": start + 2}], text=said
@@ -353,26 +360,10 @@ def test_a_goal_asked_how_is_asked_its_platform_when_the_classifier_doubts_it(
     tracker.latest_message["intent_ranking"] = [
         {"name": "nlu_fallback", "confidence": 0.35},
         {"name": "logout", "confidence": 0.45},
-        {"name": "walkthrough_stuck", "confidence": 0.43},
+        {"name": runner_up, "confidence": 0.43},
     ]
     run(dispatcher, domain, tracker)
-    assert "哪个平台" in only_message(dispatcher)["text"]
-
-
-def test_a_message_saying_more_than_the_goal_stays_a_doubt(dispatcher, domain, tracker_for):
-    """ "手机恢复出厂设置前要退出什么账号" names logging out but asks something else: not the goal."""
-    said = "手机恢复出厂设置前要退出什么账号"
-    start = said.index("退出")
-    tracker = tracker_for(
-        "nlu_fallback", [{"entity": "goal", "value": "logout", "start": start, "end": start + 2}], text=said
-    )
-    tracker.latest_message["intent_ranking"] = [
-        {"name": "nlu_fallback", "confidence": 0.35},
-        {"name": "logout", "confidence": 0.45},
-        {"name": "icve_pre_logout_checklist", "confidence": 0.43},
-    ]
-    run(dispatcher, domain, tracker)
-    assert "哪个平台" not in only_message(dispatcher)["text"]
+    assert ("哪个平台" in only_message(dispatcher)["text"]) is asked
 
 
 def test_thanks_naming_the_topic_is_thanked_not_answered_again(dispatcher, domain, tracker_for):
