@@ -1,6 +1,7 @@
 """What both answering actions refuse the same way: help to cheat, and messages that are no question
-for the documents (writing, a part to play, orders to drop the rules, an insult). A walkthrough is
-started by its own intent ("一步一步教我…"), so such a request could reach it as well as the answer."""
+for the documents (writing, a part to play, orders to drop the rules, an insult, a joke or news). A
+walkthrough is started by its own intent ("一步一步教我…"), so such a request could reach it as well as
+the answer."""
 
 from typing import List, Text
 
