@@ -53,6 +53,18 @@ IN_VOCABULARY = "pinyin_vocabulary"
 # it rewrote common words ("怎么帮他" as 怎么办他, "有什么" as 为什么) in the development sets.
 BLURS = ((re.compile(r"^([zcs])h"), r"\1"),)
 MIN_BLURRED_SYLLABLES = 3
+# A message typed in pinyin ("zjy shouji diu le zenme ban": most of its latin words with a vowel are
+# pinyin) keeps syllables no word of two or more sounds like ("diu le"); each is then read as the
+# character the training data most often has alone for that sound (丢, 了). English ("can I get
+# data back") has too few pinyin words to be read so.
+PINYIN_SHARE = 0.75
+MIN_PINYIN_WORDS = 2
+VOWEL = re.compile(r"[aeiouv]")
+# Pinyin typed with its tone marks ("zhì huì zhí jiào") is read without them, ü as v; one letter for
+# one letter, so that every span keeps its place in the message.
+TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛÜ"
+TONELESS = str.maketrans(TONE_MARKED, "aaaaeeeeiiiioooouuuuvvvvvnnnmAAAAEEEEIIIIOOOOUUUUVVVVV")
+PINYIN_WORD = re.compile(f"[A-Za-z{TONE_MARKED}]+")
 
 Unit = Tuple[Text, int, int]  # a syllable and the span of the text it was read from
 
@@ -132,8 +144,12 @@ class SoundIndex:
         self.frequent = {word for word, count in words.items() if count >= TARGET_MIN_COUNT}
         self.by_sound: Dict[Tuple[Text, ...], Text] = {}
         self.by_blurred_sound: Dict[Tuple[Text, ...], Text] = {}
+        self.by_syllable: Dict[Text, Text] = {}  # a sound -> the character most often alone for it
         for word in sorted(self.frequent, key=lambda word: (-words[word], word)):
             sound = lazy_pinyin(word)
+            if len(word) == 1:
+                self.by_syllable.setdefault(sound[0], word)
+                continue
             self.by_sound.setdefault(tuple(sound), word)
             self.by_blurred_sound.setdefault(tuple(blurred(s) for s in sound), word)
 
@@ -145,7 +161,7 @@ class SoundIndex:
         return self.by_blurred_sound.get(tuple(blurred(unit[0]) for unit in span))
 
     def rewrite(self, text: Text) -> Text:
-        units = sound_units(text)
+        units = sound_units(text.translate(TONELESS))
         inside_common_word = common_word_insides(text, self.frequent)
         pieces, position, i = [], 0, 0
         while i < len(units):
@@ -168,7 +184,25 @@ class SoundIndex:
             if not replaced:
                 i += 1
         pieces.append(text[position:])
-        return "".join(pieces)
+        rewritten = "".join(pieces)
+        return self._spell_out_syllables(rewritten) if typed_in_pinyin(text) else rewritten
+
+    def _spell_out_syllables(self, text: Text) -> Text:
+        """Latin words left in a message typed in pinyin, each syllable as its likeliest character."""
+
+        def characters(word: "re.Match") -> Text:
+            syllables = split_syllables(word.group().translate(TONELESS).lower()) or []
+            spelt = [self.by_syllable.get(syllable) for syllable, _, _ in syllables]
+            return "".join(spelt) if spelt and all(spelt) else word.group()
+
+        return PINYIN_WORD.sub(characters, text)
+
+
+def typed_in_pinyin(text: Text) -> bool:
+    """Whether most latin words of the message that have a vowel are pinyin (see PINYIN_SHARE)."""
+    words = [word for word in LATIN_RUN.findall(text.translate(TONELESS).lower()) if VOWEL.search(word)]
+    pinyin_words = [word for word in words if split_syllables(word) is not None]
+    return len(pinyin_words) >= MIN_PINYIN_WORDS and len(pinyin_words) >= PINYIN_SHARE * len(words)
 
 
 def in_vocabulary(message: Message) -> bool:
@@ -183,14 +217,15 @@ def in_vocabulary(message: Message) -> bool:
 
 
 def vocabulary_of(training_data: TrainingData, dictionary: Iterable[Text] = ()) -> Dict[Text, int]:
-    """Words of two or more Chinese characters in the training data (as jieba cuts them, and the
-    entries of the lookup tables), each with how often it occurs."""
+    """Words of Chinese characters in the training data (as jieba cuts them, and the entries of the
+    lookup tables), each with how often it occurs."""
     counts: Counter = Counter()
     for message in training_data.training_examples:
         if not in_vocabulary(message):
             continue
         text = message.get(TEXT) or ""
-        counts.update(w for w in jieba.lcut(text) if CJK_WORD.fullmatch(w))
+        # Single characters too: what a lone pinyin syllable is read as (SoundIndex.by_syllable).
+        counts.update(w for w in jieba.lcut(text) if CJK_WORD.fullmatch(w) or CJK.fullmatch(w))
     # The lookup tables and the dictionary name the domain's words: always words to read others as.
     for table in training_data.lookup_tables:
         for element in table.get("elements") or []:

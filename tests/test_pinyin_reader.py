@@ -70,3 +70,14 @@ def test_examples_marked_out_of_the_vocabulary_give_no_words_to_read_others_as()
 )
 def test_an_accent_blurring_zh_ch_sh_is_read_over_three_syllables_or_more(heard, read):
     assert SoundIndex({"暂停使用": 5, "注销": 5, "暂停": 5, "智慧职教": 5}).rewrite(heard) == read
+
+
+def test_a_message_typed_in_pinyin_reads_its_lone_syllables_as_the_likeliest_characters():
+    # 丢, 了, 吗 are seen alone in the training data; "diu le" and "ma" are no word of two sounds.
+    index = SoundIndex({"手机": 5, "怎么办": 5, "注销": 5, "丢": 5, "了": 9, "吗": 9, "啦": 3})
+    assert index.rewrite("zjy shouji diu le zenme ban") == "zjy 手机 丢 了 怎么办"
+    # Pinyin typed with tone marks reads the same.
+    assert index.rewrite("zhùxiāo le ma") == "注销 了 吗"
+    # English has too few pinyin words to be read as pinyin: "data" and "le" stay as typed.
+    assert index.rewrite("can I get my data back, le") == "can I get my data back, le"
+    assert index.rewrite("Müller 手机丢了") == "Müller 手机丢了"
