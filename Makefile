@@ -42,9 +42,11 @@ validate: $(INSTALLED) ## check the knowledge files (knowledge/schema.py), the t
 train: $(MODEL) ## train the model (only when data, config or domain changed)
 
 # Order-only: reinstalling the pinned packages (a new test tool) does not make a new model.
+# --force: Rasa's own training cache keys a component on its config and data, not its code, so an
+# edited nlu_components/ file would otherwise leave the old component in the new model.
 $(MODEL): $(TRAINING_INPUTS) | $(INSTALLED)
 	$(BIN)/rasa data validate --fail-on-warnings
-	$(BIN)/rasa train --fixed-model-name helpdesk --out models
+	$(BIN)/rasa train --force --fixed-model-name helpdesk --out models
 	@touch $@
 
 # Node.js and npm are on the machines this project runs on; where they are not, Debian's are installed.
