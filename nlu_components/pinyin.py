@@ -79,20 +79,27 @@ def split_syllables(run: Text) -> Optional[List[Tuple[Text, int, int]]]:
     """A run of latin letters as pinyin syllables (longest first, backtracking), with each
     syllable's offsets in the run; None when it is not pinyin ("phone", "logout")."""
     syllables = pinyin_syllables()
-
-    @lru_cache(maxsize=None)
-    def from_position(start: int) -> Optional[Tuple[Tuple[Text, int, int], ...]]:
-        if start == len(run):
-            return ()
-        for end in range(min(len(run), start + 6), start, -1):
-            if run[start:end] in syllables:
-                rest = from_position(end)
-                if rest is not None:
-                    return ((run[start:end], start, end),) + rest
+    # From the end backwards: where the longest syllable starting at each position ends, when the
+    # rest of the run from there reads as pinyin too. Iterative, so that a run of thousands of
+    # letters neither recurses past Python's limit nor copies its tail at every step.
+    ends: List[Optional[int]] = [None] * len(run) + [len(run)]
+    for start in range(len(run) - 1, -1, -1):
+        ends[start] = next(
+            (
+                end
+                for end in range(min(len(run), start + 6), start, -1)
+                if ends[end] is not None and run[start:end] in syllables
+            ),
+            None,
+        )
+    if ends[0] is None:
         return None
-
-    found = from_position(0)
-    return list(found) if found is not None else None
+    found, start = [], 0
+    while start < len(run):
+        end = ends[start]
+        found.append((run[start:end], start, end))
+        start = end
+    return found
 
 
 def sound_units(text: Text) -> List[Unit]:

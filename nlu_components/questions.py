@@ -119,17 +119,23 @@ def question_start(text: Text) -> int:
     a message of one clause."""
     bounds = [0, *(m.end() for m in ANY_CLAUSE_END.finditer(text) if 0 < m.end() < len(text)), len(text)]
     clauses = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if CONTENT.search(text, a, b)]
+    if not clauses:
+        return 0
     asking = [i for i, (a, b) in enumerate(clauses) if ASKS.search(text, a, b)]
     if not asking:
-        sentence_ends = [m.end() for m in SENTENCE_END.finditer(text) if CONTENT.search(text, m.end())]
+        last_content = [m.start() for m in CONTENT.finditer(text, *clauses[-1])][-1]
+        sentence_ends = [m.end() for m in SENTENCE_END.finditer(text, 0, last_content)]
         return sentence_ends[-1] if sentence_ends else 0
     first = asking[-1]
     a, b = clauses[first]
     if first > 0 and not ASKS.search(WHAT_TO_DO.sub("", text[a:b])):
         first -= 1
-    while first > 0 and len(CONTENT.findall(text, clauses[first][0])) < MIN_CLAUSE_CHARS:
+    # Counted clause by clause, walking back, so that a long run of marks stays linear.
+    content_after = sum(len(CONTENT.findall(text, a, b)) for a, b in clauses[first:])
+    while first > 0 and content_after < MIN_CLAUSE_CHARS:
         first -= 1
-    return clauses[first][0] if clauses else 0
+        content_after += len(CONTENT.findall(text, *clauses[first]))
+    return clauses[first][0]
 
 
 def _asks(piece: Text, first: bool) -> bool:

@@ -81,3 +81,8 @@ def test_a_message_typed_in_pinyin_reads_its_lone_syllables_as_the_likeliest_cha
     # English has too few pinyin words to be read as pinyin: "data" and "le" stay as typed.
     assert index.rewrite("can I get my data back, le") == "can I get my data back, le"
     assert index.rewrite("Müller 手机丢了") == "Müller 手机丢了"
+
+
+def test_a_latin_run_of_thousands_of_letters_is_read_without_recursing():
+    # Read syllable by syllable from the end: no RecursionError past Python's limit of 1,000 frames.
+    assert SoundIndex({"注销": 5}).rewrite("zhuxiao" * 1_500).startswith("注销注销")
