@@ -429,7 +429,7 @@ class ActionAnswer(StudentAction):
         fitting = [
             name
             for asked, name in candidates
-            if answerable(knowledge, asked, text) and answerable(knowledge, name, text)
+            if answerable(knowledge, asked, text) and (name == asked or answerable(knowledge, name, text))
         ]
         return list(dict.fromkeys(fitting)) if len(candidates) == CONFIRM_CANDIDATES else []
 

@@ -30,18 +30,22 @@ class QuestionCountVectorsFeaturizer(CountVectorsFeaturizer):
     def _get_processed_message_tokens_by_attribute(
         self, message: Message, attribute: Text = TEXT
     ) -> List[Text]:
-        """The question's tokens (the vocabulary is learnt from these, and the sentence features
-        count them); all of them when the message is one clause."""
-        tokens = self._all_tokens(message, attribute)
+        """The question's tokens: the vocabulary is learnt from these."""
+        return self._question_of(message, attribute, self._all_tokens(message, attribute))
+
+    def _all_tokens(self, message: Message, attribute: Text) -> List[Text]:
+        return super()._get_processed_message_tokens_by_attribute(message, attribute)
+
+    @staticmethod
+    def _question_of(message: Message, attribute: Text, tokens: List[Text]) -> List[Text]:
+        """Of a message's processed tokens, those of its question; all of them when the message is
+        one clause."""
         if attribute != TEXT or not tokens:
             return tokens
         start = question_start(message.get(TEXT) or "")
         placed = message.get(TOKENS_NAMES[TEXT]) or []
         question = [token for token, place in zip(tokens, placed, strict=True) if place.start >= start]
         return question or tokens
-
-    def _all_tokens(self, message: Message, attribute: Text) -> List[Text]:
-        return super()._get_processed_message_tokens_by_attribute(message, attribute)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sequence features over every token, as the other featurizers give them (Rasa combines
@@ -50,9 +54,10 @@ class QuestionCountVectorsFeaturizer(CountVectorsFeaturizer):
             return super().process(messages)  # logs that it was not trained
         for message in messages:
             for attribute in self._attributes:
-                sequence, _ = self._create_features(attribute, [self._all_tokens(message, attribute)])
+                tokens = self._all_tokens(message, attribute)
+                sequence, _ = self._create_features(attribute, [tokens])
                 _, sentence = self._create_features(
-                    attribute, [self._get_processed_message_tokens_by_attribute(message, attribute)]
+                    attribute, [self._question_of(message, attribute, tokens)]
                 )
                 if sentence[0] is not None:
                     sentence[0].data = sentence[0].data * float(self._config["weight"])
