@@ -19,7 +19,9 @@ from actions.handoff import offer_after_repeated_failure
 from actions.refusals import (
     asks_nothing_of_the_documents,
     other_questions,
+    question_asked,
     refuse,
+    refuses_an_unstated_fact,
     refuses_to_cheat,
 )
 from actions.slots import (
@@ -46,6 +48,7 @@ from knowledge.render import (
     topic_buttons,
     walkthrough_offer,
 )
+from knowledge.vocabulary import load_vocabulary
 
 OUT_OF_SCOPE = "out_of_scope"
 INFORM_PLATFORM = "inform_platform"
@@ -82,6 +85,10 @@ SAME_AGAIN = re.compile(
     r"(?:吗|嘛|么|呢|吧|不|没)?"
 )
 NOT_WORDS = re.compile(r"[\W_]+")
+# A question whether it is the same on our platform as on another named before it.
+ASKS_IF_THE_SAME = re.compile(
+    r"也是这样|也这样|也是这么|也能这样|也可以这样|也一样|一样吗|一样不|一样么|同样吗|相同吗"
+)
 # The second topic answers a message its best topic does not fit when it is at least this likely.
 RUNNER_UP_MIN_CONFIDENCE = 0.2
 # "我想注销账号": a goal's words with at most this many others ("我想", "账号") say only that goal,
@@ -242,18 +249,25 @@ class ActionAnswer(StudentAction):
         if intent == NLU_FALLBACK:
             intent = goal_named_when_unsure(knowledge, tracker) or intent
         said_platforms = platforms_as_asked(knowledge, tracker)
+        other_platforms = entity_values(tracker, "other_platform")
+        device = device_as_asked(tracker)
+        platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
         if typed and asks_nothing_of_the_documents(knowledge, text):
             intent = OUT_OF_SCOPE  # a poem to write, a part to play, an insult to the bot
+        elif intent != OUT_OF_SCOPE and refuses_an_unstated_fact(
+            dispatcher, knowledge, tracker, self._covered_topic(knowledge, tracker, platform, device, text)
+        ):
+            return [SlotSet("pending_goal", None)]  # a fee, a hotline: said to be in neither document
+        elif said_platforms and (compared := self._compared_in_question(knowledge, tracker, intent)):
+            # "智慧职教注销后数据保留多久，腾讯课堂又是多久": the comparison answers both.
+            return self._answer_topic(dispatcher, knowledge, compared)
         elif typed and not answerable(knowledge, intent, text):
             # A topic's words without its subject, or about something else: out of scope, unless
             # the runner-up is what it asks ("…同一个身份证号能注册两个学信网账号吗", read first as
             # lending the account, is about a second account).
             intent = answerable_runner_up(knowledge, tracker, text) or OUT_OF_SCOPE
-        other_platforms = entity_values(tracker, "other_platform")
-        device = device_as_asked(tracker)
-        platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
 
         if other_platforms and not said_platforms:
             # "雨课堂怎么退出" is a near miss, unless the topic itself is about that platform
@@ -333,7 +347,10 @@ class ActionAnswer(StudentAction):
             return self._answer_goal(dispatcher, knowledge, goal, platform, device, bool(said_platforms))
 
         if knowledge.is_routed(intent):
-            return self._answer_goal(dispatcher, knowledge, intent, platform, device, bool(said_platforms))
+            account = load_vocabulary().most_specific("account", entity_values(tracker, "account"))
+            return self._answer_goal(
+                dispatcher, knowledge, intent, platform, device, bool(said_platforms), account
+            )
 
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
             intent = self._follow_up_topic(knowledge, tracker, text) or intent
@@ -362,8 +379,9 @@ class ActionAnswer(StudentAction):
         platform: Optional[Text],
         device: Optional[Text],
         platform_was_said: bool,
+        account: Optional[Text] = None,
     ) -> List[Dict[Text, Any]]:
-        topic_id = knowledge.route(goal, platform, device) if platform else None
+        topic_id = knowledge.route(goal, platform, device, account) if platform else None
         if topic_id:
             return self._answer_topic(dispatcher, knowledge, topic_id, goal)
         if platform and platform_was_said:
@@ -432,6 +450,46 @@ class ActionAnswer(StudentAction):
             if answerable(knowledge, asked, text) and (name == asked or answerable(knowledge, name, text))
         ]
         return list(dict.fromkeys(fitting)) if len(candidates) == CONFIRM_CANDIDATES else []
+
+    @staticmethod
+    def _compared_in_question(
+        knowledge: Knowledge, tracker: Tracker, intent: Optional[Text]
+    ) -> Optional[Text]:
+        """The topic that answers the question of our platform and of another one the documents
+        compare it with, when the question itself names that other platform (not only a back-story:
+        "腾讯课堂早注销了，职教云怎么注销"), or asks whether ours is the same ("…腾讯课堂在设置里自己就
+        能注销，职教云也是这样吗")."""
+        text = tracker.latest_message.get("text") or ""
+        question = question_asked(tracker)
+        question_from = len(text) - len(question)
+        for start, name in placed_entity_values(tracker, "other_platform"):
+            asked_of_both = start >= question_from or ASKS_IF_THE_SAME.search(question)
+            compared = knowledge.same_question_on(intent, name) if intent and asked_of_both else None
+            if compared:
+                return compared
+        return None
+
+    @staticmethod
+    def _covered_topic(
+        knowledge: Knowledge,
+        tracker: Tracker,
+        platform: Optional[Text],
+        device: Optional[Text],
+        text: Text,
+    ) -> List[Text]:
+        """The topic the classifier ranks first, when likely enough to offer and the message asks
+        what it is about: "注销职教云要交钱吗" is offered how to deregister."""
+        for asked, confidence in ranking(tracker)[:1]:
+            name = (
+                knowledge.route(asked, platform, device) if knowledge.is_routed(asked) and platform else asked
+            )
+            if (
+                name in knowledge.topics
+                and confidence >= CONFIRM_MIN_CONFIDENCE
+                and answerable(knowledge, asked, text)
+            ):
+                return [name]
+        return []
 
     @staticmethod
     def _follow_up_topic(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:

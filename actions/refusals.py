@@ -1,17 +1,20 @@
-"""What both answering actions refuse the same way: help to cheat, and messages that are no question
-for the documents (writing, a part to play, orders to drop the rules, an insult, a joke or news). A
+"""What both answering actions refuse the same way: help to cheat, messages that are no question for
+the documents (writing, a part to play, orders to drop the rules, an insult, a joke or news), and
+questions for a fact neither document states (a fee, a hotline, a web address). A
 walkthrough is started by its own intent ("一步一步教我…"), so such a request could reach it as well as
 the answer."""
 
-from typing import List, Text
+from typing import List, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import Knowledge
-from knowledge.render import capabilities_button
+from knowledge.render import capabilities_button, topic_buttons
 
 OTHER_QUESTIONS = "other_questions"
+# The latest message's question after its back-story (nlu_components/questions.py), when it has one.
+QUESTION = "question"
 
 
 def other_questions(tracker: Tracker) -> List[Text]:
@@ -23,6 +26,29 @@ def typed_questions(tracker: Tracker) -> List[Text]:
     """Every question of a typed message (the NLU keeps the first as its text); none for a button."""
     text = tracker.latest_message.get("text") or ""
     return [text, *other_questions(tracker)] if text and not text.startswith("/") else []
+
+
+def question_asked(tracker: Tracker) -> Text:
+    """What the latest message asks: its question clause after a back-story, else all of it."""
+    message = tracker.latest_message
+    question = message.get(QUESTION)
+    return question if isinstance(question, str) and question else message.get("text") or ""
+
+
+def refuses_an_unstated_fact(
+    dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker, offered: Sequence[Text] = ()
+) -> bool:
+    """ "注销职教云要交钱吗": says which fact the documents leave out, rather than answer the topic
+    as if it said it, and offers the `offered` topics they do cover."""
+    text = tracker.latest_message.get("text") or ""
+    fact = knowledge.unstated_fact(question_asked(tracker)) if not text.startswith("/") else None
+    if not fact:
+        return False
+    dispatcher.utter_message(
+        text=knowledge.presentation["unstated_fact"].format(fact=fact),
+        buttons=topic_buttons(knowledge, list(offered)) + [capabilities_button(knowledge)],
+    )
+    return True
 
 
 def refuse(dispatcher: CollectingDispatcher, knowledge: Knowledge, text: Text) -> None:

@@ -14,7 +14,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.refusals import asks_nothing_of_the_documents, refuse, refuses_to_cheat, typed_questions
+from actions.refusals import (
+    asks_nothing_of_the_documents,
+    refuse,
+    refuses_an_unstated_fact,
+    refuses_to_cheat,
+    typed_questions,
+)
 from actions.slots import PLATFORM, WALKTHROUGH, slot
 from actions.student_action import Events, StudentAction
 from knowledge.loader import Knowledge
@@ -276,5 +282,7 @@ class ActionWalkthrough(StudentAction):
             return []
         if asks_nothing_of_the_documents(knowledge, " ".join(typed_questions(tracker))):
             refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
+            return []
+        if refuses_an_unstated_fact(dispatcher, knowledge, tracker):  # "注销的网址发我一下"
             return []
         return walkthrough.start(said_answers(knowledge, tracker))

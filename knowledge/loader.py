@@ -49,6 +49,24 @@ class Route:
     device: Text
 
 
+@functools.lru_cache(maxsize=1)
+def platform_names() -> Tuple[Text, ...]:
+    """Every name of ours and other platforms (data/vocabulary.yml), lower case, longest first."""
+    from knowledge.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    names = {w.lower() for kind in ("platform", "other_platform") for w in vocabulary.words(kind)}
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def has_words_unless(rule: Dict[Text, Any], text: Text) -> bool:
+    """Whether `text` holds a word of an answerability.yml rule's `words` and none of its `unless`."""
+    text = text.lower()
+    return any(w in text for w in rule.get("words") or ()) and not any(
+        w in text for w in rule.get("unless") or ()
+    )
+
+
 class Knowledge:
     def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
         raw = copy.deepcopy(files)  # read_texts makes the texts plain strings in `files`
@@ -70,6 +88,9 @@ class Knowledge:
         self.walkthroughs: Dict[Text, Any] = files["walkthroughs"]
         self.topics: Dict[Text, Dict[Text, Any]] = files["topics"]["topics"]
         self.routes: Dict[Text, Dict[Text, Dict[Text, Text]]] = files["topics"]["routes"]
+        self.account_routes: Dict[Text, Dict[Text, Dict[Text, Text]]] = (
+            files["topics"].get("account_routes") or {}
+        )
         self.goal_titles: Dict[Text, Text] = files["topics"]["goals"]
         self.presentation: Dict[Text, Any] = files["presentation"]
         # The staff training rehearsal: scenarios, grading words and its texts.
@@ -91,12 +112,18 @@ class Knowledge:
         """True for generic intents whose topic depends on platform and device."""
         return intent in self.routes
 
-    def route(self, goal: Text, platform: Text, device: Optional[Text]) -> Optional[Text]:
-        """The topic answering `goal` on `platform`, or None when the documents do not cover it."""
+    def route(
+        self, goal: Text, platform: Text, device: Optional[Text], account: Optional[Text] = None
+    ) -> Optional[Text]:
+        """The topic answering `goal` on `platform`, or None when the documents do not cover it: the
+        kind of account decides when the routes name it ("学校发的号怎么注销"), else the device."""
         by_device = self.routes.get(goal, {}).get(platform)
         if not by_device:
             return None
-        return by_device.get(device or DEFAULT_ROUTE, by_device[DEFAULT_ROUTE])
+        by_account = self.account_routes.get(goal, {}).get(platform, {})
+        return by_account.get(account or "") or by_device.get(
+            device or DEFAULT_ROUTE, by_device[DEFAULT_ROUTE]
+        )
 
     def route_to(self, topic_id: Text) -> Optional[Route]:
         """The route that leads to a topic, preferring the default device."""
@@ -141,10 +168,13 @@ class Knowledge:
         if any(word in text for word in (rules.get("excluded_by") or {}).get(intent, ())):
             return False
         other = rules["other_objects"]
+        if intent not in other["goals"]:
+            return True
+        # A platform's name is no object: "腾讯课堂" holds 课堂 ("腾讯课堂注销过了，职教云怎么注销").
+        for name in platform_names():
+            text = text.replace(name, " ")
         return not (
-            intent in other["goals"]
-            and any(word in text for word in other["words"])
-            and not any(word in text for word in other["unless"])
+            any(word in text for word in other["words"]) and not any(word in text for word in other["unless"])
         )
 
     def _has_word_of(self, list_name: Text, text: Text) -> bool:
@@ -157,12 +187,15 @@ class Knowledge:
         answer (answerability.yml `not_questions`)."""
         return self._has_word_of("not_questions", text)
 
+    def unstated_fact(self, question: Text) -> Optional[Text]:
+        """The fact neither document states that the question asks for (answerability.yml
+        `unstated_facts`), as the bot names it; None when it asks for none."""
+        facts = self.answerability.get("unstated_facts") or {}
+        return next((fact for fact, rule in facts.items() if has_words_unless(rule, question)), None)
+
     def _has_words_unless(self, list_name: Text, text: Text) -> bool:
         """Whether `text` holds a word of answerability.yml's `list_name` and none of its `unless`."""
-        rule, text = self.answerability.get(list_name) or {}, text.lower()
-        return any(w in text for w in rule.get("words") or ()) and not any(
-            w in text for w in rule.get("unless") or ()
-        )
+        return has_words_unless(self.answerability.get(list_name) or {}, text)
 
     def insults_the_bot(self, text: Text) -> bool:
         """Whether the message insults the bot and asks nothing of how (answerability.yml `insults`)."""

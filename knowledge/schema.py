@@ -150,6 +150,8 @@ class TopicsFile(Strict):
     goals: Dict[StrictStr, StrictStr]
     # goal -> platform -> device (or "default") -> topic id
     routes: Dict[StrictStr, Dict[StrictStr, Dict[StrictStr, StrictStr]]]
+    # goal -> platform -> kind of account -> topic, chosen before `routes`
+    account_routes: Dict[StrictStr, Dict[StrictStr, Dict[StrictStr, StrictStr]]] = {}
     topics: Dict[StrictStr, Topic]
 
 
@@ -297,7 +299,7 @@ PresentationFile = create_model(
         *"answered_for_platform ask_other_platform".split(),
         *"other_platform_unnamed capabilities_button sources_button sources_heading".split(),
         *"sources_document sources_quote sources_unknown other_questions confirm_topic".split(),
-        *"confirm_none out_of_scope not_understood action_server_down".split(),
+        *"confirm_none out_of_scope not_understood unstated_fact action_server_down".split(),
     ),
     marked_point_prefixes=(Words, ...),
     personal_data_warning=(Said, ...),
@@ -431,6 +433,9 @@ class AnswerabilityFile(Strict):
     excluded_by: Dict[StrictStr, Words] = {}  # topic id -> words of what it is not about
     cheating: Words = []  # words that ask for help to cheat, refused in any message
     not_questions: Words = []  # words asking for writing, a part or the rules: out of scope in any message
+    unstated_facts: Dict[
+        StrictStr, WordsUnless
+    ] = {}  # a fact no document states, as named -> words asking it
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
     remarks: Optional[WordsUnless] = None  # a joke or news asking nothing: out of scope
     thanks: Optional[WordsUnless] = None  # thanks or news that it worked, asking nothing: thanked back
@@ -678,6 +683,17 @@ class _References:
                     self.one(file, (*place, device), device, devices, "device")
                     self.one(file, (*place, device), topic, self.topics, "topic")
                     self.on_platform(file, (*place, device), topic, platform)
+        account = self.base.walkthroughs.questions.get("account")
+        accounts = set(account.options or {} if account else {})
+        for goal, by_platform in topics.account_routes.items():
+            self.one(file, ("account_routes", goal), goal, topics.routes, "goal", "of `routes`")
+            for platform, by_account in by_platform.items():
+                place = ("account_routes", goal, platform)
+                self.one(file, place, platform, self.platforms, "platform")
+                for kind, topic in by_account.items():
+                    self.one(file, (*place, kind), kind, accounts, "kind of account")
+                    self.one(file, (*place, kind), topic, self.topics, "topic")
+                    self.on_platform(file, (*place, kind), topic, platform)
         for tid, topic in topics.topics.items():
             place = ("topics", tid)
             self.one(file, (*place, "platform"), topic.platform, self.platforms, "platform")

@@ -1,5 +1,5 @@
 """Two questions in one message: the first is understood and answered, the others are kept for
-the student to ask with one tap.
+the student to ask with one tap; after a back-story, the first's question clause is kept apart.
 
 "机房电脑上用职教云要注意啥？用完直接关浏览器算不算退出了？" — a classifier given both questions
 picks one of the two topics, often the second, and the other is lost. Here a message with two or
@@ -24,6 +24,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from nlu_components import ConfiguredComponent
 
 OTHER_QUESTIONS = "other_questions"
+# The question of the first, after its back-story (`question_start`), when a back-story comes first:
+# what the message asks for is read there ("我申请过退款，现在职教云怎么注销" asks for no refund).
+QUESTION = "question"
 # Where a new question starts: after a question mark, or at a word that opens another question.
 QUESTION_END = re.compile(r"[?？]+")
 # "还有"/"另外" open a question only after a pause ("手机和电脑还有平板" is one question).
@@ -215,6 +218,9 @@ class QuestionSplitter(ConfiguredComponent):
             if others:
                 message.set(TEXT, first)
                 message.set(OTHER_QUESTIONS, others, add_to_output=True)
+            start = question_start(first)
+            if start > 0:
+                message.set(QUESTION, first[start:], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -408,3 +408,62 @@ def test_the_runner_up_answers_what_the_best_topic_does_not_fit(
     ]
     run(dispatcher, domain, tracker)
     assert ("只能对应一个" in only_message(dispatcher)["text"]) is answered
+
+
+TENCENT = {"entity": "other_platform", "value": "腾讯课堂"}
+SCHOOL_ACCOUNT = {"entity": "account", "value": "school"}
+
+
+def test_a_fee_neither_document_states_is_said_so_with_the_topic_offered(
+    dispatcher, domain, tracker_for, knowledge
+):
+    tracker = tracker_for("deregister", [ICVE], text="注销职教云要交钱吗")
+    tracker.latest_message["intent_ranking"] = [{"name": "deregister", "confidence": 0.8}]
+    run(dispatcher, domain, tracker)
+    message = only_message(dispatcher)
+    assert "没有写是否收费" in message["text"] and "步骤" not in message["text"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert knowledge.topics["icve_deregister"]["title"] in titles
+
+
+def test_a_fee_told_in_the_back_story_is_no_question_of_it(dispatcher, domain, tracker_for):
+    said = "我申请过退款，现在职教云怎么注销"
+    tracker = tracker_for("deregister", [ICVE], text=said)
+    tracker.latest_message["question"] = "现在职教云怎么注销"
+    run(dispatcher, domain, tracker)
+    assert "注销步骤" in only_message(dispatcher)["text"]
+
+
+@pytest.mark.parametrize(
+    "said, question, intent, compared",
+    [
+        # The question names the platform the document compares: the comparison answers both.
+        (
+            "智慧职教注销后数据保留多久，腾讯课堂又是多久",
+            "腾讯课堂又是多久",
+            "icve_data_after_deregister",
+            True,
+        ),
+        # Or asks whether ours is the same as the one told of before.
+        ("腾讯课堂在设置里自己就能注销，职教云也是这样吗", "职教云也是这样吗", "deregister", True),
+        # Named only in the back-story: the question is about ours alone.
+        ("我腾讯课堂早就注销了，职教云怎么注销", "职教云怎么注销", "deregister", False),
+    ],
+)
+def test_another_platform_the_document_compares_is_compared_when_the_question_asks_it(
+    dispatcher, domain, tracker_for, said, question, intent, compared
+):
+    named = [{**ICVE, "start": said.index("职")}, {**TENCENT, "start": said.index("腾讯课堂")}]
+    tracker = tracker_for(intent, named, text=said)
+    tracker.latest_message["question"] = question
+    run(dispatcher, domain, tracker)
+    text = only_message(dispatcher)["text"]
+    assert ("资料中的对比" in text) is compared
+    assert "资料中的对比" in text or "注销步骤" in text or "90天" in text
+
+
+def test_deregistering_a_school_account_gets_its_rule_not_the_steps(dispatcher, domain, tracker_for):
+    said = "这是学校发的职教云号，想注销咋弄"
+    events = run(dispatcher, domain, tracker_for("deregister", [ICVE, SCHOOL_ACCOUNT], text=said))
+    assert "个人无法单方面" in only_message(dispatcher)["text"]
+    assert SlotSet("last_topic", "icve_school_account") in events

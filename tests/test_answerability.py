@@ -212,3 +212,33 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
 )
 def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
     assert getattr(knowledge, check)(normalize(text)) is found
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        ("注销职教云要交钱吗", "是否收费、收多少钱"),
+        ("职教云账号注销后还能退款吗", "能不能退款"),
+        ("学信网客服热线号码给我一下", "客服电话等联系方式"),
+        ("职教云注销的网址发我一下", "网址或链接"),
+        ("学信网修改信息有次数限制吗", "次数限制"),
+        ("注销申请最晚哪天之前要交", "截止日期"),
+        ("注销按钮在第几行，截个图给我", "界面截图或按钮排第几行"),
+        # The account's own number, the web version, devices counted, what the documents do state.
+        ("注销后phone number还能reuse吗", None),
+        ("how do I log out of icve on the website", None),
+        ("在三台设备上登着，得退几次才算全退干净", None),
+        ("提交注销申请后要等几天", None),
+        ("设置图标是什么颜色", None),
+    ],
+)
+def test_a_fact_neither_document_states(knowledge, text, fact):
+    assert knowledge.unstated_fact(normalize(text)) == fact
+
+
+def test_no_training_question_of_a_topic_asks_an_unstated_fact(knowledge):
+    """Every way of asking a topic we trained is answered, none taken for a fee or a hotline."""
+    questions = set(knowledge.topics) | set(knowledge.routes)
+    examples = list(training_examples(questions))
+    assert len(examples) > 1000
+    assert [(i, t) for i, t in examples if knowledge.unstated_fact(normalize(t))] == []

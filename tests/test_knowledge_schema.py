@@ -136,6 +136,13 @@ def test_python_m_knowledge_schema_checks_the_real_files():
             "web: icve_logout_website, public: icve_public_computer}",
             "data/knowledge/topics.yml: routes.logout.icve.web: unknown topic `icve_logout_website`",
         ),
+        # a route by a kind of account the walkthrough does not know
+        (
+            "topics.yml",
+            "{school: icve_school_account, sub: icve_sub_account}",
+            "{schools: icve_school_account, sub: icve_sub_account}",
+            "data/knowledge/topics.yml: account_routes.deregister.icve.schools: unknown kind of account `schools`",
+        ),
         # a text resting on a document that sources.yml does not have
         (
             "topics.yml",

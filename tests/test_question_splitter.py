@@ -133,3 +133,24 @@ def test_long_runs_of_marks_take_linear_time(hostile):
 )
 def test_the_question_of_a_message_starts_after_its_back_story(text, question):
     assert text[question_start(text) :] == question
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        # After a back-story, what is asked is kept apart for the answer's checks.
+        ("我申请过退款，现在职教云怎么注销", "现在职教云怎么注销"),
+        # One clause: no question apart from the message.
+        ("注销职教云要交钱吗", None),
+    ],
+)
+def test_the_splitter_keeps_the_question_after_a_back_story(text, question):
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu_components.questions import QUESTION, QuestionSplitter
+
+    message = Message(data={TEXT: text})
+    QuestionSplitter({}).process([message])
+    assert message.get(QUESTION) == question
+    assert (QUESTION in message.as_dict(only_output_properties=True)) is (question is not None)
