@@ -287,7 +287,7 @@ class ActionAnswer(StudentAction):
             return [SlotSet("pending_goal", None)]
 
         recogniser = load_recogniser()
-        stated = recogniser.beliefs(text, intent)
+        stated = recogniser.beliefs(text, intent, dict(ranking(tracker)).get(intent or ""))
         if typed and not stated and knowledge.says_thanks(text) and not recogniser.asks(text):
             # "职教云退出登录搞定了，谢谢": thanks, not the question again.
             dispatcher.utter_message(response="utter_thank")

@@ -10,6 +10,7 @@ Building the pipeline takes about 3 s: `load_recogniser()` builds it once per pr
 `warm_up()` does so in the background when the action server registers the actions.
 """
 
+import re
 import sys
 import threading
 from typing import Any, Dict, List, Optional, Set, Text, Tuple
@@ -17,6 +18,9 @@ from typing import Any, Dict, List, Optional, Set, Text, Tuple
 from knowledge.loader import Knowledge, built_once
 from knowledge.vocabulary import load_vocabulary
 
+# "在不在", "要不要", "该不该": a question in the A-not-A form; "这算退出了不", "是一回事伐": one asked
+# by a closing 不/没/伐/否.
+A_NOT_A = re.compile(r"(\w)[不没]\1|[不没伐否](?=[\W_]*(?:$|[，,。；;\s]))")
 # Intents about no single topic, after which a stated belief is still worth correcting.
 OPEN_INTENTS = {"logout", "deregister", "followup_device", "walkthrough_start", "nlu_fallback"}
 
@@ -77,12 +81,16 @@ class Recogniser:
             pattern.append({"LOWER": {"IN": self.words[word_class]}})
         return pattern
 
-    def beliefs(self, text: Text, intent: Optional[Text]) -> List[Text]:
-        """The beliefs `text` states, in the order of data/knowledge/misconceptions.yml."""
+    def beliefs(self, text: Text, intent: Optional[Text], confidence: Optional[float] = None) -> List[Text]:
+        """The beliefs `text` states, in the order of data/knowledge/misconceptions.yml; with the
+        classifier's `confidence` in `intent`, also a belief said in words no pattern has."""
         if not text:
             return []
         doc = self.nlp(text)
         found = set()
+        by_topic = self._stated_by_topic(text, intent, confidence)
+        if by_topic:
+            found.add(by_topic)
         named = {p for p, names in self.platform_names.items() if any(n in text.lower() for n in names)}
         for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
             belief_id, sequence = self.patterns[self.nlp.vocab.strings[match_id]]
@@ -93,6 +101,27 @@ class Recogniser:
             if not self._is_question(self._clause_around(doc, end - 1)):
                 found.add(belief_id)
         return [b for b in self.knowledge.misconceptions if b in found]
+
+    def _stated_by_topic(
+        self, text: Text, intent: Optional[Text], confidence: Optional[float]
+    ) -> Optional[Text]:
+        """The belief of the intent's topic, when the classifier is sure of it and the message asks
+        nothing and says nothing of the truth (misconceptions.yml `by_topic`)."""
+        rule = self.knowledge.recognition.get("by_topic")
+        belief = self.knowledge.topics.get(intent or "", {}).get("misconception")
+        if (
+            not rule
+            or belief not in rule["beliefs"]
+            or confidence is None
+            or confidence < rule["min_confidence"]
+        ):
+            return None
+        lowered = text.lower()
+        for word in sorted(self.agreement_words, key=len, reverse=True):  # "…就算退出了吧？" still states
+            lowered = lowered.replace(word + "?", "").replace(word + "？", "")
+        if any(w in lowered for w in rule["asking"]) or A_NOT_A.search(lowered):
+            return None
+        return None if any(w in lowered for w in rule["truth_words"]) else belief
 
     def asks(self, text: Text) -> bool:
         """Whether a clause of `text` asks a question, not merely seeks agreement: "室友说划掉就行，

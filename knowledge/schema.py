@@ -31,6 +31,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    confloat,
     conlist,
     create_model,
     root_validator,
@@ -202,11 +203,19 @@ class ProceduresFile(Strict):
 # ---- misconceptions.yml ----
 
 
+class ByTopic(Strict):  # knowledge/misconceptions.py: a belief stated in words no pattern has
+    beliefs: Words
+    min_confidence: confloat(ge=0, le=1)
+    asking: Words
+    truth_words: Words
+
+
 class Recognition(Strict):
     negations: Words
     negation_prefixes: Words
     question_words: Words
     agreement_words: Words
+    by_topic: Optional[ByTopic] = None
 
 
 class Misconception(Strict):

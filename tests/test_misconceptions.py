@@ -108,3 +108,26 @@ def test_independent_sentences(recogniser):
     )
     assert recall >= 0.85, missed
     assert len(false_alarms) <= 2, false_alarms
+
+
+@pytest.mark.parametrize(
+    "sentence, intent, confidence, found",
+    [
+        # Said in words no pattern has, of a topic the classifier is sure of.
+        ("app一关账号自然就下线了", "icve_close_app", 0.9, ["close_app_is_logout"]),
+        ("卸了就等于销号了，省事", "icve_uninstall_vs_deregister", 0.9, ["uninstall_is_deregister"]),
+        # The classifier unsure, or not asked.
+        ("app一关账号自然就下线了", "icve_close_app", 0.3, []),
+        ("app一关账号自然就下线了", "icve_close_app", None, []),
+        # Asked, in the A-not-A form or by a closing 不/伐; said with the truth.
+        ("这算退出了不", "icve_close_app", 0.9, []),
+        ("暂停使用跟注销是一回事伐", "icve_pause_vs_deregister", 0.9, []),
+        ("卸载了账号还在不在", "icve_uninstall_vs_deregister", 0.9, []),
+        ("我知道关掉app不算退出", "icve_close_app", 0.9, []),
+        ("主号注销了子号肯定也失效了", "icve_sub_account", 0.9, ["sub_accounts_forgotten"]),
+        # A topic that mostly tells of a situation, not of a belief.
+        ("网页版老是自动登录，烦死了", "icve_web_auto_login", 0.9, []),
+    ],
+)
+def test_a_belief_said_in_other_words_is_read_from_its_topic(recogniser, sentence, intent, confidence, found):
+    assert recogniser.beliefs(sentence, intent, confidence) == found
