@@ -467,3 +467,15 @@ def test_deregistering_a_school_account_gets_its_rule_not_the_steps(dispatcher, 
     events = run(dispatcher, domain, tracker_for("deregister", [ICVE, SCHOOL_ACCOUNT], text=said))
     assert "个人无法单方面" in only_message(dispatcher)["text"]
     assert SlotSet("last_topic", "icve_school_account") in events
+
+
+@pytest.mark.parametrize("confidence, corrected", [(0.9, True), (0.3, False)])
+def test_a_belief_said_in_other_words_is_corrected_when_the_classifier_is_sure(
+    dispatcher, domain, tracker_for, knowledge, confidence, corrected
+):
+    tracker = tracker_for("icve_close_app", [], text="app一关账号自然就下线了")
+    tracker.latest_message["intent_ranking"] = [{"name": "icve_close_app", "confidence": confidence}]
+    run(dispatcher, domain, tracker)
+    correction = knowledge.misconceptions["close_app_is_logout"]["correction"]
+    opener = knowledge.presentation["misconception"].format(correction=correction)
+    assert only_message(dispatcher)["text"].startswith(opener) is corrected
