@@ -332,10 +332,14 @@ class ActionAnswer(StudentAction):
         ):
             intent = FOLLOWUP_DEVICE  # "那要是手机丢了呢": a follow-up the classifier only doubted
         if intent == FOLLOWUP_DEVICE:
+            asked = self._last_question(knowledge, tracker)
+            asked_platform = knowledge.topics.get(asked or "", {}).get("platform")
+            if said_platforms and asked_platform and asked_platform not in said_platforms:
+                # "职教云呢，也不能借吗" after a 学信网 answer: the last question, of the platform named.
+                return self._ask_again(dispatcher, knowledge, asked, said_platforms[0], device)
             also_logged_in = knowledge.also_logged_in_topic(text)
             if also_logged_in:
                 return self._answer_topic(dispatcher, knowledge, also_logged_in)
-            asked = self._last_question(knowledge, tracker)
             if asked and not knowledge.is_routed(asked):
                 # The last answer was no procedure a device changes ("改密码后别的设备会掉线吗" →
                 # "那要是手机丢了呢", "注销后数据能恢复吗" → "那手机号呢"): the message asks a topic

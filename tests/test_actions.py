@@ -479,3 +479,14 @@ def test_a_belief_said_in_other_words_is_corrected_when_the_classifier_is_sure(
     correction = knowledge.misconceptions["close_app_is_logout"]["correction"]
     opener = knowledge.presentation["misconception"].format(correction=correction)
     assert only_message(dispatcher)["text"].startswith(opener) is corrected
+
+
+def test_a_follow_up_naming_the_other_platform_asks_the_last_question_of_it(dispatcher, domain, tracker_for):
+    """ "职教云呢，也不能借吗" after a 学信网 answer, read as a device follow-up: the documents say nothing
+    of lending a 智慧职教 account, and the bot says so rather than repeat the 学信网 answer."""
+    said = "职教云呢，也不能借吗"
+    slots = {"platform": "chsi", "last_topic": "chsi_account_share"}
+    events = run(dispatcher, domain, tracker_for("followup_device", [{**ICVE, "start": 0}], slots, text=said))
+    text = only_message(dispatcher)["text"]
+    assert "资料里没有智慧职教" in text and "不可以" not in text
+    assert SlotSet("platform", "icve") in events
