@@ -224,6 +224,7 @@ def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
         ("学信网修改信息有次数限制吗", "次数限制"),
         ("注销申请最晚哪天之前要交", "截止日期"),
         ("注销按钮在第几行，截个图给我", "界面截图或按钮排第几行"),
+        ("职教云APP一打开就闪退，自己就退出了", "APP闪退、卡死、打不开这类故障怎么处理"),
         # The account's own number, the web version, devices counted, what the documents do state.
         ("注销后phone number还能reuse吗", None),
         ("how do I log out of icve on the website", None),
