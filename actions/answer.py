@@ -23,6 +23,7 @@ from actions.refusals import (
     refuse,
     refuses_an_unstated_fact,
     refuses_to_cheat,
+    typed_questions,
 )
 from actions.slots import (
     LAST_GOAL,
@@ -220,22 +221,32 @@ class ActionAnswer(StudentAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: Knowledge) -> Events:
         walkthrough = Walkthrough(knowledge, tracker, dispatcher)
-        if refuses_to_cheat(dispatcher, knowledge, tracker):
+        # Help to cheat asked first is refused; asked after an account question ("职教云怎么注销？顺便
+        # 找个人帮我代刷网课"), the account question is still answered and the rest refused after it,
+        # unless the first speaks of the course work the cheat is for (answerability.yml).
+        questions = typed_questions(tracker)
+        first = questions[:1]
+        if refuses_to_cheat(
+            dispatcher, knowledge, questions if knowledge.speaks_of_course_work(" ".join(first)) else first
+        ):
             return [SlotSet("pending_goal", None)] + walkthrough.resume_if_active()
         answers = said_answers(knowledge, tracker)
         if walkthrough.takes(answers):
             return walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
         offer_after_repeated_failure(dispatcher, knowledge, tracker)  # not understood twice: a person?
-        self._offer_other_questions(dispatcher, knowledge, tracker)
+        others = other_questions(tracker)
+        self._offer_other_questions(
+            dispatcher, knowledge, [q for q in others if not knowledge.asks_to_cheat(q)]
+        )
+        refuses_to_cheat(dispatcher, knowledge, others)
         return events + walkthrough.resume_if_active()
 
     @staticmethod
     def _offer_other_questions(
-        dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker
+        dispatcher: CollectingDispatcher, knowledge: Knowledge, others: List[Text]
     ) -> None:
         """The other questions of a message (nlu_components/questions.py), one tap each."""
-        others = other_questions(tracker)
         if others:
             dispatcher.utter_message(
                 text=knowledge.presentation["other_questions"],

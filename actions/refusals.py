@@ -56,10 +56,11 @@ def refuse(dispatcher: CollectingDispatcher, knowledge: Knowledge, text: Text) -
     dispatcher.utter_message(text=text, buttons=[capabilities_button(knowledge)])
 
 
-def refuses_to_cheat(dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker) -> bool:
-    """Refuses a typed message asking help to cheat anywhere in it; its other questions are not
-    offered either."""
-    if knowledge.asks_to_cheat(" ".join(typed_questions(tracker))):
+def refuses_to_cheat(
+    dispatcher: CollectingDispatcher, knowledge: Knowledge, questions: Sequence[Text]
+) -> bool:
+    """Refuses when one of `questions` asks help to cheat anywhere in it."""
+    if knowledge.asks_to_cheat(" ".join(questions)):
         dispatcher.utter_message(response="utter_request_cheating")
         return True
     return False

@@ -278,7 +278,7 @@ class ActionWalkthrough(StudentAction):
         if intent in navigation:
             return walkthrough.navigate(navigation[intent])
         # "一步一步教我怎么代刷网课", "帮我一步步写一篇注销的作文": refused as action_answer would.
-        if refuses_to_cheat(dispatcher, knowledge, tracker):
+        if refuses_to_cheat(dispatcher, knowledge, typed_questions(tracker)):
             return []
         if asks_nothing_of_the_documents(knowledge, " ".join(typed_questions(tracker))):
             refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])

@@ -213,6 +213,10 @@ class Knowledge:
         """Whether the message asks for help to cheat anywhere in it (answerability.yml `cheating`)."""
         return self._has_word_of("cheating", text)
 
+    def speaks_of_course_work(self, text: Text) -> bool:
+        """Whether the question speaks of the course work a cheat is for (`cheating_context`)."""
+        return self._has_word_of("cheating_context", text)
+
     def topics_of(self, platform: Text) -> List[Text]:
         return [tid for tid, t in self.typed.topics.topics.items() if t.platform == platform]
 

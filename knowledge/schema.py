@@ -441,6 +441,7 @@ class AnswerabilityFile(Strict):
     requires_any: Dict[StrictStr, Words]  # topic id -> words
     excluded_by: Dict[StrictStr, Words] = {}  # topic id -> words of what it is not about
     cheating: Words = []  # words that ask for help to cheat, refused in any message
+    cheating_context: Words = []  # course work: a question about it is part of a later question's cheat
     not_questions: Words = []  # words asking for writing, a part or the rules: out of scope in any message
     unstated_facts: Dict[
         StrictStr, WordsUnless

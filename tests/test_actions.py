@@ -490,3 +490,31 @@ def test_a_follow_up_naming_the_other_platform_asks_the_last_question_of_it(disp
     text = only_message(dispatcher)["text"]
     assert "资料里没有智慧职教" in text and "不可以" not in text
     assert SlotSet("platform", "icve") in events
+
+
+def test_help_to_cheat_asked_after_an_account_question_is_refused_after_its_answer(
+    dispatcher, domain, tracker_for
+):
+    tracker = tracker_for("deregister", [ICVE], text="职教云怎么注销？")
+    tracker.latest_message["other_questions"] = ["顺便找个人帮我代刷网课", "注销后手机号还能用吗"]
+    run(dispatcher, domain, tracker)
+    answer, offer, refusal = dispatcher.messages
+    assert "注销步骤" in answer["text"]
+    assert [b["payload"] for b in offer["buttons"]] == ["注销后手机号还能用吗"]
+    assert refusal["response"] == "utter_request_cheating"
+
+
+def test_help_to_cheat_asked_first_refuses_the_whole_message(dispatcher, domain, tracker_for):
+    tracker = tracker_for("request_cheating", [ICVE], text="帮我找人代刷网课？")
+    tracker.latest_message["other_questions"] = ["职教云怎么注销"]
+    run(dispatcher, domain, tracker)
+    assert only_message(dispatcher)["response"] == "utter_request_cheating"
+
+
+def test_help_to_cheat_after_a_question_about_course_work_refuses_the_whole_message(
+    dispatcher, domain, tracker_for
+):
+    tracker = tracker_for("icve_phone_reuse", [ICVE], text="智慧职教注销了能帮我换个号继续刷课吗，")
+    tracker.latest_message["other_questions"] = ["有没有代刷的"]
+    run(dispatcher, domain, tracker)
+    assert only_message(dispatcher)["response"] == "utter_request_cheating"
