@@ -198,6 +198,23 @@ def ranking(tracker: Tracker) -> List[Tuple[Text, float]]:
     ]
 
 
+def ranked_as_answered(
+    knowledge: Knowledge, tracker: Tracker, platform: Optional[Text], device: Optional[Text]
+) -> List[Tuple[Text, Text, float]]:
+    """The classifier's intents, most likely first, as (as ranked, as answered, confidence): a goal
+    (退出登录, 注销) stands for its topic on the message's platform and device ("机房电脑上网页版的职教云
+    怎么退干净": 公共电脑怎么安全使用, or 网页版怎么退出登录?)."""
+    return [
+        (
+            asked,
+            (knowledge.route(asked, platform, device) if knowledge.is_routed(asked) and platform else None)
+            or asked,
+            confidence,
+        )
+        for asked, confidence in ranking(tracker)
+    ]
+
+
 def echoable(name: Text) -> bool:
     return (
         len(name) <= ECHO_MAX_CHARS
@@ -268,7 +285,10 @@ class ActionAnswer(StudentAction):
         if typed and asks_nothing_of_the_documents(knowledge, text):
             intent = OUT_OF_SCOPE  # a poem to write, a part to play, an insult to the bot
         elif intent != OUT_OF_SCOPE and refuses_an_unstated_fact(
-            dispatcher, knowledge, tracker, self._covered_topic(knowledge, tracker, platform, device, text)
+            dispatcher,
+            knowledge,
+            tracker,
+            self._covered_topic(knowledge, ranked_as_answered(knowledge, tracker, platform, device), text),
         ):
             return [SlotSet("pending_goal", None)]  # a fee, a hotline: said to be in neither document
         elif said_platforms and (compared := self._compared_in_question(knowledge, tracker, intent)):
@@ -370,7 +390,9 @@ class ActionAnswer(StudentAction):
         if intent not in knowledge.topics:  # nlu_fallback, or Rasa's core fallback
             intent = self._follow_up_topic(knowledge, tracker, text) or intent
         if intent not in knowledge.topics:
-            close = self._close_topics(knowledge, tracker, platform, device, text)
+            close = self._close_topics(
+                knowledge, ranked_as_answered(knowledge, tracker, platform, device), text
+            )
             if close:  # unsure between two topics: ask which one, rather than guess or give up
                 dispatcher.utter_message(
                     text=knowledge.presentation["confirm_topic"],
@@ -439,32 +461,23 @@ class ActionAnswer(StudentAction):
         return events
 
     @staticmethod
-    def _close_topics(
-        knowledge: Knowledge,
-        tracker: Tracker,
-        platform: Optional[Text],
-        device: Optional[Text],
-        text: Text,
-    ) -> List[Text]:
-        """The two topics the classifier found most likely when it was too unsure to answer, when
-        both are likely enough to offer and no refusal ranks above them; of those, the ones that
-        fit the message (answerability.yml: "职教云注册新账号要填哪些信息" is offered no
-        deregistration). A goal (退出登录, 注销) stands for its topic on the message's platform and
-        device ("机房电脑上网页版的职教云怎么退干净": 公共电脑怎么安全使用, or 网页版怎么退出登录?)."""
-        candidates: List[Tuple[Text, Text]] = []  # (as ranked, as answered)
-        for asked, confidence in ranking(tracker)[:CONFIRM_CANDIDATES]:
-            name = asked
-            if knowledge.is_routed(asked) and platform:
-                name = knowledge.route(asked, platform, device) or asked
-            if name not in knowledge.topics or confidence < CONFIRM_MIN_CONFIDENCE:
-                return []
-            candidates.append((asked, name))
+    def _close_topics(knowledge: Knowledge, ranked: List[Tuple[Text, Text, float]], text: Text) -> List[Text]:
+        """The two topics the classifier found most likely when it was too unsure to answer (as
+        answered on the message's platform and device: `ranked_as_answered`), when both are likely
+        enough to offer and no refusal ranks above them; of those, the ones that fit the message
+        (answerability.yml: "职教云注册新账号要填哪些信息" is offered no deregistration)."""
+        candidates = ranked[:CONFIRM_CANDIDATES]
+        if len(candidates) < CONFIRM_CANDIDATES or any(
+            name not in knowledge.topics or confidence < CONFIRM_MIN_CONFIDENCE
+            for _, name, confidence in candidates
+        ):
+            return []
         fitting = [
             name
-            for asked, name in candidates
+            for asked, name, _ in candidates
             if answerable(knowledge, asked, text) and (name == asked or answerable(knowledge, name, text))
         ]
-        return list(dict.fromkeys(fitting)) if len(candidates) == CONFIRM_CANDIDATES else []
+        return list(dict.fromkeys(fitting))
 
     @staticmethod
     def _compared_in_question(
@@ -486,25 +499,18 @@ class ActionAnswer(StudentAction):
 
     @staticmethod
     def _covered_topic(
-        knowledge: Knowledge,
-        tracker: Tracker,
-        platform: Optional[Text],
-        device: Optional[Text],
-        text: Text,
+        knowledge: Knowledge, ranked: List[Tuple[Text, Text, float]], text: Text
     ) -> List[Text]:
-        """The topic the classifier ranks first, when likely enough to offer and the message asks
-        what it is about: "注销职教云要交钱吗" is offered how to deregister."""
-        for asked, confidence in ranking(tracker)[:1]:
-            name = (
-                knowledge.route(asked, platform, device) if knowledge.is_routed(asked) and platform else asked
-            )
-            if (
-                name in knowledge.topics
-                and confidence >= CONFIRM_MIN_CONFIDENCE
-                and answerable(knowledge, asked, text)
-            ):
-                return [name]
-        return []
+        """The topic the classifier ranks first (as answered: `ranked_as_answered`), when likely
+        enough to offer and the message asks what it is about: "注销职教云要交钱吗" is offered how to
+        deregister."""
+        return [
+            name
+            for asked, name, confidence in ranked[:1]
+            if name in knowledge.topics
+            and confidence >= CONFIRM_MIN_CONFIDENCE
+            and answerable(knowledge, asked, text)
+        ]
 
     @staticmethod
     def _follow_up_topic(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:
