@@ -318,7 +318,10 @@ class ActionAnswer(StudentAction):
             return [SlotSet("pending_goal", None)]
 
         recogniser = load_recogniser()
-        stated = recogniser.beliefs(text, intent, dict(ranking(tracker)).get(intent or ""))
+        # A button's payload ("/icve_close_app") says nothing in other words: only typed text is read
+        # for a belief through its topic.
+        confidence = dict(ranking(tracker)).get(intent or "") if typed else None
+        stated = recogniser.beliefs(text, intent, confidence)
         if typed and not stated and knowledge.says_thanks(text) and not recogniser.asks(text):
             # "职教云退出登录搞定了，谢谢": thanks, not the question again.
             dispatcher.utter_message(response="utter_thank")

@@ -518,3 +518,12 @@ def test_help_to_cheat_after_a_question_about_course_work_refuses_the_whole_mess
     tracker.latest_message["other_questions"] = ["有没有代刷的"]
     run(dispatcher, domain, tracker)
     assert only_message(dispatcher)["response"] == "utter_request_cheating"
+
+
+def test_a_topic_button_is_answered_as_its_topic_not_read_as_a_belief(
+    dispatcher, domain, tracker_for, knowledge
+):
+    tracker = tracker_for("icve_close_app", [], text="/icve_close_app")
+    tracker.latest_message["intent_ranking"] = [{"name": "icve_close_app", "confidence": 1.0}]
+    events = run(dispatcher, domain, tracker)
+    assert SlotSet("last_topic", "icve_close_app") in events
