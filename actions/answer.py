@@ -288,7 +288,9 @@ class ActionAnswer(StudentAction):
             dispatcher,
             knowledge,
             tracker,
-            self._covered_topic(knowledge, ranked_as_answered(knowledge, tracker, platform, device), text),
+            lambda: self._covered_topic(
+                knowledge, ranked_as_answered(knowledge, tracker, platform, device), text
+            ),
         ):
             return [SlotSet("pending_goal", None)]  # a fee, a hotline: said to be in neither document
         elif said_platforms and (compared := self._compared_in_question(knowledge, tracker, intent)):

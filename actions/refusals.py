@@ -4,7 +4,7 @@ questions for a fact neither document states (a fee, a hotline, a web address). 
 walkthrough is started by its own intent ("一步一步教我…"), so such a request could reach it as well as
 the answer."""
 
-from typing import List, Sequence, Text
+from typing import Callable, List, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -36,17 +36,20 @@ def question_asked(tracker: Tracker) -> Text:
 
 
 def refuses_an_unstated_fact(
-    dispatcher: CollectingDispatcher, knowledge: Knowledge, tracker: Tracker, offered: Sequence[Text] = ()
+    dispatcher: CollectingDispatcher,
+    knowledge: Knowledge,
+    tracker: Tracker,
+    offered: Callable[[], Sequence[Text]] = tuple,
 ) -> bool:
     """ "注销职教云要交钱吗": says which fact the documents leave out, rather than answer the topic
-    as if it said it, and offers the `offered` topics they do cover."""
+    as if it said it, and offers the topics they do cover (`offered`, asked only then)."""
     text = tracker.latest_message.get("text") or ""
     fact = knowledge.unstated_fact(question_asked(tracker)) if not text.startswith("/") else None
     if not fact:
         return False
     dispatcher.utter_message(
         text=knowledge.presentation["unstated_fact"].format(fact=fact),
-        buttons=topic_buttons(knowledge, list(offered)) + [capabilities_button(knowledge)],
+        buttons=topic_buttons(knowledge, list(offered())) + [capabilities_button(knowledge)],
     )
     return True
 

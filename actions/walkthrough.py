@@ -278,9 +278,10 @@ class ActionWalkthrough(StudentAction):
         if intent in navigation:
             return walkthrough.navigate(navigation[intent])
         # "一步一步教我怎么代刷网课", "帮我一步步写一篇注销的作文": refused as action_answer would.
-        if refuses_to_cheat(dispatcher, knowledge, typed_questions(tracker)):
+        questions = typed_questions(tracker)
+        if refuses_to_cheat(dispatcher, knowledge, questions):
             return []
-        if asks_nothing_of_the_documents(knowledge, " ".join(typed_questions(tracker))):
+        if asks_nothing_of_the_documents(knowledge, " ".join(questions)):
             refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return []
         if refuses_an_unstated_fact(dispatcher, knowledge, tracker):  # "注销的网址发我一下"
