@@ -98,6 +98,15 @@ GOAL_ALONE_MAX_OTHER_CHARS = 4
 ASKING_HOW = re.compile(r"怎么|怎样|如何|咋|在哪里?|在哪儿?|哪里|找不到|弄|操作|[啊呀呢吗嘛呗啦]")
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
+# ... and the one said to be wrong follows its word within this many characters ("不是说职教云").
+NEGATED_WITHIN = 4
+# "学信网也像职教云一样能开设备验证吗", "学信网怎么注销，跟职教云一个流程吗": a platform named as what
+# the other is measured against is not the one asked about ("学信网和职教云都要注销吗" names two).
+COMPARED_WITH_BEFORE = re.compile(r"(?:像|跟|和|同|与|比)$")
+COMPARED_WITH_AFTER = re.compile(
+    r"^[^，,。；;！!？?]{0,6}?(?:一样|一个样|那样|那种|这样|似的|类似|相同|同样|一个流程|差不多)"
+)
+QUESTION_MARK = re.compile(r"[?？]")
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]+")
 
 
@@ -114,16 +123,36 @@ def clause_of(text: Text, start: int) -> int:
 def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
     """The platforms the latest message names, the one it asks about first: the first named in the
     last clause naming one, since a back-story comes before the question ("在学信网查完学籍，职教云
-    怎么退出"); in a correction, the one named last ("不是职教云是学信网")."""
+    怎么退出"); in a correction, the one not said to be wrong ("不是职教云是学信网", "学信网的，不是
+    职教云"), else the one named last. Named only as what the other is measured against ("像职教云
+    那样"), or after the question's mark ("学信网改密码后别的电脑会下线吗？职教云好像是2小时"), a
+    platform comes after the others."""
     text = tracker.latest_message.get("text") or ""
-    named = [
-        (clause_of(text, start), start, value)
-        for start, value in placed_entity_values(tracker, "platform")
-        if value in knowledge.platforms
-    ]
-    if CORRECTION.search(text):
-        return [value for _, _, value in sorted(named, key=lambda n: -n[1])]
-    return [value for _, _, value in sorted(named, key=lambda n: (-n[0], n[1]))]
+    named = []  # (start, end, platform)
+    for entity in tracker.latest_message.get("entities") or []:
+        if (
+            isinstance(entity, dict)
+            and entity.get("entity") == "platform"
+            and entity.get("value") in knowledge.platforms
+        ):
+            start = entity["start"] if isinstance(entity.get("start"), int) else 0
+            end = entity["end"] if isinstance(entity.get("end"), int) else start
+            named.append((start, end, entity["value"]))
+    several = len({value for _, _, value in named}) > 1
+    last_mark = max((m.start() for m in QUESTION_MARK.finditer(text)), default=len(text))
+    correction = bool(CORRECTION.search(text))
+
+    def order(placed: Tuple[int, int, Text]) -> Tuple[bool, int, int]:
+        start, end, _ = placed
+        if correction:  # the platform said to be wrong ("不是职教云") last, else the one named last first
+            return (bool(CORRECTION.search(text, max(0, start - NEGATED_WITHIN), start)), -start, 0)
+        aside = several and (
+            start > last_mark
+            or bool(COMPARED_WITH_BEFORE.search(text, 0, start) and COMPARED_WITH_AFTER.search(text[end:]))
+        )
+        return (aside, -clause_of(text, start), start)
+
+    return list(dict.fromkeys(value for _, _, value in sorted(named, key=order)))
 
 
 def device_as_asked(tracker: Tracker) -> Optional[Text]:
@@ -407,7 +436,8 @@ class ActionAnswer(StudentAction):
                 return []
             refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
             return []
-        if said_platforms and knowledge.topics[intent]["platform"] not in said_platforms:
+        if said_platforms and knowledge.topics[intent]["platform"] != said_platforms[0]:
+            # "学信网有没有像智慧职教那样的设备验证": the platform asked about is not the topic's.
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
         # "注销前要准备什么" with no platform in the conversation yet: answered for the platform whose
         # document answers it, saying so, with a button that asks it of the other one.

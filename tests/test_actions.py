@@ -253,6 +253,49 @@ def test_the_platform_of_the_question_wins_over_the_back_storys(dispatcher, doma
     assert dispatcher.messages[-1]["text"].startswith("关于学信网")
 
 
+def placed_platforms(said, *names):
+    """The platform entities of `said`, with their places, as the NLU gives them."""
+    values = {"学信网": "chsi", "职教云": "icve", "智慧职教": "icve"}
+    return [
+        {
+            "entity": "platform",
+            "value": values[name],
+            "start": said.index(name),
+            "end": said.index(name) + len(name),
+        }
+        for name in names
+    ]
+
+
+@pytest.mark.parametrize(
+    "said, intent, names",
+    [
+        # named as what the other is measured against
+        ("学信网也像职教云一样能开设备验证吗", "icve_device_verification", ("学信网", "职教云")),
+        ("学信网账号不想用了，怎么注销，跟职教云注销一个流程吗", "deregister", ("学信网", "职教云")),
+        # named after the question's mark
+        ("学信网改了密码，别的电脑会下线吗？职教云好像是2小时", "icve_password_change", ("学信网", "职教云")),
+        # said to be wrong in a correction that names the meant one first
+        ("学信网的设备验证怎么开，不是职教云的", "icve_device_verification", ("学信网", "职教云")),
+    ],
+)
+def test_the_platform_asked_about_is_not_the_one_compared_with(
+    dispatcher, domain, tracker_for, said, intent, names
+):
+    run(dispatcher, domain, tracker_for(intent, placed_platforms(said, *names), text=said))
+    assert only_message(dispatcher)["text"].startswith("抱歉，我的资料里没有学信网")
+
+
+def test_a_platform_joined_by_and_is_still_asked_about(dispatcher, domain, tracker_for):
+    said = "职教云和学信网都登着，职教云APP怎么退出登录"
+    run(
+        dispatcher,
+        domain,
+        tracker_for("icve_logout_app", placed_platforms(said, "职教云", "学信网"), text=said),
+    )
+    assert "1. 打开智慧职教APP" in only_message(dispatcher)["text"]
+
+
 def test_platform_named_alone_shows_its_menu(dispatcher, domain, tracker_for):
     events = run(dispatcher, domain, tracker_for("inform_platform", [CHSI]))
     message = only_message(dispatcher)
