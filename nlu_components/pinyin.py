@@ -42,6 +42,10 @@ TARGET_MIN_COUNT = 3
 # sounds like "调区别的学校" at 去别, but 别的 is a word (jieba's frequency 4354); a voice error
 # sits in pieces jieba cannot read as words ("推出/灯路", "住/销账/号": 销账 is rare).
 COMMON_WORD_FREQUENCY = 500
+# Nor when it would cut two words at once, one at each end: "验证码几分钟过期" sounds like 中国 at
+# 钟过, across 几分钟 and 过期, words of their own though not common ones; a voice error is read
+# into pieces at most at one end ("住/销账/号").
+STRADDLED_WORD_FREQUENCY = 20
 VOCABULARY_FILE = "vocabulary.json"
 TEXT_AS_WRITTEN = "text_as_written"
 # Training data metadata (data/nlu/back_stories.yml): `pinyin_vocabulary: false` keeps its words out.
@@ -126,14 +130,18 @@ def contiguous(text: Text, units: Sequence[Unit]) -> bool:
     return all(not text[a[2] : b[1]].strip() for a, b in zip(units, units[1:], strict=False))
 
 
-def common_word_insides(text: Text, known: Iterable[Text] = frozenset()) -> set:
-    """The offsets strictly inside a common word of the text, as jieba cuts it, or inside a word
-    the students' own messages use often (`known`: "我和室友" is not "我合适友", though jieba's
-    general dictionary finds 室友 rare)."""
-    insides, position = set(), 0
+def word_insides(text: Text, known: Iterable[Text], *frequencies: int) -> List[set]:
+    """For each frequency, the offsets strictly inside a word of the text (as jieba cuts it) that
+    jieba's dictionary counts at least that often, or inside a word the students' own messages use
+    often (`known`: "我和室友" is not "我合适友", though jieba's general dictionary finds 室友 rare)."""
+    insides: List[set] = [set() for _ in frequencies]
+    position = 0
     for word in jieba.cut(text):
-        if len(word) > 1 and (jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQUENCY or word in known):
-            insides.update(range(position + 1, position + len(word)))
+        if len(word) > 1:
+            frequency = jieba.dt.FREQ.get(word, 0)
+            for inside, least in zip(insides, frequencies, strict=True):
+                if frequency >= least or word in known:
+                    inside.update(range(position + 1, position + len(word)))
         position += len(word)
     return insides
 
@@ -169,14 +177,21 @@ class SoundIndex:
 
     def rewrite(self, text: Text) -> Text:
         units = sound_units(text.translate(TONELESS))
-        inside_common_word = common_word_insides(text, self.frequent)
+        inside_common_word, inside_a_word = word_insides(
+            text, self.frequent, COMMON_WORD_FREQUENCY, STRADDLED_WORD_FREQUENCY
+        )
         pieces, position, i = [], 0, 0
         while i < len(units):
             replaced = False
             for length in range(min(MAX_SYLLABLES, len(units) - i), MIN_SYLLABLES - 1, -1):
                 span = units[i : i + length]
                 start, end = span[0][1], span[-1][2]
-                if not contiguous(text, span) or start in inside_common_word or end in inside_common_word:
+                if (
+                    not contiguous(text, span)
+                    or start in inside_common_word
+                    or end in inside_common_word
+                    or (start in inside_a_word and end in inside_a_word)
+                ):
                     continue
                 written = text[start:end]
                 if written in self.words:

@@ -38,6 +38,13 @@ def test_a_span_across_a_word_students_often_use_stays_as_written():
     assert SoundIndex({"合适": 5}).rewrite("我和室友都查不到学籍") == "我合适友都查不到学籍"
 
 
+def test_a_span_cutting_two_words_at_once_stays_as_written():
+    # 钟过 sounds like 中国, across 几分钟 and 过期 (words, though not common ones); a voice error
+    # cut into pieces at one end only is still read ("住/销账/号" above).
+    index = SoundIndex({"中国": 5, "验证码": 5})
+    assert index.rewrite("验证码几分钟过期") == "验证码几分钟过期"
+
+
 def test_examples_marked_out_of_the_vocabulary_give_no_words_to_read_others_as():
     # data/nlu/back_stories.yml repeats a few stories; 我爸 seen there must not turn 我把 into 我爸.
     from rasa.shared.nlu.training_data.message import Message
