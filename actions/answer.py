@@ -130,14 +130,11 @@ def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
     text = tracker.latest_message.get("text") or ""
     named = []  # (start, end, platform)
     for entity in tracker.latest_message.get("entities") or []:
-        if (
-            isinstance(entity, dict)
-            and entity.get("entity") == "platform"
-            and entity.get("value") in knowledge.platforms
-        ):
+        value = entity.get("value") if isinstance(entity, dict) else None
+        if isinstance(value, str) and entity.get("entity") == "platform" and value in knowledge.platforms:
             start = entity["start"] if isinstance(entity.get("start"), int) else 0
             end = entity["end"] if isinstance(entity.get("end"), int) else start
-            named.append((start, end, entity["value"]))
+            named.append((start, end, value))
     several = len({value for _, _, value in named}) > 1
     last_mark = max((m.start() for m in QUESTION_MARK.finditer(text)), default=len(text))
     correction = bool(CORRECTION.search(text))

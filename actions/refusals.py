@@ -44,7 +44,7 @@ def refuses_an_unstated_fact(
     """ "注销职教云要交钱吗": says which fact the documents leave out, rather than answer the topic
     as if it said it, and offers the topics they do cover (`offered`, asked only then)."""
     text = tracker.latest_message.get("text") or ""
-    fact = knowledge.unstated_fact(question_asked(tracker)) if not text.startswith("/") else None
+    fact = knowledge.unstated_fact(question_asked(tracker), text) if not text.startswith("/") else None
     if not fact:
         return False
     dispatcher.utter_message(

@@ -187,11 +187,18 @@ class Knowledge:
         answer (answerability.yml `not_questions`)."""
         return self._has_word_of("not_questions", text)
 
-    def unstated_fact(self, question: Text) -> Optional[Text]:
-        """The fact neither document states that the question asks for (answerability.yml
-        `unstated_facts`), as the bot names it; None when it asks for none."""
+    def unstated_fact(self, question: Text, text: Optional[Text] = None) -> Optional[Text]:
+        """The fact neither document states that the question (of the message `text`) asks for
+        (answerability.yml `unstated_facts`), as the bot names it; None when it asks for none."""
         facts = self.answerability.get("unstated_facts") or {}
-        return next((fact for fact, rule in facts.items() if has_words_unless(rule, question)), None)
+        return next(
+            (
+                fact
+                for fact, rule in facts.items()
+                if has_words_unless(rule, text if rule.get("in_back_story") and text else question)
+            ),
+            None,
+        )
 
     def _has_words_unless(self, list_name: Text, text: Text) -> bool:
         """Whether `text` holds a word of answerability.yml's `list_name` and none of its `unless`."""

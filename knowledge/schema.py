@@ -437,6 +437,12 @@ class WordsUnless(Strict):
     unless: Words = []  # ... when it has none of these
 
 
+class UnstatedFact(WordsUnless):
+    # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
+    # 闪退，是不是我账号出问题了")
+    in_back_story: StrictBool = False
+
+
 class AnswerabilityFile(Strict):
     requires_any: Dict[StrictStr, Words]  # topic id -> words
     excluded_by: Dict[StrictStr, Words] = {}  # topic id -> words of what it is not about
@@ -444,7 +450,7 @@ class AnswerabilityFile(Strict):
     cheating_context: Words = []  # course work: a question about it is part of a later question's cheat
     not_questions: Words = []  # words asking for writing, a part or the rules: out of scope in any message
     unstated_facts: Dict[
-        StrictStr, WordsUnless
+        StrictStr, UnstatedFact
     ] = {}  # a fact no document states, as named -> words asking it
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
     remarks: Optional[WordsUnless] = None  # a joke or news asking nothing: out of scope

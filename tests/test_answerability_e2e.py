@@ -19,6 +19,11 @@ NEAR_MISSES = [
     "电脑上的用户怎么注销",
     "教务系统怎么退出登录",
     "校园网账号怎么注销掉",
+    # a question of 学信网 that names 智慧职教 only as what it is measured against, or after its mark
+    "学信网能不能也像职教云那样开设备验证",
+    "学信网的号改了密码，别的电脑会掉线吗？职教云好像是这样",
+    # another education site whose name shares our words
+    "智慧教育平台的账号注销以后还能恢复吗",
 ]
 ANSWERED = {
     "职教云的账号怎么注销": "icve_deregister",
@@ -33,6 +38,7 @@ CHEATING = [
     "职教云退出登录以后还能让它自动刷课吗",
     "注销完智慧职教换个新号，有人代刷网课吗",
     "学信网的号借我，我找人代考",
+    "职教云期中考试让同学登我号帮我考，会不会要验证",
 ]
 
 
