@@ -104,7 +104,7 @@ NEGATED_WITHIN = 4
 # the other is measured against is not the one asked about ("学信网和职教云都要注销吗" names two).
 COMPARED_WITH_BEFORE = re.compile(r"(?:像|跟|和|同|与|比)$")
 COMPARED_WITH_AFTER = re.compile(
-    r"^[^，,。；;！!？?]{0,6}?(?:一样|一个样|那样|那种|这样|似的|类似|相同|同样|一个流程|差不多)"
+    r"[^，,。；;！!？?]{0,6}?(?:一样|一个样|那样|那种|这样|似的|类似|相同|同样|一个流程|差不多)"
 )
 QUESTION_MARK = re.compile(r"[?？]")
 CLAUSE_END = re.compile(r"[，,。；;！!？?\s]+")
@@ -145,7 +145,10 @@ def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
             return (bool(CORRECTION.search(text, max(0, start - NEGATED_WITHIN), start)), -start, 0)
         aside = several and (
             start > last_mark
-            or bool(COMPARED_WITH_BEFORE.search(text, 0, start) and COMPARED_WITH_AFTER.search(text[end:]))
+            or bool(
+                COMPARED_WITH_BEFORE.search(text, max(0, start - 1), start)
+                and COMPARED_WITH_AFTER.match(text, end)
+            )
         )
         return (aside, -clause_of(text, start), start)
 
