@@ -62,10 +62,11 @@ ENDS_ASKING = re.compile(
 TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
 # Nor does a clause saying what one does not know ("不知道怎么办"), a rhetorical why ("为啥这么麻烦"),
 # an exclamation ("谁懂啊") or a clause hanging on the one before ("能的话怎么弄", "那要多久", "跟智慧
-# 职教比呢": the same question, compared); a clause with a condition of its own asks ("注销不了的话该找谁").
+# 职教比呢", "智慧职教注销后也是这样吗": the same question, compared); a clause with a condition of
+# its own asks ("注销不了的话该找谁").
 ASKS_NOTHING = re.compile(
     r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|^\w{0,3}的话|^(?:那|如果|要是)"
-    r"|^(?:跟|和|与|同)\w{1,8}?(?:比|相比|对比)"
+    r"|^(?:跟|和|与|同)\w{1,8}?(?:比|相比|对比)|也是这样|也这样|也是一样|也一样"
     # ... nor what one wants to tell others ("想给学生讲讲怎么安全退出，有没有顺口溜"): an embedded question.
     r"|(?:讲|说说|说一下|教教|教一下|告诉|(?<!职)教(?:学生|大家|他们|同学))\w{0,6}(?:怎么|如何|怎样)"
 )

@@ -87,6 +87,7 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         "系里三十几个老师的账号都是学校统一开的，现在要怎么处理？",
         # The same question compared with another platform hangs on it.
         "腾讯课堂注销完数据留几天？和职教云比起来呢",
+        "腾讯课堂注销后能马上再注册吗？职教云注销后也一样吗",
     ],
 )
 def test_one_question_stays_whole(text):
