@@ -89,8 +89,8 @@ SKIP_WORDS = {
     "是",
     "了吗",
 }
-# Between the verb and its object after it: "退出了班级", "注销掉这个号".
-AFTER_SKIP = {"了", "掉", "一下", "下", "这个", "那个", "我的", "自己的", "整个", "这些"}
+# Between the verb and its object after it: "退出了班级", "注销掉这个号", "退出其中一个班级".
+AFTER_SKIP = {"了", "掉", "一下", "下", "这个", "那个", "我的", "自己的", "整个", "这些", "其中"}
 # Between the nouns of one phrase: 电脑[上的]用户, 学校[的]组织.
 LINKS = {"的", "上", "里", "中", "里面", "上面"}
 Phrase = Tuple[Text, ...]

@@ -60,11 +60,14 @@ def platform_names() -> Tuple[Text, ...]:
 
 
 def has_words_unless(rule: Dict[Text, Any], text: Text) -> bool:
-    """Whether `text` holds a word of an answerability.yml rule's `words` and none of its `unless`."""
+    """Whether `text` holds a word of an answerability.yml rule's `words` (and, when it has them, one
+    of its `with_any`) and none of its `unless`."""
     text = text.lower()
-    return any(w in text for w in rule.get("words") or ()) and not any(
-        w in text for w in rule.get("unless") or ()
-    )
+
+    def has_any(key: Text) -> bool:
+        return any(w in text for w in rule.get(key) or ())
+
+    return has_any("words") and (not rule.get("with_any") or has_any("with_any")) and not has_any("unless")
 
 
 class Knowledge:

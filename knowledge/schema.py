@@ -438,6 +438,7 @@ class WordsUnless(Strict):
 
 
 class UnstatedFact(WordsUnless):
+    with_any: Words = []  # ... and, when given, one of these too ("safari" with 清, cookie …)
     # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
     # 闪退，是不是我账号出问题了")
     in_back_story: StrictBool = False
