@@ -157,6 +157,11 @@ class SoundIndex:
     def __init__(self, words: Dict[Text, int]) -> None:
         self.words = set(words)
         self.frequent = {word for word, count in words.items() if count >= TARGET_MIN_COUNT}
+        # Kept as written: words seen often, or that jieba's dictionary knows. Not an odd piece jieba
+        # cut from a voice-input training line ("直教云网" of "直教云网夜版怎么推出"), which would keep
+        # the same slip in a student's message from being read.
+        jieba.dt.check_initialized()
+        self.kept = self.frequent | {word for word in self.words if jieba.dt.FREQ.get(word, 0) > 0}
         self.by_sound: Dict[Tuple[Text, ...], Text] = {}
         self.by_blurred_sound: Dict[Tuple[Text, ...], Text] = {}
         self.by_syllable: Dict[Text, Text] = {}  # a sound -> the character most often alone for it
@@ -194,7 +199,7 @@ class SoundIndex:
                 ):
                     continue
                 written = text[start:end]
-                if written in self.words:
+                if written in self.kept:
                     i, replaced = i + length, True  # already a known word: keep it as it is
                     break
                 word = self.by_sound.get(tuple(unit[0] for unit in span)) or self._blurred_match(text, span)
