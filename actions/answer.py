@@ -31,6 +31,7 @@ from actions.slots import (
     PENDING_GOAL,
     PLATFORM,
     entity_values,
+    placed_entity_spans,
     placed_entity_values,
     previous_message,
     slot,
@@ -128,13 +129,7 @@ def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
     那样"), or after the question's mark ("学信网改密码后别的电脑会下线吗？职教云好像是2小时"), a
     platform comes after the others."""
     text = tracker.latest_message.get("text") or ""
-    named = []  # (start, end, platform)
-    for entity in tracker.latest_message.get("entities") or []:
-        value = entity.get("value") if isinstance(entity, dict) else None
-        if isinstance(value, str) and entity.get("entity") == "platform" and value in knowledge.platforms:
-            start = entity["start"] if isinstance(entity.get("start"), int) else 0
-            end = entity["end"] if isinstance(entity.get("end"), int) else start
-            named.append((start, end, value))
+    named = [span for span in placed_entity_spans(tracker, "platform") if span[2] in knowledge.platforms]
     several = len({value for _, _, value in named}) > 1
     last_mark = max((m.start() for m in QUESTION_MARK.finditer(text)), default=len(text))
     correction = bool(CORRECTION.search(text))

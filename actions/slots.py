@@ -22,18 +22,26 @@ WALKTHROUGH = "walkthrough"
 CHECKED_SLOTS = (PLATFORM, PENDING_GOAL, LAST_GOAL, LAST_TOPIC, WALKTHROUGH)
 
 
+def placed_entity_spans(
+    tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None
+) -> List[Tuple[int, int, Text]]:
+    """(start, end, value) of each value of `entity` in the latest message (or the given parse of an
+    earlier one) that is text (never a dict or a list), in the order the message names them; a
+    missing start counts as 0, a missing end as the start."""
+    parse = tracker.latest_message if message is None else message
+    found = []
+    for e in parse.get("entities") or []:
+        if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str):
+            start = e["start"] if isinstance(e.get("start"), int) else 0
+            found.append((start, e["end"] if isinstance(e.get("end"), int) else start, e["value"]))
+    return sorted(found, key=lambda placed: placed[0])
+
+
 def placed_entity_values(
     tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None
 ) -> List[Tuple[int, Text]]:
-    """(start, value) of each value of `entity` in the latest message (or the given parse of an
-    earlier one) that is text (never a dict or a list), in the order the message names them."""
-    parse = tracker.latest_message if message is None else message
-    found = [
-        (e.get("start") if isinstance(e.get("start"), int) else 0, e["value"])
-        for e in parse.get("entities") or []
-        if isinstance(e, dict) and e.get("entity") == entity and isinstance(e.get("value"), str)
-    ]
-    return sorted(found, key=lambda placed: placed[0])
+    """(start, value) of each value of `entity` (see `placed_entity_spans`)."""
+    return [(start, value) for start, _, value in placed_entity_spans(tracker, entity, message)]
 
 
 def entity_values(tracker: Tracker, entity: Text, message: Optional[Dict[Text, Any]] = None) -> List[Text]:
