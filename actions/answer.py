@@ -370,6 +370,9 @@ class ActionAnswer(StudentAction):
             # a teacher collecting passwords), the one of the topic the classifier chose comes first.
             stated.sort(key=lambda belief: knowledge.misconceptions[belief]["topic"] != intent)
             topic_id = intent if topic and asks_its_topic else knowledge.misconceptions[stated[0]]["topic"]
+            if said_platforms and knowledge.topics[topic_id]["platform"] != said_platforms[0]:
+                # "老师要收我们智慧职教的密码，要给吗": 学信网's rule, asked of the other platform.
+                return self._not_covered(dispatcher, knowledge, said_platforms[0], topic_id)
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
 
         if intent == INFORM_PLATFORM:

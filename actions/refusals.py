@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import Knowledge
-from knowledge.render import capabilities_button, topic_buttons
+from knowledge.render import capabilities_button, render_answer, topic_buttons
 
 OTHER_QUESTIONS = "other_questions"
 # The latest message's question after its back-story (nlu_components/questions.py), when it has one.
@@ -44,7 +44,11 @@ def refuses_an_unstated_fact(
     """ "注销职教云要交钱吗": says which fact the documents leave out, rather than answer the topic
     as if it said it, and offers the topics they do cover (`offered`, asked only then)."""
     text = tracker.latest_message.get("text") or ""
-    fact = knowledge.unstated_fact(question_asked(tracker), text) if not text.startswith("/") else None
+    if text.startswith("/"):
+        return False
+    topic = tracker.latest_message.get("intent", {}).get("name")
+    answer = render_answer(knowledge, topic) if topic in knowledge.topics else None
+    fact = knowledge.unstated_fact(question_asked(tracker), text, answer)
     if not fact:
         return False
     dispatcher.utter_message(

@@ -10,6 +10,7 @@ import copy
 import functools
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,15 +191,22 @@ class Knowledge:
         answer (answerability.yml `not_questions`)."""
         return self._has_word_of("not_questions", text)
 
-    def unstated_fact(self, question: Text, text: Optional[Text] = None) -> Optional[Text]:
-        """The fact neither document states that the question (of the message `text`) asks for
-        (answerability.yml `unstated_facts`), as the bot names it; None when it asks for none."""
+    def unstated_fact(
+        self, question: Text, text: Optional[Text] = None, answer: Optional[Text] = None
+    ) -> Optional[Text]:
+        """The fact neither document states that the question (of the message `text`, read as a
+        topic whose answer is `answer`) asks for (answerability.yml `unstated_facts`), as the bot
+        names it; None when it asks for none."""
         facts = self.answerability.get("unstated_facts") or {}
         return next(
             (
                 fact
                 for fact, rule in facts.items()
                 if has_words_unless(rule, text if rule.get("in_back_story") and text else question)
+                and not (
+                    rule.get("unless_answer_has")
+                    and (answer is None or re.search(rule["unless_answer_has"], answer))
+                )
             ),
             None,
         )

@@ -442,6 +442,9 @@ class UnstatedFact(WordsUnless):
     # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
     # 闪退，是不是我账号出问题了")
     in_back_story: StrictBool = False
+    # a pattern: asked of a topic whose answer holds it, the answer says it ("注销多久生效": 3个工作日);
+    # asked of no topic, or of one whose answer lacks it ("cookies多久清一次"), the fact is unstated
+    unless_answer_has: Optional[StrictStr] = None
 
 
 class AnswerabilityFile(Strict):
