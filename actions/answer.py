@@ -622,9 +622,14 @@ class ActionAnswer(StudentAction):
         """Honest answer when the documents say nothing about `asked` for `platform`."""
         info = knowledge.platforms[platform]
         title = knowledge.goal_titles.get(asked) or knowledge.topics[asked]["title"]
+        answered_on = knowledge.topics.get(asked, {}).get("platform", platform)
+        layout = "not_covered" if answered_on == platform else "covered_elsewhere"
         dispatcher.utter_message(
-            text=knowledge.presentation["not_covered"].format(
-                platform_name=info["name"], platform_help=info["help"], topic_title=title
+            text=knowledge.presentation[layout].format(
+                platform_name=info["name"],
+                platform_help=info["help"],
+                topic_title=title,
+                topic_platform_name=knowledge.platforms[answered_on]["name"],
             ),
             buttons=topic_buttons(knowledge, info["menu"]),
         )

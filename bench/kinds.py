@@ -77,6 +77,7 @@ class ReplyReader:
                 "other_platform",
                 "other_platform_unnamed",
                 "not_covered",
+                "covered_elsewhere",
                 "unstated_fact",
             )
             if key in layout

@@ -305,7 +305,7 @@ PresentationFile = create_model(
         "PresentationTexts",
         *"misconception point steps_heading step step_see warning".split(),
         *"ask_platform ask_platform_other platform_menu not_covered other_platform".split(),
-        *"answered_for_platform ask_other_platform".split(),
+        *"answered_for_platform ask_other_platform covered_elsewhere".split(),
         *"other_platform_unnamed capabilities_button sources_button sources_heading".split(),
         *"sources_document sources_quote sources_unknown other_questions confirm_topic".split(),
         *"confirm_none out_of_scope not_understood unstated_fact action_server_down".split(),
@@ -442,8 +442,8 @@ class UnstatedFact(WordsUnless):
     # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
     # 闪退，是不是我账号出问题了")
     in_back_story: StrictBool = False
-    # a pattern: asked of a topic whose answer holds it, the answer says it ("注销多久生效": 3个工作日);
-    # asked of no topic, or of one whose answer lacks it ("cookies多久清一次"), the fact is unstated
+    # a pattern: asked of a topic whose answer lacks it, the fact is unstated ("学信网改名字要审核几天");
+    # of one whose answer holds it ("注销多久生效": 3个工作日), or of no topic, it is not
     unless_answer_has: Optional[StrictStr] = None
 
 

@@ -125,7 +125,16 @@ def test_other_platform_beside_a_known_platform_is_answered(dispatcher, domain, 
 
 def test_topic_asked_about_the_wrong_platform_is_not_covered(dispatcher, domain, tracker_for):
     run(dispatcher, domain, tracker_for("icve_close_app", [CHSI]))
-    assert "学信网“关掉APP算退出吗”" in only_message(dispatcher)["text"]
+    text = only_message(dispatcher)["text"]
+    assert "资料里没有学信网的这项说明：“关掉APP算退出吗”只有智慧职教（职教云）的资料" in text
+
+
+def test_a_rule_of_the_other_platform_in_a_belief_is_not_applied(dispatcher, domain, tracker_for):
+    said = "老师要收我们职教云的密码，说要统一管理，能给吗"
+    run(dispatcher, domain, tracker_for("chsi_teacher_password", [ICVE], text=said))
+    text = only_message(dispatcher)["text"]
+    assert "资料里没有智慧职教（职教云）的这项说明：“老师要收学信网密码怎么办”只有学信网的资料" in text
+    assert "不应该交" not in text
 
 
 def test_question_about_a_misconception_is_answered_without_a_lecture(dispatcher, domain, tracker_for):

@@ -266,10 +266,36 @@ def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
         ("在三台设备上登着，得退几次才算全退干净", None),
         ("提交注销申请后要等几天", None),
         ("设置图标是什么颜色", None),
+        ("学信网密码忘了，能帮我重置一下吗", "忘记密码后怎么找回或重置"),
+        ("学信网绑定的手机号怎么改", "更换绑定的手机号或邮箱"),
+        ("学信网上的学历照片能重新拍吗", "学籍或学历照片"),
+        ("智慧职教的照片我有权让平台删掉吗", None),
+        ("信息化办公室在哪栋楼", "办公室在哪里"),
+        ("三阶确认法的邮件有范文吗", "表格、模板或范文"),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):
     assert knowledge.unstated_fact(normalize(text)) == fact
+
+
+@pytest.mark.parametrize(
+    "text, topic, fact",
+    [
+        # How long: said by an answer that gives a length of time, unstated by one that gives none.
+        ("注销多久才生效", "icve_deregister_status", None),
+        ("学信网改名字要审核几天", "chsi_change_info", "具体要多长时间"),
+        # How often: "每次" answers it too.
+        ("cookies多久清一次", "icve_web_auto_login", None),
+        ("口诀说的周期维护，密码多久改一次", "icve_mnemonic", "具体多久一次"),
+        # Asked of no topic (a goal, routed to its procedure later), it is left to that answer.
+        ("要等多久", None, None),
+    ],
+)
+def test_a_length_of_time_is_stated_only_where_the_answer_gives_one(knowledge, text, topic, fact):
+    from knowledge.render import render_answer
+
+    answer = render_answer(knowledge, topic) if topic else None
+    assert knowledge.unstated_fact(normalize(text), normalize(text), answer) == fact
 
 
 def test_a_fault_told_before_the_question_is_still_the_fact_asked(knowledge):

@@ -24,12 +24,25 @@ NEAR_MISSES = [
     "学信网的号改了密码，别的电脑会掉线吗？职教云好像是这样",
     # another education site whose name shares our words
     "智慧教育平台的账号注销以后还能恢复吗",
+    # 学信网's rule asked of 智慧职教
+    "老师要收我们职教云的密码，说要统一管理，能给吗",
+    # a length of time no answer of the topic gives
+    "智慧职教网页版闲置多少分钟会自己掉线",
+    # a photo, a forgotten password, another phone number, a sub-account's rights, a sign-in to mend
+    "学信网上的证件照怎么重新上传",
+    "学信网的密码忘了，怎么重置",
+    "职教云绑定的手机号怎么换成新的",
+    "职教云子账号的权限怎么设置",
+    "职教云签到失败了，退出重新登录能补签吗",
 ]
 ANSWERED = {
     "职教云的账号怎么注销": "icve_deregister",
     "手机上的智慧职教怎么退出登录": "icve_logout_app",
     "学校发的职教云号怎么注销": "icve_school_account",
     "怎么解除职教云的微信授权": "icve_third_party_unbind",
+    # how long, or how often, where the answer says it (3个工作日; 每次)
+    "智慧职教注销以后要多久才生效": "icve_deregister_status",
+    "职教云网页版的cookies多久清一次": "icve_web_auto_login",
 }
 
 
