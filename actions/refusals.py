@@ -13,8 +13,10 @@ from knowledge.loader import Knowledge
 from knowledge.render import capabilities_button, render_answer, topic_buttons
 
 OTHER_QUESTIONS = "other_questions"
-# The latest message's question after its back-story (nlu_components/questions.py), when it has one.
+# The latest message's question after its back-story (nlu_components/questions.py), when it has one,
+# and what it asks from its first clause holding a question word on.
 QUESTION = "question"
+ASKED = "asked"
 
 
 def other_questions(tracker: Tracker) -> List[Text]:
@@ -35,6 +37,13 @@ def question_asked(tracker: Tracker) -> Text:
     return question if isinstance(question, str) and question else message.get("text") or ""
 
 
+def facts_asked_in(tracker: Tracker) -> Text:
+    """Where the latest message asks for facts: from its first asking clause on ("邮件要写啥 有没有
+    模板 格式有要求吗"), without the back-story before it."""
+    asked = tracker.latest_message.get(ASKED)
+    return asked if isinstance(asked, str) and asked else question_asked(tracker)
+
+
 def refuses_an_unstated_fact(
     dispatcher: CollectingDispatcher,
     knowledge: Knowledge,
@@ -48,7 +57,7 @@ def refuses_an_unstated_fact(
         return False
     topic = tracker.latest_message.get("intent", {}).get("name")
     answer = render_answer(knowledge, topic) if topic in knowledge.topics else None
-    fact = knowledge.unstated_fact(question_asked(tracker), text, answer)
+    fact = knowledge.unstated_fact(facts_asked_in(tracker), text, answer)
     if not fact:
         return False
     dispatcher.utter_message(

@@ -109,6 +109,10 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
     return text[:first_end], others
 
 
+# What the first question asks, from its first clause holding a question word on (`asking_start`):
+# facts asked for are read there ("邮件要写啥 有没有现成的模板 格式有要求吗" asks for a template too,
+# "申请过退款，现在怎么注销" asks for no refund).
+ASKED = "asked"
 # Where a message's sentences and clauses end, for finding its question (question_start).
 SENTENCE_END = re.compile(r"[。！!；;?？]+")
 ANY_CLAUSE_END = re.compile(SENTENCE_END.pattern + "|" + CLAUSE_END.pattern)
@@ -143,6 +147,12 @@ def question_start(text: Text) -> int:
         first -= 1
         content_after += len(CONTENT.findall(text, *clauses[first]))
     return clauses[first][0]
+
+
+def asking_start(text: Text) -> int:
+    """Where the first clause holding a question word starts (0 when none does, or the first)."""
+    bounds = [0, *(m.end() for m in ANY_CLAUSE_END.finditer(text) if 0 < m.end() < len(text)), len(text)]
+    return next((a for a, b in zip(bounds, bounds[1:], strict=False) if ASKS.search(text, a, b)), 0)
 
 
 def _asks(piece: Text, first: bool) -> bool:
@@ -225,6 +235,7 @@ class QuestionSplitter(ConfiguredComponent):
             start = question_start(first)
             if start > 0:
                 message.set(QUESTION, first[start:], add_to_output=True)
+                message.set(ASKED, first[asking_start(first) :], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

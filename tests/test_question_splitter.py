@@ -157,3 +157,20 @@ def test_the_splitter_keeps_the_question_after_a_back_story(text, question):
     QuestionSplitter({}).process([message])
     assert message.get(QUESTION) == question
     assert (QUESTION in message.as_dict(only_output_properties=True)) is (question is not None)
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        # From the first clause that asks: every fact asked for is read, not the story before it.
+        ("学信网密码忘了，手机号也换了，怎么找回", "怎么找回"),
+        ("我申请过退款，现在职教云怎么注销", "现在职教云怎么注销"),
+        ("老师发了通知，邮件要写啥，有没有模板可以参考", "邮件要写啥，有没有模板可以参考"),
+        # No clause asks: the whole message.
+        ("职教云网页版关了浏览器还登着", "职教云网页版关了浏览器还登着"),
+    ],
+)
+def test_what_a_message_asks_starts_at_its_first_asking_clause(text, asked):
+    from nlu_components.questions import asking_start
+
+    assert text[asking_start(text) :] == asked
