@@ -199,6 +199,12 @@ def answerable(knowledge: Knowledge, intent: Optional[Text], text: Text) -> bool
     return knowledge.answers(intent, text) and not other_object(knowledge, intent, text)
 
 
+def asked_of_another_platform(knowledge: Knowledge, topic_id: Text, said_platforms: List[Text]) -> bool:
+    """Whether the platform asked about first is not the topic's: its document's rule is not
+    applied to the other platform."""
+    return bool(said_platforms) and knowledge.topics[topic_id]["platform"] != said_platforms[0]
+
+
 def answerable_runner_up(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:
     """The classifier's second topic or goal, when the message asks what it is about and it is
     likely enough: the answerability check then decides between two close readings."""
@@ -370,7 +376,7 @@ class ActionAnswer(StudentAction):
             # a teacher collecting passwords), the one of the topic the classifier chose comes first.
             stated.sort(key=lambda belief: knowledge.misconceptions[belief]["topic"] != intent)
             topic_id = intent if topic and asks_its_topic else knowledge.misconceptions[stated[0]]["topic"]
-            if said_platforms and knowledge.topics[topic_id]["platform"] != said_platforms[0]:
+            if asked_of_another_platform(knowledge, topic_id, said_platforms):
                 # "老师要收我们智慧职教的密码，要给吗": 学信网's rule, asked of the other platform.
                 return self._not_covered(dispatcher, knowledge, said_platforms[0], topic_id)
             return self._answer_topic(dispatcher, knowledge, topic_id, stated=stated)
@@ -434,7 +440,7 @@ class ActionAnswer(StudentAction):
                 return []
             refuse(dispatcher, knowledge, knowledge.presentation["not_understood"])
             return []
-        if said_platforms and knowledge.topics[intent]["platform"] != said_platforms[0]:
+        if asked_of_another_platform(knowledge, intent, said_platforms):
             # "学信网有没有像智慧职教那样的设备验证": the platform asked about is not the topic's.
             return self._not_covered(dispatcher, knowledge, said_platforms[0], intent)
         # "注销前要准备什么" with no platform in the conversation yet: answered for the platform whose

@@ -128,8 +128,7 @@ def question_start(text: Text) -> int:
     clause before it when it is too short to say what it asks about ("…还登着，怎么办") or asks only
     what to do ("电脑被偷了，职教云没退出怎么办"); without a question word, at its last sentence. 0 for
     a message of one clause."""
-    bounds = [0, *(m.end() for m in ANY_CLAUSE_END.finditer(text) if 0 < m.end() < len(text)), len(text)]
-    clauses = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if CONTENT.search(text, a, b)]
+    clauses = [(a, b) for a, b in _clause_spans(text) if CONTENT.search(text, a, b)]
     if not clauses:
         return 0
     asking = [i for i, (a, b) in enumerate(clauses) if ASKS.search(text, a, b)]
@@ -151,8 +150,13 @@ def question_start(text: Text) -> int:
 
 def asking_start(text: Text) -> int:
     """Where the first clause holding a question word starts (0 when none does, or the first)."""
+    return next((a for a, b in _clause_spans(text) if ASKS.search(text, a, b)), 0)
+
+
+def _clause_spans(text: Text) -> List[Tuple[int, int]]:
+    """(start, end) of each clause of the text, cut after sentence and clause marks."""
     bounds = [0, *(m.end() for m in ANY_CLAUSE_END.finditer(text) if 0 < m.end() < len(text)), len(text)]
-    return next((a for a, b in zip(bounds, bounds[1:], strict=False) if ASKS.search(text, a, b)), 0)
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def _asks(piece: Text, first: bool) -> bool:
