@@ -38,8 +38,8 @@ def question_asked(tracker: Tracker) -> Text:
 
 
 def facts_asked_in(tracker: Tracker) -> Text:
-    """Where the latest message asks for facts: from its first asking clause on ("邮件要写啥 有没有
-    模板 格式有要求吗"), without the back-story before it."""
+    """Where the latest message asks for facts: from its first asking clause on ("那封邮件写什么 有没有
+    范文可以抄"), without the back-story before it."""
     asked = tracker.latest_message.get(ASKED)
     return asked if isinstance(asked, str) and asked else question_asked(tracker)
 

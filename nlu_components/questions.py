@@ -67,7 +67,7 @@ TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
 ASKS_NOTHING = re.compile(
     r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|^\w{0,3}的话|^(?:那|如果|要是)"
     r"|^(?:跟|和|与|同)\w{1,8}?(?:比|相比|对比)|也是这样|也这样|也是一样|也一样"
-    # ... nor what others ask ("大家都在问怎么关自动登录，我反过来：…").
+    # ... nor what others ask ("好多人都在问怎么注销，我想问的是…").
     r"|都在问|有人问|别人问|大家问"
     # ... nor what one wants to tell others ("想给学生讲讲怎么安全退出，有没有顺口溜"): an embedded question.
     r"|(?:讲|说说|说一下|教教|教一下|告诉|(?<!职)教(?:学生|大家|他们|同学))\w{0,6}(?:怎么|如何|怎样)"
@@ -110,7 +110,7 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
 
 
 # What the first question asks, from its first clause holding a question word on (`asking_start`):
-# facts asked for are read there ("邮件要写啥 有没有现成的模板 格式有要求吗" asks for a template too,
+# facts asked for are read there ("那封邮件写什么 有没有范文可以抄" asks for a model text too,
 # "申请过退款，现在怎么注销" asks for no refund).
 ASKED = "asked"
 # Where a message's sentences and clauses end, for finding its question (question_start).
