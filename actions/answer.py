@@ -23,6 +23,7 @@ from actions.refusals import (
     refuse,
     refuses_an_unstated_fact,
     refuses_to_cheat,
+    thanks_only,
     typed_questions,
 )
 from actions.slots import (
@@ -354,7 +355,7 @@ class ActionAnswer(StudentAction):
         # for a belief through its topic.
         confidence = dict(ranking(tracker)).get(intent or "") if typed else None
         stated = recogniser.beliefs(text, intent, confidence)
-        if typed and not stated and knowledge.says_thanks(text) and not recogniser.asks(text):
+        if typed and not stated and thanks_only(knowledge, text):
             # "职教云退出登录搞定了，谢谢": thanks, not the question again.
             dispatcher.utter_message(response="utter_thank")
             return [SlotSet("pending_goal", None)]

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.loader import Knowledge
+from knowledge.misconceptions import load_recogniser
 from knowledge.render import capabilities_button, render_answer, topic_buttons
 
 OTHER_QUESTIONS = "other_questions"
@@ -80,6 +81,12 @@ def refuses_to_cheat(
         dispatcher.utter_message(response="utter_request_cheating")
         return True
     return False
+
+
+def thanks_only(knowledge: Knowledge, text: Text) -> bool:
+    """Thanks or news that it worked, asking nothing ("网页版退好了，谢谢啦"): thanked back, not
+    answered again nor walked through."""
+    return knowledge.says_thanks(text) and not load_recogniser().asks(text)
 
 
 def asks_nothing_of_the_documents(knowledge: Knowledge, text: Text) -> bool:

@@ -19,6 +19,7 @@ from actions.refusals import (
     refuse,
     refuses_an_unstated_fact,
     refuses_to_cheat,
+    thanks_only,
     typed_questions,
 )
 from actions.slots import PLATFORM, WALKTHROUGH, slot
@@ -95,7 +96,7 @@ class Walkthrough:
         if not self.guiding:
             if self.collecting:
                 return self.resume()
-            if move != "back" and self._acknowledges():
+            if move != "back" and (self._acknowledges() or thanks_only(self.knowledge, self._text())):
                 self.dispatcher.utter_message(response="utter_thank")
                 return []
             return self._offer_goals(self.messages["none_active"])
@@ -244,9 +245,12 @@ class Walkthrough:
     def _acknowledges(self) -> bool:
         """The message is only an acknowledgement: made of acknowledgement words, any number of
         times, besides punctuation and emoji ("嗯嗯好的～", "OK👌")."""
-        text = "".join(c for c in (self.tracker.latest_message.get("text") or "").lower() if c.isalnum())
+        text = "".join(c for c in self._text().lower() if c.isalnum())
         words = sorted(self.config["acknowledgements"], key=len, reverse=True)
         return bool(text) and re.fullmatch("(?:" + "|".join(map(re.escape, words)) + ")+", text) is not None
+
+    def _text(self) -> Text:
+        return self.tracker.latest_message.get("text") or ""
 
     # ---- leaving ----
     def _exit(self) -> List[Dict[Text, Any]]:
@@ -285,5 +289,9 @@ class ActionWalkthrough(StudentAction):
             refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return []
         if refuses_an_unstated_fact(dispatcher, knowledge, tracker):  # "注销的网址发我一下"
+            return []
+        if not walkthrough.active and thanks_only(knowledge, " ".join(questions)):
+            # "注销办完了，告诉你一下，再见": news that it is done, not a walkthrough to start.
+            dispatcher.utter_message(response="utter_thank")
             return []
         return walkthrough.start(said_answers(knowledge, tracker))

@@ -261,6 +261,20 @@ def test_an_acknowledgement_without_a_walkthrough_is_thanked_not_offered_one(
     assert events == []
 
 
+@pytest.mark.parametrize(
+    "intent, said",
+    [
+        # Read as "done" or as a request for steps, a message that only thanks or says it worked.
+        ("walkthrough_done", "多谢！网页版的退出我弄好了🎉"),
+        ("walkthrough_start", "职教云的号注销好了，来说一声，再见"),
+    ],
+)
+def test_thanks_without_a_walkthrough_are_thanked_back(dispatcher, domain, tracker_for, intent, said):
+    events = walk(dispatcher, domain, tracker_for(intent, text=said))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_thank"]
+    assert events == []
+
+
 def test_a_step_command_without_a_walkthrough_still_offers_one(dispatcher, domain, tracker_for):
     walk(dispatcher, domain, tracker_for("walkthrough_next", text="好的，下一步"))
     assert "没有进行中的引导" in texts(dispatcher)
