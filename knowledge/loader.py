@@ -60,15 +60,17 @@ def platform_names() -> Tuple[Text, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
-def has_words_unless(rule: Dict[Text, Any], text: Text) -> bool:
+def has_words_unless(rule: Dict[Text, Any], text: Text, context: Optional[Text] = None) -> bool:
     """Whether `text` holds a word of an answerability.yml rule's `words` (and, when it has them, one
-    of its `with_any`) and none of its `unless`."""
+    of its `with_any`, which may also stand in `context`: "提交了注销，还能撤回吗" says what is taken
+    back before the question) and none of its `unless`."""
     text = text.lower()
 
-    def has_any(key: Text) -> bool:
-        return any(w in text for w in rule.get(key) or ())
+    def has_any(key: Text, where: Text = text) -> bool:
+        return any(w in where for w in rule.get(key) or ())
 
-    return has_any("words") and (not rule.get("with_any") or has_any("with_any")) and not has_any("unless")
+    with_any = not rule.get("with_any") or has_any("with_any", (context or text).lower())
+    return has_any("words") and with_any and not has_any("unless")
 
 
 class Knowledge:
@@ -202,7 +204,7 @@ class Knowledge:
             (
                 fact
                 for fact, rule in facts.items()
-                if has_words_unless(rule, text if rule.get("in_back_story") and text else question)
+                if has_words_unless(rule, text if rule.get("in_back_story") and text else question, text)
                 and not (
                     rule.get("unless_answer_has")
                     and (answer is None or re.search(rule["unless_answer_has"], answer))

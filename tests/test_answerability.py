@@ -332,6 +332,10 @@ def test_a_fault_told_before_the_question_is_still_the_fact_asked(knowledge):
     # A turned-down application told first, then asked about, the same.
     told, asked = normalize("提交的注销被驳回了"), normalize("上面写的原因是什么意思")
     assert knowledge.unstated_fact(asked, told + "，" + asked) == "注销申请被驳回的原因"
+    # What the question takes back is told before it: read there too.
+    told, asked = normalize("注销申请昨天交上去了"), normalize("现在还来得及撤回吗")
+    assert knowledge.unstated_fact(asked, told + "，" + asked) == "注销申请能不能撤回"
+    assert knowledge.unstated_fact(asked) is None
     # A refund told in the back-story is no fee asked: "我申请过退款，现在怎么注销".
     story, question = normalize("我申请过退款"), normalize("现在职教云怎么注销")
     assert knowledge.unstated_fact(question, story + "，" + question) is None
