@@ -206,6 +206,11 @@ def asked_of_another_platform(knowledge: Knowledge, topic_id: Text, said_platfor
     return bool(said_platforms) and knowledge.topics[topic_id]["platform"] != said_platforms[0]
 
 
+def is_topic_question(knowledge: Knowledge, intent: Optional[Text]) -> bool:
+    """Whether the intent asks a topic's question or a goal's procedure (not small talk, not a refusal)."""
+    return intent in knowledge.topics or knowledge.is_routed(intent)
+
+
 def answerable_runner_up(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:
     """The classifier's second topic or goal, when the message asks what it is about and it is
     likely enough: the answerability check then decides between two close readings."""
@@ -213,8 +218,11 @@ def answerable_runner_up(knowledge: Knowledge, tracker: Tracker, text: Text) -> 
     if not ranked:
         return None
     name, confidence = ranked[0]
-    is_question = name in knowledge.topics or knowledge.is_routed(name)
-    if is_question and confidence >= RUNNER_UP_MIN_CONFIDENCE and answerable(knowledge, name, text):
+    if (
+        is_topic_question(knowledge, name)
+        and confidence >= RUNNER_UP_MIN_CONFIDENCE
+        and answerable(knowledge, name, text)
+    ):
         return name
     return None
 
@@ -324,6 +332,8 @@ class ActionAnswer(StudentAction):
             ),
         ):
             return [SlotSet("pending_goal", None)]  # a fee, a hotline: said to be in neither document
+        elif typed and knowledge.asks_past_what_it_knows(text) and is_topic_question(knowledge, intent):
+            intent = OUT_OF_SCOPE  # "学信网不能共用我懂了，那学历报告能发给HR吗": past what the answer says
         elif said_platforms and (compared := self._compared_in_question(knowledge, tracker, intent)):
             # "智慧职教注销后数据保留多久，腾讯课堂又是多久": the comparison answers both.
             return self._answer_topic(dispatcher, knowledge, compared)

@@ -60,6 +60,17 @@ def platform_names() -> Tuple[Text, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+# A clause, between marks or spaces; what it states, and the question after it, have at least this
+# many letters ("我知道了，那…" states nothing).
+CLAUSE = re.compile(r"[^，,。；;！!？?\s]+")
+KNOWN_MIN_CHARS = 4
+SENTENCE_ENDS = "。！？!?"
+
+
+def content_chars(text: Text) -> int:
+    return len(re.sub(r"[\W_]", "", text))
+
+
 def has_words_unless(rule: Dict[Text, Any], text: Text, context: Optional[Text] = None) -> bool:
     """Whether `text` holds a word of an answerability.yml rule's `words` (and, when it has them, one
     of its `with_any`, which may also stand in `context`: "提交了注销，还能撤回吗" says what is taken
@@ -224,6 +235,28 @@ class Knowledge:
     def makes_a_remark(self, text: Text) -> bool:
         """Whether the message is a joke or a piece of news that asks nothing (`remarks`)."""
         return self._has_words_unless("remarks", text)
+
+    def asks_past_what_it_knows(self, text: Text) -> bool:
+        """Whether a clause says the student already knows what it states (answerability.yml
+        `known_then_asked`) and a question follows it."""
+        rule = self.answerability.get("known_then_asked")
+        if not rule:
+            return False
+        for clause in re.finditer(CLAUSE, text):
+            marker = re.search(rule["pattern"], clause.group())
+            if marker:
+                # What is known is stated in the marker's clause or before it in its sentence
+                # ("…得找学院办，这点我了解。").
+                sentence_start = max(text.rfind(mark, 0, clause.start()) for mark in SENTENCE_ENDS) + 1
+                before = text[sentence_start : clause.start() + marker.start()]
+                after_marker = clause.group()[marker.end() :]
+                if any(word in after_marker for word in rule.get("must_after") or ()):
+                    return False
+                return (
+                    content_chars(before + after_marker) >= KNOWN_MIN_CHARS
+                    and content_chars(text[clause.end() :]) >= KNOWN_MIN_CHARS
+                )
+        return False
 
     def says_thanks(self, text: Text) -> bool:
         """Whether the message thanks or says it worked, with no problem after (`thanks`)."""

@@ -438,13 +438,18 @@ class WordsUnless(Strict):
 
 
 class UnstatedFact(WordsUnless):
-    with_any: Words = []  # ... and, when given, one of these too ("safari" with 清, cookie …)
+    with_any: Words = []  # ... and, when given, one of these too, anywhere in the message ("safari" with 清 …)
     # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
     # 闪退，是不是我账号出问题了")
     in_back_story: StrictBool = False
     # a pattern: asked of a topic whose answer lacks it, the fact is unstated ("学信网改名字要审核几天");
     # of one whose answer holds it ("注销多久生效": 3个工作日), or of no topic, it is not
     unless_answer_has: Optional[StrictStr] = None
+
+
+class KnownThenAsked(Strict):
+    pattern: StrictStr  # says one already knows what a clause states, before asking something else
+    must_after: Words = []  # ... but not with one of these after it: what one must do, then how
 
 
 class AnswerabilityFile(Strict):
@@ -458,6 +463,7 @@ class AnswerabilityFile(Strict):
     ] = {}  # a fact no document states, as named -> words asking it
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
     remarks: Optional[WordsUnless] = None  # a joke or news asking nothing: out of scope
+    known_then_asked: Optional[KnownThenAsked] = None
     thanks: Optional[WordsUnless] = None  # thanks or news that it worked, asking nothing: thanked back
     other_objects: OtherObjects
     objects: Optional[ObjectCheck] = None

@@ -439,6 +439,19 @@ def test_a_joke_or_news_asking_nothing_gets_no_topic(
     assert message.get("response") == reply or message.get("text") == knowledge.presentation.get(reply)
 
 
+def test_a_question_past_what_the_student_knows_is_not_answered_with_it(
+    dispatcher, domain, tracker_for, knowledge
+):
+    said = "学信网账号不能借人这个我懂，那毕业证的电子版在哪下载"
+    run(dispatcher, domain, tracker_for("chsi_account_share", [], text=said))
+    assert only_message(dispatcher)["text"] == knowledge.presentation["out_of_scope"]
+    # Knowing what one must do, the question is still the topic's.
+    dispatcher.messages.clear()
+    said = "我知道学信网账号得自己用，可是室友借我的号算不算违规"
+    run(dispatcher, domain, tracker_for("chsi_account_share", [], text=said))
+    assert "不可以" in only_message(dispatcher)["text"]
+
+
 def test_thanks_then_a_question_is_answered(dispatcher, domain, tracker_for):
     said = "谢谢，那网页版怎么退出"
     run(dispatcher, domain, tracker_for("logout", [ICVE, WEB], text=said))

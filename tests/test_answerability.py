@@ -264,6 +264,25 @@ def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
 
 
 @pytest.mark.parametrize(
+    "text, past",
+    [
+        # What the student knows is stated, in its clause or its sentence, and a question follows.
+        ("职教云关APP不算退出我明白，那钉钉关了算吗", True),
+        ("注销要实名这点我了解，具体去哪个窗口办", True),
+        ("学校的号要找信息办统一处理，这个我知道。可我退学了，学校还给办吗", True),
+        # Knowing what one must do, a bare "I see", or nothing asked after it.
+        ("我知道要先解绑微信，在哪解", False),
+        ("我知道职教云得注销，可具体怎么弄", False),
+        ("好的，我知道了。那职教云注销需要几天", False),
+        ("学信网账号不能借人，这个我知道", False),
+        ("我是新生什么都不懂，职教云怎么退出", False),
+    ],
+)
+def test_a_question_past_what_the_student_knows(knowledge, text, past):
+    assert knowledge.asks_past_what_it_knows(normalize(text)) is past
+
+
+@pytest.mark.parametrize(
     "text, fact",
     [
         ("注销职教云要交钱吗", "是否收费、收多少钱"),
