@@ -205,6 +205,14 @@ COMPARE, DEREGISTER, PASSWORD = "icve_compare_tencent", "deregister", "icve_pass
         ("icve_web_vs_app_data", "职教云app能不能离线看课程视频", False),
         ("icve_password_change", "职教云改密码的入口在哪，我找不到", False),
         ("icve_third_party_unbind", "用微信扫码登的职教云，注销前微信这头需要怎么处理", True),
+        # What a 学籍 status means, a ban for many devices, a restore card, an expired login page, the
+        # backup's format: beside these topics, not their questions.
+        ("chsi_abnormal_status", "学信网上写我结业，结业算毕业吗", False),
+        ("icve_multi_device", "一个职教云号在二十台电脑上登会被封吗", False),
+        ("icve_multi_device", "职教云在手机退出了，电脑上会同步退掉吗", True),
+        ("icve_close_app", "电脑有还原卡，关机就还原了，职教云还要退吗", False),
+        ("icve_web_auto_login", "职教云网页老提示登录过期，是不是坏了", False),
+        ("icve_deregister_checklist", "注销前备份的zip要用什么软件打开", False),
         ("logout", "我想退出其中一个班，在哪退？不是退出登录哈", False),
         ("logout", "不是注销，我只想退出登录", True),
         (DEREGISTER, "不是注销，我只想退出登录", False),
@@ -312,6 +320,7 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         ("学校网络中心的办公室在哪栋楼里", "办公室在哪里"),
         ("三阶确认法的邮件有范文吗", "表格、模板或范文"),
         ("卸载职教云以后，开通的会员还会续费吗", "是否收费、收多少钱"),
+        ("注销交上去了，具体哪天能办好", "截止日期"),
         # Taking an application back, a code that never arrives, a shortcut in another browser.
         ("交了注销申请又后悔了，能撤回申请吗", "注销申请能不能撤回"),
         ("职教云误注销了能撤回吗", None),
