@@ -63,10 +63,12 @@ TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
 # Nor does a clause saying what one does not know ("不知道怎么办"), a rhetorical why ("为啥这么麻烦"),
 # an exclamation ("谁懂啊") or a clause hanging on the one before ("能的话怎么弄", "那要多久", "跟智慧
 # 职教比呢", "智慧职教注销后也是这样吗": the same question, compared); a clause with a condition of
-# its own asks ("注销不了的话该找谁").
+# its own asks ("注销不了的话该找谁"), and so do the same question of another thing ("…，那子账号呢")
+# and a comparison that says what it asks ("跟腾讯课堂比，哪个注销快").
 ASKS_NOTHING = re.compile(
-    r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|^\w{0,3}的话|^(?:那|如果|要是)"
-    r"|^(?:跟|和|与|同)\w{1,8}?(?:比|相比|对比)|也是这样|也这样|也是一样|也一样"
+    r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|^\w{0,3}的话"
+    r"|^(?:那(?![^怎么咋啥什多几哪谁]{2,8}呢$)|如果|要是)"
+    r"|^(?:跟|和|与|同)\w{1,8}?(?:比|相比|对比)(?:起来|一下)?\w{0,3}$|也是这样|也这样|也是一样|也一样"
     # ... nor what others ask ("好多人都在问怎么注销，我想问的是…").
     r"|都在问|有人问|别人问|大家问"
     # ... nor what one wants to tell others ("想给学生讲讲怎么安全退出，有没有顺口溜"): an embedded question.

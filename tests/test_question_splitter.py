@@ -45,6 +45,13 @@ pytestmark = pytest.mark.unit
         ),
         # A second question with a condition of its own ("能的话…" hangs on the first: below).
         ("职教云怎么注销？注销不了的话该找谁", "职教云怎么注销？", ["注销不了的话该找谁"]),
+        # The same question of another thing, and a comparison that says what it asks.
+        ("卸了职教云APP算注销吗，那关掉APP呢", "卸了职教云APP算注销吗，", ["那关掉APP呢"]),
+        (
+            "职教云注销要走哪几步？跟腾讯课堂比哪个省事",
+            "职教云注销要走哪几步？",
+            ["跟腾讯课堂比哪个省事"],
+        ),
         # A back-story before two questions stays with the first.
         (
             "我下周要换手机了，旧手机上的职教云怎么退，新手机要不要开设备验证",
@@ -88,6 +95,8 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         # The same question compared with another platform hangs on it.
         "腾讯课堂注销完数据留几天？和职教云比起来呢",
         "腾讯课堂注销后能马上再注册吗？职教云注销后也一样吗",
+        # "那…呢" asking how long or how, after a question, hangs on it.
+        "职教云怎么注销，那得等多久呢",
     ],
 )
 def test_one_question_stays_whole(text):
