@@ -64,7 +64,7 @@ TRAILING = re.compile(r"[啊呀哇啦哈了~～\W_]")
 # an exclamation ("谁懂啊") or a clause hanging on the one before ("能的话怎么弄", "那要多久", "跟智慧
 # 职教比呢", "智慧职教注销后也是这样吗": the same question, compared); a clause with a condition of
 # its own asks ("注销不了的话该找谁"), and so do the same question of another thing ("…，那子账号呢")
-# and a comparison that says what it asks ("跟腾讯课堂比，哪个注销快").
+# and a comparison that says what it asks ("和腾讯课堂相比谁的注销快").
 ASKS_NOTHING = re.compile(
     r"^(?:我|俺)?(?:也|还|都)?(?:不知道|不清楚|不懂|不会|想知道)|为啥|为什么|干嘛|谁懂|^\w{0,3}的话"
     r"|^(?:那(?![^怎么咋啥什多几哪谁]{2,8}呢$)|如果|要是)"

@@ -46,7 +46,7 @@ pytestmark = pytest.mark.unit
         # A second question with a condition of its own ("能的话…" hangs on the first: below).
         ("职教云怎么注销？注销不了的话该找谁", "职教云怎么注销？", ["注销不了的话该找谁"]),
         # The same question of another thing, and a comparison that says what it asks.
-        ("卸了职教云APP算注销吗，那关掉APP呢", "卸了职教云APP算注销吗，", ["那关掉APP呢"]),
+        ("删掉APP等于注销职教云吗，那退出登录呢", "删掉APP等于注销职教云吗，", ["那退出登录呢"]),
         (
             "职教云注销要走哪几步？跟腾讯课堂比哪个省事",
             "职教云注销要走哪几步？",
