@@ -46,6 +46,8 @@ CONVERSATIONS = {
     ],
     "near miss other platform": [("雨课堂怎么退出登录", [OTHER_PLATFORM, "雨课堂"])],
     "near miss alipay": [("支付宝账号怎么注销", [OTHER_PLATFORM])],
+    # The school's own systems are not the documents' platforms.
+    "near miss school portal": [("学校门户网站的账号怎么退出登录", [OTHER_PLATFORM, "学校门户"])],
     "other school matter": [("食堂几点开门", [CANNOT_ANSWER, "信息化办公室"])],
     "greeting and capabilities": [
         ("你好", ["智慧职教", "学信网"]),
