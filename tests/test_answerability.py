@@ -338,6 +338,9 @@ def test_a_fact_neither_document_states(knowledge, text, fact):
         # How long: said by an answer that gives a length of time, unstated by one that gives none.
         ("注销多久才生效", "icve_deregister_status", None),
         ("学信网改名字要审核几天", "chsi_change_info", "具体要多长时间"),
+        # Where on the screen: said by an answer that names a place to tap.
+        ("手机上退出智慧职教是在哪个菜单", "icve_logout_app", None),
+        ("职教云改密码是在哪个菜单里改", "icve_password_change", "具体在哪个菜单或页面"),
         # How often: "每次" answers it too.
         ("cookies多久清一次", "icve_web_auto_login", None),
         ("口诀说的周期维护，密码多久改一次", "icve_mnemonic", "具体多久一次"),
