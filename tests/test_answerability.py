@@ -213,6 +213,8 @@ COMPARE, DEREGISTER, PASSWORD = "icve_compare_tencent", "deregister", "icve_pass
         ("icve_close_app", "电脑有还原卡，关机就还原了，职教云还要退吗", False),
         ("icve_web_auto_login", "职教云网页老提示登录过期，是不是坏了", False),
         ("icve_deregister_checklist", "注销前备份的zip要用什么软件打开", False),
+        ("icve_sub_account", "两个职教云子账号能合并成一个吗", False),
+        ("icve_pause_vs_deregister", "职教云一直不登录会被自动停用吗", False),
         ("logout", "我想退出其中一个班，在哪退？不是退出登录哈", False),
         ("logout", "不是注销，我只想退出登录", True),
         (DEREGISTER, "不是注销，我只想退出登录", False),
