@@ -215,7 +215,7 @@ COMPARE, DEREGISTER, PASSWORD = "icve_compare_tencent", "deregister", "icve_pass
         ("icve_deregister_checklist", "注销前备份的zip要用什么软件打开", False),
         ("icve_sub_account", "两个职教云子账号能合并成一个吗", False),
         ("icve_pause_vs_deregister", "职教云一直不登录会被自动停用吗", False),
-        ("logout", "我想退出其中一个班，在哪退？不是退出登录哈", False),
+        ("logout", "选错的班怎么退掉？不是退出登录", False),
         ("logout", "不是注销，我只想退出登录", True),
         (DEREGISTER, "不是注销，我只想退出登录", False),
     ],
@@ -279,7 +279,7 @@ def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
         # What the student knows is stated, in its clause or its sentence, and a question follows.
         ("职教云关APP不算退出我明白，那钉钉关了算吗", True),
         ("注销要实名这点我了解，具体去哪个窗口办", True),
-        ("学校的号要找信息办统一处理，这个我知道。可我退学了，学校还给办吗", True),
+        ("子账号得单独注销，这点我了解。那主账号上的课程怎么转给别人", True),
         # Knowing what one must do, a bare "I see", or nothing asked after it.
         ("我知道要先解绑微信，在哪解", False),
         ("我知道职教云得注销，可具体怎么弄", False),
