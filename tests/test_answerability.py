@@ -188,7 +188,6 @@ COMPARE, DEREGISTER, PASSWORD = "icve_compare_tencent", "deregister", "icve_pass
         ("icve_lost_device", "手机丢了，微信已经冻结了，职教云怎么让那台手机下线", True),
         ("chsi_batch_problem", "我们班学信网上的照片全都没有", False),
         ("chsi_one_account", "一个手机号能注册几个学信网账号", False),
-        # Said not to be the question.
         # A school account taken back or switched to a phone login, the app's storage, a course
         # deleted by mistake, a course dropped, a live class missed, an app's offline videos: not
         # what these topics are about.
@@ -215,6 +214,7 @@ COMPARE, DEREGISTER, PASSWORD = "icve_compare_tencent", "deregister", "icve_pass
         ("icve_deregister_checklist", "注销前备份的zip要用什么软件打开", False),
         ("icve_sub_account", "两个职教云子账号能合并成一个吗", False),
         ("icve_pause_vs_deregister", "职教云一直不登录会被自动停用吗", False),
+        # Said not to be the question.
         ("logout", "选错的班怎么退掉？不是退出登录", False),
         ("logout", "不是注销，我只想退出登录", True),
         (DEREGISTER, "不是注销，我只想退出登录", False),
