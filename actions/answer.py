@@ -369,6 +369,10 @@ class ActionAnswer(StudentAction):
             # "职教云退出登录搞定了，谢谢": thanks, not the question again.
             dispatcher.utter_message(response="utter_thank")
             return [SlotSet("pending_goal", None)]
+        if typed and not stated and knowledge.reports_what_is_done(text):
+            # "机房的电脑已经都装好还原卡了": news, asking nothing (a belief said so is corrected above).
+            refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
+            return [SlotSet("pending_goal", None)]
         if stated:
             # Correct the belief first, with the topic that holds the right procedure ("我把APP卸载了，
             # 账号也就注销了" gets the deregistration), unless the message asks a question of the

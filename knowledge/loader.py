@@ -236,6 +236,10 @@ class Knowledge:
         """Whether the message is a joke or a piece of news that asks nothing (`remarks`)."""
         return self._has_words_unless("remarks", text)
 
+    def reports_what_is_done(self, text: Text) -> bool:
+        """Whether the message tells of something done and asks nothing (`reports`)."""
+        return self._has_words_unless("reports", text)
+
     def asks_past_what_it_knows(self, text: Text) -> bool:
         """Whether a clause says the student already knows what it states (answerability.yml
         `known_then_asked`) and a question follows it."""

@@ -463,6 +463,7 @@ class AnswerabilityFile(Strict):
     ] = {}  # a fact no document states, as named -> words asking it
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
     remarks: Optional[WordsUnless] = None  # a joke or news asking nothing: out of scope
+    reports: Optional[WordsUnless] = None  # news of something done, no belief and no question: out of scope
     known_then_asked: Optional[KnownThenAsked] = None
     thanks: Optional[WordsUnless] = None  # thanks or news that it worked, asking nothing: thanked back
     other_objects: OtherObjects
