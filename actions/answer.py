@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import offer_after_repeated_failure
 from actions.refusals import (
     asks_nothing_of_the_documents,
+    facts_asked_in,
     other_questions,
     question_asked,
     refuse,
@@ -149,6 +150,22 @@ def platforms_as_asked(knowledge: Knowledge, tracker: Tracker) -> List[Text]:
         return (aside, -clause_of(text, start), start)
 
     return list(dict.fromkeys(value for _, _, value in sorted(named, key=order)))
+
+
+def other_platform_asked(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
+    """Another platform named in the message's question clause when none of ours is named there: ours
+    was only the back-story ("职教云注销完了，钉钉的号又怎么注销")."""
+    text = tracker.latest_message.get("text") or ""
+    asked = facts_asked_in(tracker)
+    start = text.rfind(asked) if asked else -1
+    if start <= 0:
+        return None
+    if any(
+        s >= start and value in knowledge.platforms
+        for s, _, value in placed_entity_spans(tracker, "platform")
+    ):
+        return None
+    return next((value for s, _, value in placed_entity_spans(tracker, "other_platform") if s >= start), None)
 
 
 def device_as_asked(tracker: Tracker) -> Optional[Text]:
@@ -343,18 +360,21 @@ class ActionAnswer(StudentAction):
             # lending the account, is about a second account).
             intent = answerable_runner_up(knowledge, tracker, text) or OUT_OF_SCOPE
 
-        if other_platforms and not said_platforms:
+        asked_of_other = other_platform_asked(knowledge, tracker)
+        if other_platforms and (not said_platforms or asked_of_other):
             # "雨课堂怎么退出" is a near miss, unless the topic itself is about that platform
             # (解除微信授权, 和腾讯课堂比较) or the documents compare that platform on the question
-            # ("腾讯课堂怎么注销", "那腾讯课堂呢" after a question about deregistering).
+            # ("腾讯课堂怎么注销", "那腾讯课堂呢" after a question about deregistering). So is a
+            # question of another platform after a back-story of ours ("职教云注销好了，钉钉的号呢").
+            other = asked_of_other or other_platforms[0]
             mentions = knowledge.topics.get(intent, {}).get("mentions", [])
             if not set(other_platforms) & set(mentions):
                 asks_again = intent == INFORM_PLATFORM or asks_the_same_again(tracker)
                 asked = self._last_question(knowledge, tracker) if asks_again else intent
-                compared = knowledge.same_question_on(asked, other_platforms[0]) if asked else None
+                compared = knowledge.same_question_on(asked, other) if asked else None
                 if compared:
                     return self._answer_topic(dispatcher, knowledge, compared)
-                return self._other_platform(dispatcher, knowledge, other_platforms[0], asked)
+                return self._other_platform(dispatcher, knowledge, other, asked)
 
         if intent == OUT_OF_SCOPE:
             refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
