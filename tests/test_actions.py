@@ -123,6 +123,31 @@ def test_other_platform_beside_a_known_platform_is_answered(dispatcher, domain, 
     assert "即时删除" in only_message(dispatcher)["text"]
 
 
+@pytest.mark.parametrize("other_in_question, refused", [(True, True), (False, False)])
+def test_another_platform_asked_after_a_back_story_of_ours(
+    dispatcher, domain, tracker_for, other_in_question, refused
+):
+    """ "职教云的号注销好了，钉钉那个号又怎么注销": ours is the back-story, the question is 钉钉's. Named
+    only in the back-story ("用钉钉发的通知说…，职教云怎么注销"), the other platform is no question."""
+    said = (
+        "职教云的号注销好了，钉钉那个号又怎么注销"
+        if other_in_question
+        else "钉钉群里通知了，职教云的号怎么注销"
+    )
+    asked = said[said.index("，") + 1 :]
+    ours = {**ICVE, "start": said.index("职教云"), "end": said.index("职教云") + 3}
+    dingtalk = {
+        "entity": "other_platform",
+        "value": "钉钉",
+        "start": said.index("钉钉"),
+        "end": said.index("钉钉") + 2,
+    }
+    tracker = tracker_for("deregister", [ours, dingtalk], text=said)
+    tracker.latest_message["asked"] = asked
+    run(dispatcher, domain, tracker)
+    assert only_message(dispatcher)["text"].startswith("抱歉，钉钉的问题不在我能回答的范围内") is refused
+
+
 def test_topic_asked_about_the_wrong_platform_is_not_covered(dispatcher, domain, tracker_for):
     run(dispatcher, domain, tracker_for("icve_close_app", [CHSI]))
     text = only_message(dispatcher)["text"]

@@ -267,6 +267,14 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
         ("says_thanks", "你刚才把注销讲得很清楚，给你五星", True),
         ("says_thanks", "退出成功了，不过平板上还登着", False),
         ("says_thanks", "注销怎么才算成功", False),
+        # News of something done, asking nothing (reports), not a problem told as news.
+        ("reports_what_is_done", "宿舍那台电脑我总算把职教云退掉了", True),
+        ("reports_what_is_done", "全院的机房上周已经装好还原卡了", True),
+        ("reports_what_is_done", "学信网提示身份证已经被注册过了", False),
+        ("reports_what_is_done", "我已经退出了，可平板上还是登着", False),
+        ("reports_what_is_done", "已经交了注销申请，多久能好", False),
+        # The bot's own name for the platform (职教云) holds 教, which is no "teach me".
+        ("makes_a_remark", "笑死，职教云的退出按钮藏得比彩蛋还深", True),
     ],
 )
 def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
@@ -328,6 +336,19 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         ("职教云误注销了能撤回吗", None),
         ("新设备登录职教云的短信验证码总是收不到", "收不到短信验证码怎么办"),
         ("Safari上清职教云缓存的快捷键是什么，没有ctrl键", "Chrome以外浏览器清除Cookies或缓存的步骤"),
+        # Where to complain, a parent's consent, attendance, the administrators' pages.
+        ("职教云一直不给我删信息，能去哪投诉", "投诉或举报的渠道"),
+        ("初中生注销职教云需不需要监护人签字", "未成年人或家属代办注销"),
+        ("直播课时退出了职教云，算不算缺勤", "考勤或成绩会不会受影响"),
+        ("管理员在职教云后台能不能一次改全班的密码", "学校或平台管理后台的操作"),
+        ("注销前导出的学习档案存进网盘可以吗", "文件存到相册或网盘"),
+        ("手机和电脑上职教云的课程进度不同步", "学习进度不同步怎么办"),
+        ("职教云注销有没有冷静期", "注销冷静期"),
+        ("职教云的设备验证开了以后能关闭吗", "怎么关闭设备验证"),
+        ("学信网改专业名称要交哪些材料", "需要提交哪些证明材料"),
+        ("职教云用扫码登录的话电脑上怎么扫", "扫码登录怎么用"),
+        # Scanning WeChat's code was how one logged in: its authorisation is the documents' own.
+        ("用微信扫码登的职教云，授权怎么解除", None),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):
