@@ -272,7 +272,7 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
         ("reports_what_is_done", "全院的机房上周已经装好还原卡了", True),
         ("reports_what_is_done", "学信网提示身份证已经被注册过了", False),
         ("reports_what_is_done", "我已经退出了，可平板上还是登着", False),
-        ("reports_what_is_done", "已经交了注销申请，多久能好", False),
+        ("reports_what_is_done", "注销申请早就交上去了，啥时候生效", False),
         # The bot's own name for the platform (职教云) holds 教, which is no "teach me".
         ("makes_a_remark", "笑死，职教云的退出按钮藏得比彩蛋还深", True),
     ],
@@ -344,11 +344,11 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         ("注销前导出的学习档案存进网盘可以吗", "文件存到相册或网盘"),
         ("手机和电脑上职教云的课程进度不同步", "学习进度不同步怎么办"),
         ("职教云注销有没有冷静期", "注销冷静期"),
-        ("职教云的设备验证开了以后能关闭吗", "怎么关闭设备验证"),
+        ("开启了职教云设备验证，后悔了想关闭", "怎么关闭设备验证"),
         ("学信网改专业名称要交哪些材料", "需要提交哪些证明材料"),
         ("职教云用扫码登录的话电脑上怎么扫", "扫码登录怎么用"),
         # Scanning WeChat's code was how one logged in: its authorisation is the documents' own.
-        ("用微信扫码登的职教云，授权怎么解除", None),
+        ("当初拿微信扫码登进职教云的，这个授权咋解除", None),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):
