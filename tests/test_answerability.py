@@ -214,6 +214,13 @@ COMPARE, DEREGISTER, PASSWORD = "icve_compare_tencent", "deregister", "icve_pass
         ("icve_deregister_checklist", "注销前备份的zip要用什么软件打开", False),
         ("icve_sub_account", "两个职教云子账号能合并成一个吗", False),
         ("icve_pause_vs_deregister", "职教云一直不登录会被自动停用吗", False),
+        # Another authenticator, WeChat's own list, a user name after deregistering, a school's other
+        # systems: next to these topics, not their questions.
+        ("icve_device_verification", "职教云的设备验证能绑定谷歌验证器吗", False),
+        ("icve_device_verification", "职教云设备验证开启了有啥用", True),
+        ("icve_third_party_unbind", "在微信的授权管理里能看到职教云吗", False),
+        ("icve_data_after_deregister", "职教云注销了用户名会不会被别人注册同名的", False),
+        ("icve_school_account", "学校的职教云号注销了，教务系统的号还在吗", False),
         # Said not to be the question.
         ("logout", "选错的班怎么退掉？不是退出登录", False),
         ("logout", "不是注销，我只想退出登录", True),
@@ -349,6 +356,9 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         ("职教云用扫码登录的话电脑上怎么扫", "扫码登录怎么用"),
         # Scanning WeChat's code was how one logged in: its authorisation is the documents' own.
         ("当初拿微信扫码登进职教云的，这个授权咋解除", None),
+        # The browser said before the question; a diploma after an abnormal status.
+        ("电脑上装的是火狐，职教云的cookie要怎么清", "Chrome以外浏览器清除Cookies或缓存的步骤"),
+        ("学籍被标成异常，这会影响我拿毕业证不", "会不会影响毕业、升学或就业"),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):

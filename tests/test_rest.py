@@ -48,6 +48,10 @@ CONVERSATIONS = {
     "near miss alipay": [("支付宝账号怎么注销", [OTHER_PLATFORM])],
     # The school's own systems are not the documents' platforms.
     "near miss school portal": [("学校门户网站的账号怎么退出登录", [OTHER_PLATFORM, "学校门户"])],
+    # Ours only in the back-story: the question is the other platform's.
+    "near miss after a back-story of ours": [
+        ("职教云那边我已经注销好了，钉钉的账号又该怎么注销", [OTHER_PLATFORM, "钉钉"])
+    ],
     "other school matter": [("食堂几点开门", [CANNOT_ANSWER, "信息化办公室"])],
     "greeting and capabilities": [
         ("你好", ["智慧职教", "学信网"]),
