@@ -57,8 +57,11 @@ def refuses_an_unstated_fact(
     if text.startswith("/"):
         return False
     topic = tracker.latest_message.get("intent", {}).get("name")
-    answer = render_answer(knowledge, topic) if topic in knowledge.topics else None
-    fact = knowledge.unstated_fact(facts_asked_in(tracker), text, answer)
+    fact = knowledge.unstated_fact(
+        facts_asked_in(tracker),
+        text,
+        lambda: render_answer(knowledge, topic) if topic in knowledge.topics else None,
+    )
     if not fact:
         return False
     dispatcher.utter_message(

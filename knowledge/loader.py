@@ -84,6 +84,11 @@ def has_words_unless(rule: Dict[Text, Any], text: Text, context: Optional[Text] 
     return has_any("words") and with_any and not has_any("unless")
 
 
+def answer_states(pattern: Text, answer: Optional[Text]) -> bool:
+    """Whether a topic's answer states what `pattern` finds (no topic: a goal's answer comes later)."""
+    return answer is None or re.search(pattern, answer) is not None
+
+
 class Knowledge:
     def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
         raw = copy.deepcopy(files)  # read_texts makes the texts plain strings in `files`
@@ -205,21 +210,22 @@ class Knowledge:
         return self._has_word_of("not_questions", text)
 
     def unstated_fact(
-        self, question: Text, text: Optional[Text] = None, answer: Optional[Text] = None
+        self,
+        question: Text,
+        text: Optional[Text] = None,
+        answer: Callable[[], Optional[Text]] = lambda: None,
     ) -> Optional[Text]:
         """The fact neither document states that the question (of the message `text`, read as a
-        topic whose answer is `answer`) asks for (answerability.yml `unstated_facts`), as the bot
-        names it; None when it asks for none."""
+        topic whose answer `answer` renders) asks for (answerability.yml `unstated_facts`), as the
+        bot names it; None when it asks for none. The answer is rendered only for a fact whose words
+        are there and that an answer may state (`unless_answer_has`)."""
         facts = self.answerability.get("unstated_facts") or {}
         return next(
             (
                 fact
                 for fact, rule in facts.items()
                 if has_words_unless(rule, text if rule.get("in_back_story") and text else question, text)
-                and not (
-                    rule.get("unless_answer_has")
-                    and (answer is None or re.search(rule["unless_answer_has"], answer))
-                )
+                and not (rule.get("unless_answer_has") and answer_states(rule["unless_answer_has"], answer()))
             ),
             None,
         )

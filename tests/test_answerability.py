@@ -385,7 +385,7 @@ def test_a_length_of_time_is_stated_only_where_the_answer_gives_one(knowledge, t
     from knowledge.render import render_answer
 
     answer = render_answer(knowledge, topic) if topic else None
-    assert knowledge.unstated_fact(normalize(text), normalize(text), answer) == fact
+    assert knowledge.unstated_fact(normalize(text), normalize(text), lambda: answer) == fact
 
 
 def test_a_fault_told_before_the_question_is_still_the_fact_asked(knowledge):
