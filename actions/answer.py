@@ -88,6 +88,9 @@ SAME_AGAIN = re.compile(
     r"(?:那|那么)?(?:换成|换到|换)?(?:的话)?(?:也|又)?(?:是|要|会)?(?:这样|这么样|一样|同样|如此)?(?:的)?(?:话)?"
     r"(?:吗|嘛|么|呢|吧|不|没)?"
 )
+# "腾讯课堂也必须先解吗" after "注销前必须先解除微信授权吗": a few words after 也, the last question
+# asked again of the platform named.
+ALSO_SO = re.compile(r"(?:那|那么)?(?:也|又)\w{0,6}?(?:吗|嘛|么|呢|吧|不)")
 NOT_WORDS = re.compile(r"[\W_]+")
 # A question whether it is the same on our platform as on another named before it.
 ASKS_IF_THE_SAME = re.compile(
@@ -192,8 +195,10 @@ def words_besides(tracker: Tracker, entities: Sequence[Text]) -> Text:
 
 
 def asks_the_same_again(tracker: Tracker) -> bool:
-    """Whether the latest message is only a platform's name and "the same?" ("腾讯课堂也是这样吗")."""
-    return bool(SAME_AGAIN.fullmatch(words_besides(tracker, ("platform", "other_platform"))))
+    """Whether the latest message is only a platform's name and "the same?" ("腾讯课堂也是这样吗",
+    "腾讯课堂也要先解吗")."""
+    rest = words_besides(tracker, ("platform", "other_platform"))
+    return bool(SAME_AGAIN.fullmatch(rest) or ALSO_SO.fullmatch(rest))
 
 
 def goal_named_when_unsure(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
@@ -354,7 +359,11 @@ class ActionAnswer(StudentAction):
         elif said_platforms and (compared := self._compared_in_question(knowledge, tracker, intent)):
             # "智慧职教注销后数据保留多久，腾讯课堂又是多久": the comparison answers both.
             return self._answer_topic(dispatcher, knowledge, compared)
-        elif typed and not answerable(knowledge, intent, text):
+        elif (
+            typed
+            and not answerable(knowledge, intent, text)
+            and not self._asked_again_of_a_compared_platform(knowledge, tracker, other_platforms)
+        ):
             # A topic's words without its subject, or about something else: out of scope, unless
             # the runner-up is what it asks ("…同一个身份证号能注册两个学信网账号吗", read first as
             # lending the account, is about a second account).
@@ -611,6 +620,19 @@ class ActionAnswer(StudentAction):
             if name in knowledge.topics:
                 return name if confidence >= NEXT_TOPIC_MIN_CONFIDENCE else None
         return None
+
+    def _asked_again_of_a_compared_platform(
+        self, knowledge: Knowledge, tracker: Tracker, other_platforms: List[Text]
+    ) -> bool:
+        """ "腾讯课堂也要先解吗" after a question the document compares 腾讯课堂 on: the last question
+        again, however few of its topic's words the message repeats."""
+        last = self._last_question(knowledge, tracker)
+        return bool(
+            other_platforms
+            and last
+            and asks_the_same_again(tracker)
+            and knowledge.same_question_on(last, other_platforms[0])
+        )
 
     @staticmethod
     def _last_question(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:

@@ -419,6 +419,24 @@ def test_the_same_question_asked_again_of_a_compared_platform(dispatcher, domain
 
 
 @pytest.mark.parametrize(
+    "last_topic, compared", [("icve_third_party_unbind", True), ("icve_password_change", False)]
+)
+def test_a_short_also_question_asks_the_last_question_of_the_platform(
+    dispatcher, domain, tracker_for, last_topic, compared
+):
+    """ "腾讯课堂也得先解吗" repeats too few of the comparison's words to pass its check alone: after an
+    unbinding question it is that question of 腾讯课堂 (compared); after a password question, which
+    the document does not compare, it is 腾讯课堂's own."""
+    said = "腾讯课堂也得先解吗"
+    tencent = {"entity": "other_platform", "value": "腾讯课堂", "start": 0, "end": 4}
+    tracker = tracker_for(
+        "icve_compare_tencent", [tencent], {"platform": "icve", "last_topic": last_topic}, text=said
+    )
+    run(dispatcher, domain, tracker)
+    assert ("即时删除" in only_message(dispatcher)["text"]) is compared
+
+
+@pytest.mark.parametrize(
     "said, runner_up, asked",
     [
         # Only the goal and how to find it: which platform? (not "没看懂").
