@@ -79,6 +79,10 @@ NEXT_TOPIC_MIN_CONFIDENCE = 0.05
 # topic is at least this likely and on the platform of the conversation's last answer.
 FOLLOW_UP = re.compile(r"(?:那|那么|那要是|那如果|要是|如果)")
 FOLLOW_UP_MIN_CONFIDENCE = 0.25
+# A follow-up that names no topic of its own ("那能保持多久") goes on with the last topic when the
+# classifier still ranks it this high among its first few.
+LAST_TOPIC_RANKS = 3
+LAST_TOPIC_MIN_CONFIDENCE = 0.1
 # A message that states a belief and asks something else the classifier is this sure of ("学籍显示
 # 异常，可能是之前把账号借给别人了，该怎么办") gets that answer, opened by the belief's correction.
 ASKED_TOPIC_MIN_CONFIDENCE = 0.8
@@ -598,11 +602,13 @@ class ActionAnswer(StudentAction):
     @staticmethod
     def _follow_up_topic(knowledge: Knowledge, tracker: Tracker, text: Text) -> Optional[Text]:
         """ "那能借给别人用吗" after a 学信网 answer: a short follow-up leaves the classifier unsure, but
-        the conversation's platform makes its best topic likely enough to answer."""
+        the conversation's platform makes its best topic likely enough to answer; "那能保持多久" after
+        "关掉APP算退出吗" asks on about the last topic, which the classifier still ranks near the top."""
         last_topic = slot(knowledge, tracker, LAST_TOPIC)
         if not last_topic or not FOLLOW_UP.match(text):
             return None
-        topic, confidence = (ranking(tracker) or [(None, 0.0)])[0]
+        ranked = ranking(tracker)
+        topic, confidence = (ranked or [(None, 0.0)])[0]
         if (
             topic in knowledge.topics
             and confidence >= FOLLOW_UP_MIN_CONFIDENCE
@@ -611,6 +617,13 @@ class ActionAnswer(StudentAction):
             and not other_object(knowledge, topic, text)
         ):
             return topic
+        near_the_top = dict(ranked[:LAST_TOPIC_RANKS])
+        if (
+            near_the_top.get(last_topic, 0.0) >= LAST_TOPIC_MIN_CONFIDENCE
+            and knowledge.answers(last_topic, text)
+            and not other_object(knowledge, last_topic, text)
+        ):
+            return last_topic
         return None
 
     @staticmethod

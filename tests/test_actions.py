@@ -461,6 +461,22 @@ def test_a_doubted_goal_is_asked_its_platform_only_when_the_message_says_no_more
     assert ("哪个平台" in only_message(dispatcher)["text"]) is asked
 
 
+@pytest.mark.parametrize("close_app_confidence, answered", [(0.12, True), (0.05, False)])
+def test_a_follow_up_without_a_topic_of_its_own_goes_on_with_the_last_topic(
+    dispatcher, domain, tracker_for, close_app_confidence, answered
+):
+    """ "那最多能挂多长时间" after "关掉APP算退出吗": the classifier doubts, but still ranks the last
+    topic among its first three; ranked that low, it is no reading of the message."""
+    tracker = tracker_for("nlu_fallback", [], {"last_topic": "icve_close_app"}, text="那最多能挂多长时间")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.35},
+        {"name": "icve_deregister_status", "confidence": 0.19},
+        {"name": "icve_close_app", "confidence": close_app_confidence},
+    ]
+    run(dispatcher, domain, tracker)
+    assert ("72小时" in only_message(dispatcher)["text"]) is answered
+
+
 def test_thanks_naming_the_topic_is_thanked_not_answered_again(dispatcher, domain, tracker_for):
     said = "谢谢，职教云网页版退出弄好了"
     run(dispatcher, domain, tracker_for("logout", [ICVE, WEB], text=said))
