@@ -373,7 +373,7 @@ class ActionAnswer(StudentAction):
             # lending the account, is about a second account).
             intent = answerable_runner_up(knowledge, tracker, text) or OUT_OF_SCOPE
 
-        asked_of_other = other_platform_asked(knowledge, tracker)
+        asked_of_other = other_platform_asked(knowledge, tracker) if other_platforms else None
         if other_platforms and (not said_platforms or asked_of_other):
             # "雨课堂怎么退出" is a near miss, unless the topic itself is about that platform
             # (解除微信授权, 和腾讯课堂比较) or the documents compare that platform on the question

@@ -6,6 +6,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.answer import ActionAnswer
+from actions.refusals import ASKED
 
 pytestmark = pytest.mark.unit
 
@@ -143,7 +144,7 @@ def test_another_platform_asked_after_a_back_story_of_ours(
         "end": said.index("钉钉") + 2,
     }
     tracker = tracker_for("deregister", [ours, dingtalk], text=said)
-    tracker.latest_message["asked"] = asked
+    tracker.latest_message[ASKED] = asked
     run(dispatcher, domain, tracker)
     assert only_message(dispatcher)["text"].startswith("抱歉，钉钉的问题不在我能回答的范围内") is refused
 
