@@ -383,7 +383,9 @@ class ActionAnswer(StudentAction):
             mentions = knowledge.topics.get(intent, {}).get("mentions", [])
             if not set(other_platforms) & set(mentions):
                 asks_again = intent == INFORM_PLATFORM or asks_the_same_again(tracker)
-                asked = self._last_question(knowledge, tracker) if asks_again else intent
+                pending = slot(knowledge, tracker, PENDING_GOAL) if intent == INFORM_PLATFORM else None
+                # A bare "腾讯课堂" answers the bot's own "哪个平台？" before it asks anything again.
+                asked = pending or (self._last_question(knowledge, tracker) if asks_again else intent)
                 compared = knowledge.same_question_on(asked, other) if asked else None
                 if compared:
                     return self._answer_topic(dispatcher, knowledge, compared)

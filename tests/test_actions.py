@@ -124,6 +124,19 @@ def test_other_platform_beside_a_known_platform_is_answered(dispatcher, domain, 
     assert "即时删除" in only_message(dispatcher)["text"]
 
 
+@pytest.mark.parametrize("goal, compared", [("deregister", True), ("logout", False)])
+def test_a_compared_platform_answering_which_platform(dispatcher, domain, tracker_for, goal, compared):
+    """ "我想注销" → 哪个平台？ → "腾讯课堂": the document compares deregistering there; logging out it
+    does not speak of."""
+    tracker = tracker_for(
+        "inform_platform", [{"entity": "other_platform", "value": "腾讯课堂"}], {"pending_goal": goal}
+    )
+    run(dispatcher, domain, tracker)
+    text = only_message(dispatcher)["text"]
+    assert ("即时删除" in text) is compared
+    assert text.startswith("抱歉，腾讯课堂") is not compared
+
+
 @pytest.mark.parametrize("other_in_question, refused", [(True, True), (False, False)])
 def test_another_platform_asked_after_a_back_story_of_ours(
     dispatcher, domain, tracker_for, other_in_question, refused

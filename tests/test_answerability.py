@@ -282,6 +282,10 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
         ("reports_what_is_done", "注销申请早就交上去了，啥时候生效", False),
         # The bot's own name for the platform (职教云) holds 教, which is no "teach me".
         ("makes_a_remark", "笑死，职教云的退出按钮藏得比彩蛋还深", True),
+        # News of what starts soon, a text to polish, a promise to come back.
+        ("reports_what_is_done", "我们学院下学期开始统一用职教云了", True),
+        ("asks_no_question", "帮我把这段话改得正式一点", True),
+        ("says_thanks", "好的，以后有问题再来问你", True),
     ],
 )
 def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
@@ -359,6 +363,29 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         # The browser said before the question; a diploma after an abnormal status.
         ("电脑上装的是火狐，职教云的cookie要怎么清", "Chrome以外浏览器清除Cookies或缓存的步骤"),
         ("学籍被标成异常，这会影响我拿毕业证不", "会不会影响毕业、升学或就业"),
+        # Stop 34: details next to a topic that neither document gives.
+        ("学信网提示证件号被注册过了，怎么把这个号要回来", "被别人注册的账号怎么要回来"),
+        ("智慧职教的账号能迁移到别的学校吗", "账号迁移或与其他平台互通"),
+        ("退出职教云以后还会收到作业推送吗", "退出后还会不会收到推送或消息提醒"),
+        ("职教云的验证码短信要扣话费吗", "是否收费、收多少钱"),
+        ("职教云讨论区的帖子能删吗", "论坛帖子或评论能不能删"),
+        ("注销后180天能不能缩短", "注销后能不能提前或换号重新注册"),
+        ("解绑QQ以后还能用手机号加密码登录吗", "解绑第三方后用什么方式登录"),
+        ("职教云退出后再登还要输验证码吗", "同一台设备再登录要不要验证码"),
+        ("注销时刷脸一直不过怎么办", "人脸识别或短信验证通不过怎么办"),
+        ("我自己注册的职教云，注销按钮是灰的", "按钮是灰的、点不了"),
+        # A school's account, which the school deregisters: its own topic.
+        ("学校分配的号，注销按钮是灰的", None),
+        ("职教云APP的夜间模式在哪开", "APP的其他设置"),
+        ("老师注销账号以后他建的班级还在吗", "老师注销后班级和课程怎么办"),
+        ("职教云有暂停功能吗", "暂停使用功能在哪"),
+        ("访客模式下能交作业吗", "访客模式下能用哪些功能"),
+        ("学信网上学历还没更新是怎么回事", "学历信息什么时候更新"),
+        ("学信网上学籍显示休学是啥意思", "休学、复学、转学或退学的手续和学籍变化"),
+        ("职教云注销成功会有邮件通知吗", "结果会不会通知、怎么通知"),
+        ("智慧职教官方网址到底是哪个", "网址或链接"),
+        ("手机丢了要去营业厅补办手机卡吗", "手机卡补办或停机"),
+        ("电脑开机密码忘了", "手机或电脑本身的开机、锁屏密码"),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):
@@ -377,6 +404,12 @@ def test_a_fact_neither_document_states(knowledge, text, fact):
         # How often: "每次" answers it too.
         ("cookies多久清一次", "icve_web_auto_login", None),
         ("口诀说的周期维护，密码多久改一次", "icve_mnemonic", "具体多久一次"),
+        # A length of time in the answer is no frequency; the wait before registering again is.
+        ("职教云密码多久改一次合适", "icve_password_change", "具体多久一次"),
+        ("注销后多久能再注册一次", "icve_phone_reuse", None),
+        # Where to turn it on: said where the answer names the place, unstated where it does not.
+        ("访客模式在哪打开", "icve_public_computer", "具体在哪个菜单或页面"),
+        ("设备验证在哪开", "icve_device_verification", None),
         # Asked of no topic (a goal, routed to its procedure later), it is left to that answer.
         ("要等多久", None, None),
     ],
@@ -403,6 +436,9 @@ def test_a_fault_told_before_the_question_is_still_the_fact_asked(knowledge):
     # A refund told in the back-story is no fee asked: "我申请过退款，现在怎么注销".
     story, question = normalize("我申请过退款"), normalize("现在职教云怎么注销")
     assert knowledge.unstated_fact(question, story + "，" + question) is None
+    # Playing on with the screen locked, told before the question.
+    told, asked = normalize("课程视频放着手机锁屏了"), normalize("进度还算吗")
+    assert knowledge.unstated_fact(asked, told + "，" + asked) == "锁屏或后台播放时学习进度"
 
 
 def test_no_training_question_of_a_topic_asks_an_unstated_fact(knowledge):
