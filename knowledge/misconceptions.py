@@ -116,12 +116,22 @@ class Recogniser:
             or confidence < rule["min_confidence"]
         ):
             return None
+        if len(self._classes_said(text, belief)) < rule["min_word_classes"]:
+            return None  # news that only names the topic ("辅导员在群里催我们核对学籍了") states no belief
         lowered = text.lower()
         for word in sorted(self.agreement_words, key=len, reverse=True):  # "…就算退出了吧？" still states
             lowered = lowered.replace(word + "?", "").replace(word + "？", "")
         if any(w in lowered for w in rule["asking"]) or A_NOT_A.search(lowered):
             return None
         return None if any(w in lowered for w in rule["truth_words"]) else belief
+
+    def _classes_said(self, text: Text, belief: Text) -> Set[Text]:
+        """The word classes of the belief's patterns that a token of `text` belongs to, the platform's
+        own name ("学信网", a word for the account too) not counted."""
+        names = {name for names in self.platform_names.values() for name in names}
+        tokens = {token.lower_ for token in self.nlp(text)} - names
+        classes = {c for sequence in self.knowledge.misconceptions[belief]["patterns"] for c in sequence}
+        return {c for c in classes if tokens & set(self.words[c])}
 
     def asks(self, text: Text) -> bool:
         """Whether a clause of `text` asks a question, not merely seeks agreement: "室友说划掉就行，

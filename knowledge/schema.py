@@ -32,6 +32,7 @@ from pydantic import (
     StrictStr,
     ValidationError,
     confloat,
+    conint,
     conlist,
     create_model,
     root_validator,
@@ -206,6 +207,7 @@ class ProceduresFile(Strict):
 class ByTopic(Strict):  # knowledge/misconceptions.py: a belief stated in words no pattern has
     beliefs: Words
     min_confidence: confloat(ge=0, le=1)
+    min_word_classes: conint(ge=0)
     asking: Words
     truth_words: Words
 

@@ -286,6 +286,9 @@ def test_a_topic_is_answered_only_when_the_message_asks_what_it_is_about(knowled
         ("reports_what_is_done", "我们学院下学期开始统一用职教云了", True),
         ("asks_no_question", "帮我把这段话改得正式一点", True),
         ("says_thanks", "好的，以后有问题再来问你", True),
+        ("says_thanks", "原来关APP不算退出，学到了", True),
+        ("reports_what_is_done", "刚刚把学信网的信息核对完了", True),
+        ("asks_no_question", "帮我转告辅导员我明天去不了", True),
     ],
 )
 def test_what_is_no_question_of_a_topic(knowledge, check, text, found):
@@ -386,6 +389,17 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         ("智慧职教官方网址到底是哪个", "网址或链接"),
         ("手机丢了要去营业厅补办手机卡吗", "手机卡补办或停机"),
         ("电脑开机密码忘了", "手机或电脑本身的开机、锁屏密码"),
+        ("学信网上在籍和注册学籍有什么不一样", "学籍状态各是什么意思"),
+        ("补考没过会让学籍变异常吗", "挂科、处分等对学籍的影响"),
+        ("职教云注销要家长签字吗，我已经成年了", "要不要签字或本人到场"),
+        ("三阶确认法那封邮件发给谁", "材料或邮件交给谁"),
+        ("职教云子账号怎么创建", "怎么创建子账号"),
+        ("用Chrome无痕窗口登的职教云还用清cookie吗", "浏览器无痕或隐身模式"),
+        ("申请删除个人信息以后平台多少天给答复", "平台多久给答复"),
+        ("注销了职教云能开个注销证明吗", "需要提交哪些证明材料"),
+        ("苹果电脑上清职教云缓存按什么键", "Chrome以外浏览器清除Cookies或缓存的步骤"),
+        # 学信网's one-account rule answers a new number there.
+        ("想用新手机号再注册一个学信网账号", None),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):

@@ -125,6 +125,14 @@ def test_independent_sentences(recogniser):
         ("卸载了账号还在不在", "icve_uninstall_vs_deregister", 0.9, []),
         ("我知道关掉app不算退出", "icve_close_app", 0.9, []),
         ("主号注销了子号肯定也失效了", "icve_sub_account", 0.9, ["sub_accounts_forgotten"]),
+        # News that names only the topic's people and platform states no belief.
+        ("辅导员今天在群里通知我们去学信网核对学籍了", "chsi_teacher_password", 0.9, []),
+        (
+            "辅导员让我们把学信网账号交给她统一弄",
+            "chsi_teacher_password",
+            0.9,
+            ["chsi_teacher_manages_accounts"],
+        ),
         # A topic that mostly tells of a situation, not of a belief.
         ("网页版老是自动登录，烦死了", "icve_web_auto_login", 0.9, []),
     ],
