@@ -96,6 +96,10 @@ SAME_AGAIN = re.compile(
 # asked again of the platform named.
 ALSO_SO = re.compile(r"(?:那|那么)?(?:也|又)\w{0,6}?(?:吗|嘛|么|呢|吧|不)")
 NOT_WORDS = re.compile(r"[\W_]+")
+# "腾讯课堂又是多久" after "智慧职教注销后数据留多久" in the same message: the first question asked again.
+HOW_LONG_AGAIN = re.compile(
+    r"(?:那|那么)?(?:也|又)?(?:是|要)?(?:多久|多长时间|几天|怎样|怎么样|咋样|如何)(?:呢|啊|呀)?"
+)
 # A question whether it is the same on our platform as on another named before it.
 ASKS_IF_THE_SAME = re.compile(
     r"也是这样|也这样|也是这么|也能这样|也可以这样|也一样|一样吗|一样不|一样么|同样吗|相同吗"
@@ -203,6 +207,18 @@ def asks_the_same_again(tracker: Tracker) -> bool:
     "腾讯课堂也要先解吗")."""
     rest = words_besides(tracker, ("platform", "other_platform"))
     return bool(SAME_AGAIN.fullmatch(rest) or ALSO_SO.fullmatch(rest))
+
+
+def compared_again(knowledge: Knowledge, intent: Optional[Text], question: Text) -> Optional[Text]:
+    """The comparison that answers `intent` on another platform, when `question` (a later question of
+    the same message) only asks it again of that platform ("智慧职教注销后数据留多久，腾讯课堂又是多久")."""
+    lowered = question.lower()
+    for name in load_vocabulary().words("other_platform"):
+        if intent and name.lower() in lowered:
+            rest = NOT_WORDS.sub("", lowered.replace(name.lower(), ""))
+            if any(p.fullmatch(rest) for p in (SAME_AGAIN, ALSO_SO, HOW_LONG_AGAIN)):
+                return knowledge.same_question_on(intent, name)
+    return None
 
 
 def goal_named_when_unsure(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:
@@ -317,7 +333,9 @@ class ActionAnswer(StudentAction):
             return walkthrough.start(answers)
         events = self._answer(dispatcher, knowledge, tracker)
         offer_after_repeated_failure(dispatcher, knowledge, tracker)  # not understood twice: a person?
-        others = other_questions(tracker)
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        # A platform asked again is answered by the comparison, not offered apart (_compared_in_question).
+        others = [q for q in other_questions(tracker) if not compared_again(knowledge, intent, q)]
         self._offer_other_questions(
             dispatcher, knowledge, [q for q in others if not knowledge.asks_to_cheat(q)]
         )
@@ -584,7 +602,9 @@ class ActionAnswer(StudentAction):
             compared = knowledge.same_question_on(intent, name) if intent and asked_of_both else None
             if compared:
                 return compared
-        return None
+        return next(
+            filter(None, (compared_again(knowledge, intent, q) for q in other_questions(tracker))), None
+        )
 
     @staticmethod
     def _covered_topic(

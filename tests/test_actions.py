@@ -642,6 +642,21 @@ def test_help_to_cheat_asked_after_an_account_question_is_refused_after_its_answ
     assert refusal["response"] == "utter_request_cheating"
 
 
+@pytest.mark.parametrize("other, compared", [("腾讯课堂又是多久", True), ("注销后手机号还能用吗", False)])
+def test_a_second_question_asking_the_first_again_of_a_compared_platform(
+    dispatcher, domain, tracker_for, other, compared
+):
+    """ "智慧职教注销后数据留多久，腾讯课堂又是多久": the comparison answers both, with nothing left to offer."""
+    tracker = tracker_for(
+        "icve_data_after_deregister", [{**ICVE, "start": 0}], text="智慧职教注销后数据会留多久，"
+    )
+    tracker.latest_message["other_questions"] = [other]
+    run(dispatcher, domain, tracker)
+    assert ("即时删除" in dispatcher.messages[0]["text"]) is compared
+    offered = [b["payload"] for m in dispatcher.messages[1:] for b in m.get("buttons") or []]
+    assert (other in offered) is not compared
+
+
 def test_help_to_cheat_asked_first_refuses_the_whole_message(dispatcher, domain, tracker_for):
     tracker = tracker_for("request_cheating", [ICVE], text="帮我找人代刷网课？")
     tracker.latest_message["other_questions"] = ["职教云怎么注销"]
