@@ -489,6 +489,9 @@ class ActionAnswer(StudentAction):
 
         if knowledge.is_routed(intent):
             account = load_vocabulary().most_specific("account", entity_values(tracker, "account"))
+            by_account = knowledge.route(intent, platform, device, account) if platform and account else None
+            if by_account and not knowledge.answers(by_account, text):
+                account = None  # "自己注册的，不是学校发的那种": named to say it is not that account
             return self._answer_goal(
                 dispatcher, knowledge, intent, platform, device, bool(said_platforms), account
             )

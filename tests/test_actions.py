@@ -607,6 +607,13 @@ def test_deregistering_a_school_account_gets_its_rule_not_the_steps(dispatcher, 
     assert SlotSet("last_topic", "icve_school_account") in events
 
 
+def test_an_account_said_not_to_be_the_schools_gets_the_steps(dispatcher, domain, tracker_for):
+    said = "职教云号是我自己注册的，不是学校发的，怎么注销"
+    run(dispatcher, domain, tracker_for("deregister", [ICVE, SCHOOL_ACCOUNT], text=said))
+    text = only_message(dispatcher)["text"]
+    assert "注销步骤" in text and not text.startswith("不能自己单方面处理")
+
+
 @pytest.mark.parametrize("confidence, corrected", [(0.9, True), (0.3, False)])
 def test_a_belief_said_in_other_words_is_corrected_when_the_classifier_is_sure(
     dispatcher, domain, tracker_for, knowledge, confidence, corrected
