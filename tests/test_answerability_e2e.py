@@ -34,6 +34,11 @@ NEAR_MISSES = [
     "职教云绑定的手机号怎么换成新的",
     "职教云子账号的权限怎么设置",
     "职教云签到失败了，退出重新登录能补签吗",
+    # a parent's consent, which the pinyin reader hears as 统一; a private window told first
+    "我还没成年，注销智慧职教要不要父母同意",
+    "我是用浏览器无痕模式登的职教云，关了窗口还用清缓存吗",
+    # news that only names the teacher and 学信网
+    "辅导员今天在群里通知我们去学信网核对学籍了",
 ]
 ANSWERED = {
     "职教云的账号怎么注销": "icve_deregister",
