@@ -96,7 +96,7 @@ SAME_AGAIN = re.compile(
 # asked again of the platform named.
 ALSO_SO = re.compile(r"(?:那|那么)?(?:也|又)\w{0,6}?(?:吗|嘛|么|呢|吧|不)")
 NOT_WORDS = re.compile(r"[\W_]+")
-# "腾讯课堂又是多久" after "智慧职教注销后数据留多久" in the same message: the first question asked again.
+# "那腾讯课堂又要多久" after "职教云销号后记录存几天" in the same message: the first question asked again.
 HOW_LONG_AGAIN = re.compile(
     r"(?:那|那么)?(?:也|又)?(?:是|要)?(?:多久|多长时间|几天|怎样|怎么样|咋样|如何)(?:呢|啊|呀)?"
 )
@@ -211,7 +211,7 @@ def asks_the_same_again(tracker: Tracker) -> bool:
 
 def compared_again(knowledge: Knowledge, intent: Optional[Text], question: Text) -> Optional[Text]:
     """The comparison that answers `intent` on another platform, when `question` (a later question of
-    the same message) only asks it again of that platform ("智慧职教注销后数据留多久，腾讯课堂又是多久")."""
+    the same message) only asks it again of that platform ("职教云销号后记录存几天？那腾讯课堂又要多久")."""
     lowered = question.lower()
     for name in load_vocabulary().words("other_platform"):
         if intent and name.lower() in lowered:
@@ -491,7 +491,7 @@ class ActionAnswer(StudentAction):
             account = load_vocabulary().most_specific("account", entity_values(tracker, "account"))
             by_account = knowledge.route(intent, platform, device, account) if platform and account else None
             if by_account and not knowledge.answers(by_account, text):
-                account = None  # "自己注册的，不是学校发的那种": named to say it is not that account
+                account = None  # "号是我自己开的，不是学校给的": named to say it is not that account
             return self._answer_goal(
                 dispatcher, knowledge, intent, platform, device, bool(said_platforms), account
             )

@@ -117,7 +117,7 @@ class Recogniser:
         ):
             return None
         if len(self._classes_said(text, belief)) < rule["min_word_classes"]:
-            return None  # news that only names the topic ("辅导员在群里催我们核对学籍了") states no belief
+            return None  # news that only names the topic ("班主任在群里提醒大家查学籍") states no belief
         lowered = text.lower()
         for word in sorted(self.agreement_words, key=len, reverse=True):  # "…就算退出了吧？" still states
             lowered = lowered.replace(word + "?", "").replace(word + "？", "")

@@ -608,7 +608,7 @@ def test_deregistering_a_school_account_gets_its_rule_not_the_steps(dispatcher, 
 
 
 def test_an_account_said_not_to_be_the_schools_gets_the_steps(dispatcher, domain, tracker_for):
-    said = "职教云号是我自己注册的，不是学校发的，怎么注销"
+    said = "这个职教云号是我自己开的，不是学校给的，怎么注销"
     run(dispatcher, domain, tracker_for("deregister", [ICVE, SCHOOL_ACCOUNT], text=said))
     text = only_message(dispatcher)["text"]
     assert "注销步骤" in text and not text.startswith("不能自己单方面处理")
@@ -649,13 +649,13 @@ def test_help_to_cheat_asked_after_an_account_question_is_refused_after_its_answ
     assert refusal["response"] == "utter_request_cheating"
 
 
-@pytest.mark.parametrize("other, compared", [("腾讯课堂又是多久", True), ("注销后手机号还能用吗", False)])
+@pytest.mark.parametrize("other, compared", [("那腾讯课堂又要多久", True), ("注销后手机号还能用吗", False)])
 def test_a_second_question_asking_the_first_again_of_a_compared_platform(
     dispatcher, domain, tracker_for, other, compared
 ):
-    """ "智慧职教注销后数据留多久，腾讯课堂又是多久": the comparison answers both, with nothing left to offer."""
+    """ "职教云销号后记录存几天？那腾讯课堂又要多久": the comparison answers both, nothing left to offer."""
     tracker = tracker_for(
-        "icve_data_after_deregister", [{**ICVE, "start": 0}], text="智慧职教注销后数据会留多久，"
+        "icve_data_after_deregister", [{**ICVE, "start": 0}], text="职教云销号后记录存几天？"
     )
     tracker.latest_message["other_questions"] = [other]
     run(dispatcher, domain, tracker)

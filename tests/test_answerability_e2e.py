@@ -35,10 +35,10 @@ NEAR_MISSES = [
     "职教云子账号的权限怎么设置",
     "职教云签到失败了，退出重新登录能补签吗",
     # a parent's consent, which the pinyin reader hears as 统一; a private window told first
-    "我还没成年，注销智慧职教要不要父母同意",
-    "我是用浏览器无痕模式登的职教云，关了窗口还用清缓存吗",
+    "未满十八岁，职教云销号得父母同意吧？",
+    "职教云是在无痕模式下开的，关窗后缓存还要清不",
     # news that only names the teacher and 学信网
-    "辅导员今天在群里通知我们去学信网核对学籍了",
+    "班主任在群里提醒大家上学信网查一下学籍",
 ]
 ANSWERED = {
     "职教云的账号怎么注销": "icve_deregister",

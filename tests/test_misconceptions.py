@@ -126,9 +126,9 @@ def test_independent_sentences(recogniser):
         ("我知道关掉app不算退出", "icve_close_app", 0.9, []),
         ("主号注销了子号肯定也失效了", "icve_sub_account", 0.9, ["sub_accounts_forgotten"]),
         # News that names only the topic's people and platform states no belief.
-        ("辅导员今天在群里通知我们去学信网核对学籍了", "chsi_teacher_password", 0.9, []),
+        ("班主任在群里提醒大家上学信网查一下学籍", "chsi_teacher_password", 0.9, []),
         (
-            "辅导员让我们把学信网账号交给她统一弄",
+            "班主任说学信网的号都交给她统一保管",
             "chsi_teacher_password",
             0.9,
             ["chsi_teacher_manages_accounts"],
