@@ -16,7 +16,8 @@ DEREGISTER = "智慧职教账号注销步骤"
 ASK_PLATFORM = "你问的是哪个平台的账号？"
 NOT_IN_DOCUMENTS = "我的资料里没有学信网"
 TENCENT_ROW = "即时删除"  # the comparison table's 腾讯课堂 column
-REFUSALS = ("回答不了", "不在我能回答的范围内", "没看懂", "我的资料里没有")
+# The openings of every honest refusal, the unstated-fact one ("两份资料都没有写…") included.
+REFUSALS = ("回答不了", "不在我能回答的范围内", "没看懂", "我的资料里没有", "资料都没有写")
 
 
 def texts(reply):
