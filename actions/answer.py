@@ -114,6 +114,8 @@ ASKING_HOW = re.compile(r"怎么|怎样|如何|咋|在哪里?|在哪儿?|哪里|
 CORRECTION = re.compile(r"不是|不对|搞错|说错")
 # ... and the one said to be wrong follows its word within this many characters ("不是说职教云").
 NEGATED_WITHIN = 4
+# A kind of account said not to be the one meant comes right after these words ("号不是学校发的").
+ACCOUNT_DENIED = re.compile(r"(?:不是|并非|非)说?$")
 # "学信网也像职教云一样能开设备验证吗", "学信网怎么注销，跟职教云一个流程吗": a platform named as what
 # the other is measured against is not the one asked about ("学信网和职教云都要注销吗" names two).
 COMPARED_WITH_BEFORE = re.compile(r"(?:像|跟|和|同|与|比)$")
@@ -367,6 +369,9 @@ class ActionAnswer(StudentAction):
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
         if typed and asks_nothing_of_the_documents(knowledge, text):
             intent = OUT_OF_SCOPE  # a poem to write, a part to play, an insult to the bot
+        elif typed and (corrected := self._account_corrected(knowledge, tracker, intent, text)):
+            # "不是，我说的是自己注册的号" after the school account's answer: the same goal, that account.
+            return self._answer_topic(dispatcher, knowledge, corrected)
         elif intent != OUT_OF_SCOPE and refuses_an_unstated_fact(
             dispatcher,
             knowledge,
@@ -671,6 +676,25 @@ class ActionAnswer(StudentAction):
             and asks_the_same_again(tracker)
             and knowledge.same_question_on(last, other_platforms[0])
         )
+
+    @staticmethod
+    def _account_corrected(
+        knowledge: Knowledge, tracker: Tracker, intent: Optional[Text], text: Text
+    ) -> Optional[Text]:
+        """The topic answering a goal for the kind of account a message says is meant, or not meant,
+        when it is not the topic classified or, that failing, answered last: "不是学校发的号怎么注销",
+        or "不是，我说的是自己注册的" after the school account's answer."""
+        if not CORRECTION.search(text):
+            return None
+        named = placed_entity_values(tracker, "account")
+        meant = [value for start, value in named if not ACCOUNT_DENIED.search(text, 0, start)]
+        said = intent if intent in knowledge.topics else slot(knowledge, tracker, LAST_TOPIC)
+        route = knowledge.account_route_of(said) if named and said else None
+        if not route:
+            return None
+        goal, platform = route
+        topic = knowledge.route(goal, platform, None, meant[-1] if meant else None)
+        return topic if topic != said else None
 
     @staticmethod
     def _last_question(knowledge: Knowledge, tracker: Tracker) -> Optional[Text]:

@@ -159,6 +159,15 @@ class Knowledge:
         found.sort(key=lambda r: r.device != DEFAULT_ROUTE)
         return found[0] if found else None
 
+    def account_route_of(self, topic_id: Text) -> Optional[Tuple[Text, Text]]:
+        """(goal, platform) of a goal whose answer on a platform the kind of account decides, when
+        `topic_id` is one of its answers ("学校发的号怎么注销" or "职教云怎么注销")."""
+        for goal, by_platform in self.account_routes.items():
+            for platform, by_account in by_platform.items():
+                if topic_id in by_account.values() or topic_id == self.route(goal, platform, None):
+                    return goal, platform
+        return None
+
     def goal_of(self, topic_id: Text) -> Optional[Text]:
         route = self.route_to(topic_id)
         return route.goal if route else None

@@ -76,6 +76,10 @@ ASKS_NOTHING = re.compile(
 )
 # A clause shorter than this is part of its neighbour ("那怎么办"), not a question of its own.
 MIN_CLAUSE_CHARS = 6
+# ... except the same question of another thing, after a question ("职教云怎么退出？雨课堂呢", "…，
+# 网页版呢"): a name and 呢, not "then?" ("然后呢") nor a feeling ("急死了呢").
+SAME_OF_ANOTHER = re.compile(r"^(?:那|那么)?(?!然后|之后|后来|接下来|结果|怎么说)\w{2,6}(?<!了)呢$")
+SAME_OF_ANOTHER_MIN_CHARS = 3
 CONTENT = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -100,9 +104,8 @@ def split_questions(text: Text) -> Tuple[Text, List[Text]]:
     for i, (a, b) in enumerate(pieces):
         asks = _asks(text[a:b], first=not questions)
         before_opened = i + 1 < len(pieces) and opened[i + 1] and ASKS.search(text, a, b) is not None
-        if (opened[i] or QUESTION_END.search(text, a, b) or before_opened or asks) and len(
-            CONTENT.findall(text, a, b)
-        ) >= MIN_QUESTION_CHARS:
+        marked = opened[i] or QUESTION_END.search(text, a, b) or before_opened
+        if asks or marked and len(CONTENT.findall(text, a, b)) >= MIN_QUESTION_CHARS:
             questions.append((a, b))
     if len(questions) < 2:
         return text, []
@@ -169,8 +172,15 @@ def _asks(piece: Text, first: bool) -> bool:
     return (
         asking is not None
         and ASKS_NOTHING.search(clause) is None
-        and len(CONTENT.findall(clause)) >= MIN_CLAUSE_CHARS
+        and len(CONTENT.findall(clause)) >= _min_clause_chars(clause, first)
     )
+
+
+def _min_clause_chars(clause: Text, first: bool) -> int:
+    """How long a clause must be to ask a question of its own."""
+    if not first and SAME_OF_ANOTHER.match(clause):
+        return SAME_OF_ANOTHER_MIN_CHARS
+    return MIN_CLAUSE_CHARS
 
 
 def _without_trailing(clause: Text) -> Text:

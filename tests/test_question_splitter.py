@@ -47,6 +47,10 @@ pytestmark = pytest.mark.unit
         ("职教云怎么注销？注销不了的话该找谁", "职教云怎么注销？", ["注销不了的话该找谁"]),
         # The same question of another thing, and a comparison that says what it asks.
         ("删掉APP等于注销职教云吗，那退出登录呢", "删掉APP等于注销职教云吗，", ["那退出登录呢"]),
+        # Short: a name and 呢, after a question mark, a comma or a space.
+        ("智慧职教的号怎么注销？钉钉呢", "智慧职教的号怎么注销？", ["钉钉呢"]),
+        ("职教云手机端在哪退出，电脑上呢", "职教云手机端在哪退出，", ["电脑上呢"]),
+        ("学信网能几个人合用一个号吗 那智慧职教呢", "学信网能几个人合用一个号吗 ", ["那智慧职教呢"]),
         (
             "职教云注销要走哪几步？跟腾讯课堂比哪个省事",
             "职教云注销要走哪几步？",
@@ -97,6 +101,9 @@ def test_two_questions_are_cut_after_the_first(text, first, others):
         "腾讯课堂注销后能马上再注册吗？职教云注销后也一样吗",
         # "那…呢" asking how long or how, after a question, hangs on it.
         "职教云怎么注销，那得等多久呢",
+        # A short clause with 呢 that names nothing asks nothing: "then?", a feeling.
+        "职教云网页版要怎么退，然后呢",
+        "职教云到底怎么退出啊，烦死了呢",
     ],
 )
 def test_one_question_stays_whole(text):

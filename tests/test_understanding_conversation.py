@@ -56,6 +56,22 @@ def test_a_correction_re_answers_for_the_corrected_platform(webhook):
     assert NOT_IN_DOCUMENTS in texts(corrected)
 
 
+SCHOOL_ACCOUNT = "不能自己单方面处理"  # how the school account's answer opens
+
+
+def test_a_correction_of_the_kind_of_account_re_answers_for_the_account_meant(webhook):
+    school, own = conversation(webhook, "学校统一发的职教云号可以自己销户吗", "不是不是，我问的是自己注册的那个")
+    assert SCHOOL_ACCOUNT in texts(school)
+    assert DEREGISTER in texts(own) and SCHOOL_ACCOUNT not in texts(own)
+    own, school = conversation(webhook, "职教云怎么销户", "不对，是学校给的账号")
+    assert DEREGISTER in texts(own) and SCHOOL_ACCOUNT in texts(school)
+
+
+def test_an_account_said_not_to_be_the_schools_gets_the_deregistration(webhook):
+    answer = texts(say(webhook, new_sender(), "号不是学校发的，这种职教云账号怎么注销"))
+    assert DEREGISTER in answer and SCHOOL_ACCOUNT not in answer
+
+
 def test_a_bare_platform_answers_the_bots_own_question(webhook):
     asked, answered = conversation(webhook, "注销账号怎么弄", "智慧职教")
     assert ASK_PLATFORM in texts(asked)
@@ -70,6 +86,16 @@ def test_two_questions_get_the_first_answer_and_the_second_as_a_button(webhook):
     assert second and not second[0]["payload"].startswith("/")
     # Tapping it asks the second question.
     assert "180天" in texts(say(webhook, new_sender(), second[0]["payload"]))
+
+
+def test_a_short_x_ne_after_a_question_in_one_message_is_offered_after_the_answer(webhook):
+    sender = new_sender()
+    reply = say(webhook, sender, "职教云手机上怎么退出登录，学信网呢")
+    assert APP_STEPS in texts(reply)
+    buttons = [b["payload"] for m in reply for b in m.get("buttons") or []]
+    assert "学信网呢" in buttons
+    # Tapping it asks the same question of 学信网, which its document does not answer.
+    assert NOT_IN_DOCUMENTS in texts(say(webhook, sender, "学信网呢"))
 
 
 @pytest.mark.parametrize(
