@@ -60,7 +60,9 @@ SCHOOL_ACCOUNT = "不能自己单方面处理"  # how the school account's answe
 
 
 def test_a_correction_of_the_kind_of_account_re_answers_for_the_account_meant(webhook):
-    school, own = conversation(webhook, "学校统一发的职教云号可以自己销户吗", "不是不是，我问的是自己注册的那个")
+    school, own = conversation(
+        webhook, "学校统一发的职教云号可以自己销户吗", "不是不是，我问的是自己注册的那个"
+    )
     assert SCHOOL_ACCOUNT in texts(school)
     assert DEREGISTER in texts(own) and SCHOOL_ACCOUNT not in texts(own)
     own, school = conversation(webhook, "职教云怎么销户", "不对，是学校给的账号")
