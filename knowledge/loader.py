@@ -89,6 +89,26 @@ def answer_states(pattern: Text, answer: Optional[Text]) -> bool:
     return answer is None or re.search(pattern, answer) is not None
 
 
+def answer_states_it(rule: Dict[Text, Any], answer: Callable[[], Optional[Text]], text: Text) -> bool:
+    """Whether the answer states the fact a message asks for (`unless_answer_has`, or
+    `unless_answer_states` with what the message names)."""
+    has, states = rule.get("unless_answer_has"), rule.get("unless_answer_states") or []
+    if not (has or states):
+        return False
+    said = answer()
+    if said is None or has and answer_states(has, said):
+        return True
+    text = text.lower()
+    return any(
+        answer_states(stated["pattern"], said)
+        and (
+            any(word in text for word in stated["of"])
+            or not any(word in text for word in stated.get("not_of") or ())
+        )
+        for stated in states
+    )
+
+
 class Knowledge:
     def __init__(self, files: Dict[Text, Dict[Text, Any]]) -> None:
         raw = copy.deepcopy(files)  # read_texts makes the texts plain strings in `files`
@@ -234,7 +254,7 @@ class Knowledge:
                 fact
                 for fact, rule in facts.items()
                 if has_words_unless(rule, text if rule.get("in_back_story") and text else question, text)
-                and not (rule.get("unless_answer_has") and answer_states(rule["unless_answer_has"], answer()))
+                and not answer_states_it(rule, answer, text or question)
             ),
             None,
         )

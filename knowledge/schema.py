@@ -439,6 +439,12 @@ class WordsUnless(Strict):
     unless: Words = []  # ... when it has none of these
 
 
+class StatedFor(Strict):
+    pattern: StrictStr  # what an answer states ("3个工作日") ...
+    of: Words  # ... of what: a question naming one of these asks it ("注销多久生效") ...
+    not_of: Words = []  # ... and one naming none of these ("交上去几天能办完"; not "强制下线多久生效")
+
+
 class UnstatedFact(WordsUnless):
     with_any: Words = []  # ... and, when given, one of these too, anywhere in the message ("safari" with 清 …)
     # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
@@ -447,6 +453,9 @@ class UnstatedFact(WordsUnless):
     # a pattern: asked of a topic whose answer lacks it, the fact is unstated ("学信网改名字要审核几天");
     # of one whose answer holds it ("注销多久生效": 3个工作日), or of no topic, it is not
     unless_answer_has: Optional[StrictStr] = None
+    # the same, for a fact an answer states of one thing only: stated when the answer holds a pattern
+    # and the message names what it is of
+    unless_answer_states: List[StatedFor] = []
 
 
 class KnownThenAsked(Strict):

@@ -446,6 +446,17 @@ def test_a_fact_neither_document_states(knowledge, text, fact):
         ("设备验证在哪开", "icve_device_verification", None),
         # Asked of no topic (a goal, routed to its procedure later), it is left to that answer.
         ("要等多久", None, None),
+        # An answer's length of time answers a question naming what it is of, or naming nothing else;
+        # not one naming another thing ("3个工作日" is a deregistration's, "2小时" an old device's).
+        ("申请交上去了，一般过几天能办好", "icve_deregister_status", None),
+        ("智慧职教销户要等几个工作日", "icve_deregister_status", None),
+        ("把别的设备都踢下线，这个操作要过多久才起作用", "icve_deregister_status", "具体要多长时间"),
+        ("班里学籍的问题报给学校了，大概几天能查到", "icve_deregister_status", "具体要多长时间"),
+        ("改完密码，那台没退的平板还能用多久", "icve_password_change", None),
+        ("改了密码以后新密码要过多久才能用", "icve_password_change", "具体要多长时间"),
+        ("号销了以后学习记录还能留多少天", "icve_data_after_deregister", None),
+        # A time in the past asks nothing.
+        ("前几天听说关掉APP就算退出了，是吗", "icve_close_app", None),
     ],
 )
 def test_a_length_of_time_is_stated_only_where_the_answer_gives_one(knowledge, text, topic, fact):
