@@ -367,6 +367,8 @@ class ActionAnswer(StudentAction):
         platform = said_platforms[0] if said_platforms else slot(knowledge, tracker, PLATFORM)
         text = tracker.latest_message.get("text") or ""
         typed = text and not text.startswith("/")  # a button's payload names its topic itself
+        if typed and (timed := self._duration_topic(knowledge, tracker, intent, said_platforms)):
+            intent = timed  # "职教云注销了，学习记录会存几天": the topic giving the length of time named
         if typed and asks_nothing_of_the_documents(knowledge, text):
             intent = OUT_OF_SCOPE  # a poem to write, a part to play, an insult to the bot
         elif typed and (corrected := self._account_corrected(knowledge, tracker, intent, text)):
@@ -376,6 +378,7 @@ class ActionAnswer(StudentAction):
             dispatcher,
             knowledge,
             tracker,
+            intent,
             lambda: self._covered_topic(
                 knowledge, ranked_as_answered(knowledge, tracker, platform, device), text
             ),
@@ -676,6 +679,21 @@ class ActionAnswer(StudentAction):
             and asks_the_same_again(tracker)
             and knowledge.same_question_on(last, other_platforms[0])
         )
+
+    @staticmethod
+    def _duration_topic(
+        knowledge: Knowledge, tracker: Tracker, intent: Optional[Text], said_platforms: List[Text]
+    ) -> Optional[Text]:
+        """The topic giving the length of time a question names, when the topic classified gives
+        another one, on the platform asked about."""
+        if intent not in knowledge.topics:
+            return None
+        text = tracker.latest_message.get("text") or ""
+        topic = knowledge.duration_topic(
+            intent, facts_asked_in(tracker), text, lambda: render_answer(knowledge, intent)
+        )
+        platform = knowledge.topics.get(topic or "", {}).get("platform")
+        return topic if topic and (not said_platforms or platform in said_platforms) else None
 
     @staticmethod
     def _account_corrected(

@@ -4,7 +4,7 @@ questions for a fact neither document states (a fee, a hotline, a web address). 
 walkthrough is started by its own intent ("一步一步教我…"), so such a request could reach it as well as
 the answer."""
 
-from typing import Callable, List, Sequence, Text
+from typing import Callable, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -49,14 +49,15 @@ def refuses_an_unstated_fact(
     dispatcher: CollectingDispatcher,
     knowledge: Knowledge,
     tracker: Tracker,
+    topic: Optional[Text],
     offered: Callable[[], Sequence[Text]] = tuple,
 ) -> bool:
     """ "注销职教云要交钱吗": says which fact the documents leave out, rather than answer the topic
-    as if it said it, and offers the topics they do cover (`offered`, asked only then)."""
+    (as `topic`, the classified one or the one giving the length of time asked) as if it said it,
+    and offers the topics they do cover (`offered`, asked only then)."""
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):
         return False
-    topic = tracker.latest_message.get("intent", {}).get("name")
     fact = knowledge.unstated_fact(
         facts_asked_in(tracker),
         text,

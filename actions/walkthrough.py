@@ -288,7 +288,7 @@ class ActionWalkthrough(StudentAction):
         if asks_nothing_of_the_documents(knowledge, " ".join(questions)):
             refuse(dispatcher, knowledge, knowledge.presentation["out_of_scope"])
             return []
-        if refuses_an_unstated_fact(dispatcher, knowledge, tracker):  # "注销的网址发我一下"
+        if refuses_an_unstated_fact(dispatcher, knowledge, tracker, intent):  # "注销的网址发我一下"
             return []
         if not walkthrough.active and thanks_only(knowledge, " ".join(questions)):
             # "注销办完了，告诉你一下，再见": news that it is done, not a walkthrough to start.

@@ -89,24 +89,33 @@ def answer_states(pattern: Text, answer: Optional[Text]) -> bool:
     return answer is None or re.search(pattern, answer) is not None
 
 
-def answer_states_it(rule: Dict[Text, Any], answer: Callable[[], Optional[Text]], text: Text) -> bool:
+def answer_states_it(
+    rule: Dict[Text, Any], answer: Callable[[], Optional[Text]], text: Text, durations: List[Dict[Text, Any]]
+) -> bool:
     """Whether the answer states the fact a message asks for (`unless_answer_has`, or
-    `unless_answer_states` with what the message names)."""
-    has, states = rule.get("unless_answer_has"), rule.get("unless_answer_states") or []
-    if not (has or states):
+    `unless_answer_gives_duration`: the length of time the message names, or, naming none, one whose
+    other things it does not name)."""
+    has, timed = rule.get("unless_answer_has"), rule.get("unless_answer_gives_duration")
+    if not (has or timed):
         return False
     said = answer()
     if said is None or has and answer_states(has, said):
         return True
+    if not timed:
+        return False
+    named = duration_named(durations, text)
+    if named:
+        return answer_states(named["pattern"], said)
     text = text.lower()
     return any(
-        answer_states(stated["pattern"], said)
-        and (
-            any(word in text for word in stated["of"])
-            or not any(word in text for word in stated.get("not_of") or ())
-        )
-        for stated in states
+        answer_states(d["pattern"], said) and not any(word in text for word in d.get("unless") or ())
+        for d in durations
     )
+
+
+def duration_named(durations: List[Dict[Text, Any]], text: Text) -> Optional[Dict[Text, Any]]:
+    """The first of the documents' lengths of time whose words the message names."""
+    return next((d for d in durations if has_words_unless(d, text)), None)
 
 
 class Knowledge:
@@ -141,6 +150,7 @@ class Knowledge:
         self.followups: Dict[Text, Any] = files["followups"]
         # When a message is a near miss of a topic or procedure (answerability.yml).
         self.answerability: Dict[Text, Any] = files["answerability"]
+        self.durations: List[Dict[Text, Any]] = self.answerability.get("durations") or []
 
     def topic(self, topic_id: Text) -> Topic:
         """A topic as a typed object (its texts as written, with their quotes)."""
@@ -238,6 +248,26 @@ class Knowledge:
         answer (answerability.yml `not_questions`)."""
         return self._has_word_of("not_questions", text)
 
+    def duration_topic(
+        self, topic_id: Text, question: Text, text: Text, answer: Callable[[], Optional[Text]]
+    ) -> Optional[Text]:
+        """ "职教云注销了，学习记录会存几天", read as when a deregistration takes effect: the topic whose
+        answer gives the length of time a how-long question names, when `topic_id`'s answer (`answer`)
+        gives another one and not that one."""
+        facts = (self.answerability.get("unstated_facts") or {}).values()
+        asks_how_long = any(
+            rule.get("unless_answer_gives_duration") and has_words_unless(rule, question, text)
+            for rule in facts
+        )
+        named = duration_named(self.durations, text) if asks_how_long else None
+        if not named or named["topic"] == topic_id:
+            return None
+        said = answer()
+        if said is None or answer_states(named["pattern"], said):
+            return None
+        gives_another = any(re.search(d["pattern"], said) for d in self.durations)
+        return named["topic"] if gives_another else None
+
     def unstated_fact(
         self,
         question: Text,
@@ -254,7 +284,7 @@ class Knowledge:
                 fact
                 for fact, rule in facts.items()
                 if has_words_unless(rule, text if rule.get("in_back_story") and text else question, text)
-                and not answer_states_it(rule, answer, text or question)
+                and not answer_states_it(rule, answer, text or question, self.durations)
             ),
             None,
         )

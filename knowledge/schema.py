@@ -439,12 +439,6 @@ class WordsUnless(Strict):
     unless: Words = []  # ... when it has none of these
 
 
-class StatedFor(Strict):
-    pattern: StrictStr  # what an answer states ("3个工作日") ...
-    of: Words  # ... of what: a question naming one of these asks it ("注销多久生效") ...
-    not_of: Words = []  # ... and one naming none of these ("交上去几天能办完"; not "强制下线多久生效")
-
-
 class UnstatedFact(WordsUnless):
     with_any: Words = []  # ... and, when given, one of these too, anywhere in the message ("safari" with 清 …)
     # read in the whole message, not only its question: a fault is told, then asked about ("APP一打开就
@@ -453,9 +447,17 @@ class UnstatedFact(WordsUnless):
     # a pattern: asked of a topic whose answer lacks it, the fact is unstated ("学信网改名字要审核几天");
     # of one whose answer holds it ("注销多久生效": 3个工作日), or of no topic, it is not
     unless_answer_has: Optional[StrictStr] = None
-    # the same, for a fact an answer states of one thing only: stated when the answer holds a pattern
-    # and the message names what it is of
-    unless_answer_states: List[StatedFor] = []
+    # a length of time: stated by an answer giving the one the message names (`durations`), or, naming
+    # none, one whose other things the message does not name
+    unless_answer_gives_duration: StrictBool = False
+
+
+class Duration(WordsUnless):
+    pattern: StrictStr  # a length of time as an answer states it ("3个工作日") ...
+    topic: (
+        StrictStr  # ... the topic answering it; `words` name what it is the length of, `unless` other things
+    )
+    with_any: Words = []  # ... and, when given, one of these too ("数据" after a deregistration)
 
 
 class KnownThenAsked(Strict):
@@ -472,6 +474,7 @@ class AnswerabilityFile(Strict):
     unstated_facts: Dict[
         StrictStr, UnstatedFact
     ] = {}  # a fact no document states, as named -> words asking it
+    durations: List[Duration] = []  # the documents' lengths of time, the most specific first
     insults: Optional[WordsUnless] = None  # an insult to the bot asking nothing: out of scope
     remarks: Optional[WordsUnless] = None  # a joke or news asking nothing: out of scope
     reports: Optional[WordsUnless] = None  # news of something done, no belief and no question: out of scope
@@ -910,6 +913,8 @@ class _References:
             self.one(file, ("requires_any", tid), tid, self.topics | self.goals, "topic or goal")
         for tid in rules.excluded_by:
             self.one(file, ("excluded_by", tid), tid, self.topics | self.goals, "topic or goal")
+        for index, duration in enumerate(rules.durations):
+            self.one(file, ("durations", index, "topic"), duration.topic, self.topics, "topic")
         goals = rules.other_objects.goals
         self.each(file, ("other_objects", "goals"), goals, self.goals, "goal", "of topics.yml `goals`")
         if rules.objects:

@@ -466,6 +466,37 @@ def test_a_length_of_time_is_stated_only_where_the_answer_gives_one(knowledge, t
     assert knowledge.unstated_fact(normalize(text), normalize(text), lambda: answer) == fact
 
 
+def test_each_length_of_time_is_stated_by_the_answer_of_its_topic(knowledge):
+    from knowledge.render import render_answer
+
+    for duration in knowledge.durations:
+        assert re.search(duration["pattern"], render_answer(knowledge, duration["topic"])), duration
+
+
+@pytest.mark.parametrize(
+    "text, classified, topic",
+    [
+        # Another length of time than the classified topic's is named: its own topic answers.
+        ("职教云号销掉以后，学习记录还会存几天", "icve_deregister_status", "icve_data_after_deregister"),
+        ("注销以后隔多久这个手机号能再注册", "icve_deregister_status", "icve_phone_reuse"),
+        ("职教云注销申请交了，几天能生效", "icve_data_after_deregister", "icve_deregister_status"),
+        # The classified topic gives it, or gives no length of time (then it is an unstated fact).
+        ("职教云注销申请交了，几天能生效", "icve_deregister_status", None),
+        ("学校发的号自己注销，几天能办好", "icve_school_account", None),
+        # Not a how-long question.
+        ("注销后手机号还能用吗", "icve_deregister_status", None),
+    ],
+)
+def test_a_length_of_time_named_is_answered_by_the_topic_giving_it(knowledge, text, classified, topic):
+    from knowledge.render import render_answer
+
+    text = normalize(text)
+    assert (
+        knowledge.duration_topic(classified, text, text, lambda: render_answer(knowledge, classified))
+        == topic
+    )
+
+
 def test_a_fault_told_before_the_question_is_still_the_fact_asked(knowledge):
     """An app fault is told, then asked about: read in the whole message, unlike a fee."""
     told = normalize("职教云APP一打开就闪退")
