@@ -57,6 +57,7 @@ from knowledge.vocabulary import load_vocabulary
 OUT_OF_SCOPE = "out_of_scope"
 INFORM_PLATFORM = "inform_platform"
 FOLLOWUP_DEVICE = "followup_device"
+WALKTHROUGH_STUCK = "walkthrough_stuck"
 # A device follow-up without an earlier procedure in the conversation is about logging out.
 DEFAULT_GOAL = "logout"
 # Another platform's name is repeated in the answer only when it looks like one: short, letters and
@@ -107,7 +108,7 @@ ASKS_IF_THE_SAME = re.compile(
 # The second topic answers a message its best topic does not fit when it is at least this likely.
 RUNNER_UP_MIN_CONFIDENCE = 0.2
 # "我想注销账号": a goal's words with at most this many others ("我想", "账号") say only that goal,
-# not counting words that ask how or where ("怎么退出啊 找不到", "注销在哪弄").
+# not counting words that ask how or where ("退出在哪啊 找不到", "注销在哪弄").
 GOAL_ALONE_MAX_OTHER_CHARS = 4
 ASKING_HOW = re.compile(r"怎么|怎样|如何|咋|在哪里?|在哪儿?|哪里|找不到|弄|操作|[啊呀呢吗嘛呗啦]")
 # "不是职教云，是学信网": in a correction the platform named last is the one meant.
@@ -361,6 +362,9 @@ class ActionAnswer(StudentAction):
         intent = tracker.latest_message.get("intent", {}).get("name")
         if intent == NLU_FALLBACK:
             intent = goal_named_when_unsure(knowledge, tracker) or intent
+        elif intent == WALKTHROUGH_STUCK:
+            # "退出按钮找不到啊" with no walkthrough going (actions/walkthrough.py): the goal it names.
+            intent = next((g for g in entity_values(tracker, "goal") if knowledge.is_routed(g)), intent)
         said_platforms = platforms_as_asked(knowledge, tracker)
         other_platforms = entity_values(tracker, "other_platform")
         device = device_as_asked(tracker)
@@ -684,14 +688,20 @@ class ActionAnswer(StudentAction):
     def _duration_topic(
         knowledge: Knowledge, tracker: Tracker, intent: Optional[Text], said_platforms: List[Text]
     ) -> Optional[Text]:
-        """The topic giving the length of time a question names, when the topic classified gives
-        another one, on the platform asked about."""
-        if intent not in knowledge.topics:
+        """The topic giving the length of time a question names, of the platform asked about, when the
+        topic classified gives another one, or the classifier is unsure between it and another.
+        Another platform's ("钉钉的号销掉得几天") is none of the documents' lengths of time."""
+        if entity_values(tracker, "other_platform"):
             return None
-        text = tracker.latest_message.get("text") or ""
-        topic = knowledge.duration_topic(
-            intent, facts_asked_in(tracker), text, lambda: render_answer(knowledge, intent)
-        )
+        text, question = tracker.latest_message.get("text") or "", facts_asked_in(tracker)
+        if intent == NLU_FALLBACK:
+            named = knowledge.duration_asked(question, text)
+            unsure_between = [name for name, _ in ranking(tracker)[:2]]
+            topic = named["topic"] if named and named["topic"] in unsure_between else None
+        elif intent in knowledge.topics:
+            topic = knowledge.duration_topic(intent, question, text, lambda: render_answer(knowledge, intent))
+        else:
+            return None
         platform = knowledge.topics.get(topic or "", {}).get("platform")
         return topic if topic and (not said_platforms or platform in said_platforms) else None
 

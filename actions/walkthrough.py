@@ -22,7 +22,7 @@ from actions.refusals import (
     thanks_only,
     typed_questions,
 )
-from actions.slots import PLATFORM, WALKTHROUGH, slot
+from actions.slots import PLATFORM, WALKTHROUGH, entity_values, slot
 from actions.student_action import Events, StudentAction
 from knowledge.loader import Knowledge
 from knowledge.render import (
@@ -280,6 +280,11 @@ class ActionWalkthrough(StudentAction):
         intent = tracker.latest_message.get("intent", {}).get("name")
         navigation = knowledge.walkthroughs["navigation"]  # intent -> move (walkthroughs.yml)
         if intent in navigation:
+            if navigation[intent] == "stuck" and not walkthrough.active and entity_values(tracker, "goal"):
+                # "注销按钮找不到啊" with no walkthrough going: a question of that goal, answered as one.
+                from actions.answer import ActionAnswer  # imported here: actions.answer imports this module
+
+                return ActionAnswer().respond(dispatcher, tracker, knowledge)
             return walkthrough.navigate(navigation[intent])
         # "一步一步教我怎么代刷网课", "帮我一步步写一篇注销的作文": refused as action_answer would.
         questions = typed_questions(tracker)

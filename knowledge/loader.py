@@ -248,18 +248,22 @@ class Knowledge:
         answer (answerability.yml `not_questions`)."""
         return self._has_word_of("not_questions", text)
 
+    def duration_asked(self, question: Text, text: Text) -> Optional[Dict[Text, Any]]:
+        """The documents' length of time (`durations`) a how-long question names, if any."""
+        facts = (self.answerability.get("unstated_facts") or {}).values()
+        asks_how_long = any(
+            rule.get("unless_answer_gives_duration") and has_words_unless(rule, question, text)
+            for rule in facts
+        )
+        return duration_named(self.durations, text) if asks_how_long else None
+
     def duration_topic(
         self, topic_id: Text, question: Text, text: Text, answer: Callable[[], Optional[Text]]
     ) -> Optional[Text]:
         """ "职教云注销了，学习记录会存几天", read as when a deregistration takes effect: the topic whose
         answer gives the length of time a how-long question names, when `topic_id`'s answer (`answer`)
         gives another one and not that one."""
-        facts = (self.answerability.get("unstated_facts") or {}).values()
-        asks_how_long = any(
-            rule.get("unless_answer_gives_duration") and has_words_unless(rule, question, text)
-            for rule in facts
-        )
-        named = duration_named(self.durations, text) if asks_how_long else None
+        named = self.duration_asked(question, text)
         if not named or named["topic"] == topic_id:
             return None
         said = answer()

@@ -687,3 +687,33 @@ def test_a_topic_button_is_answered_as_its_topic_not_read_as_a_belief(
     tracker.latest_message["intent_ranking"] = [{"name": "icve_close_app", "confidence": 1.0}]
     events = run(dispatcher, domain, tracker)
     assert SlotSet("last_topic", "icve_close_app") in events
+
+
+def test_a_length_of_time_named_is_answered_by_the_topic_giving_it(dispatcher, domain, tracker_for):
+    # Read as when a deregistration takes effect, it names how long the data is kept: 90天.
+    timed = tracker_for("icve_deregister_status", [ICVE], text="职教云号销掉后，学习记录还会保存几天")
+    run(dispatcher, domain, timed)
+    assert "90天" in dispatcher.messages[0]["text"] and "3个工作日" not in dispatcher.messages[0]["text"]
+
+
+def test_unsure_between_two_topics_the_one_giving_the_length_of_time_named_answers(
+    dispatcher, domain, tracker_for
+):
+    unsure = tracker_for("nlu_fallback", text="销户一般要多久")
+    unsure.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.35},
+        {"name": "deregister", "confidence": 0.37},
+        {"name": "icve_deregister_status", "confidence": 0.36},
+    ]
+    run(dispatcher, domain, unsure)
+    assert "3个工作日" in dispatcher.messages[0]["text"]
+
+
+def test_another_platforms_length_of_time_is_not_the_documents(dispatcher, domain, tracker_for):
+    other = {"entity": "other_platform", "value": "钉钉"}
+    run(
+        dispatcher,
+        domain,
+        tracker_for("icve_data_after_deregister", [ICVE, other], text="钉钉的号销掉后几天能好"),
+    )
+    assert "3个工作日" not in dispatcher.messages[0]["text"]

@@ -74,6 +74,13 @@ def test_an_account_said_not_to_be_the_schools_gets_the_deregistration(webhook):
     assert DEREGISTER in answer and SCHOOL_ACCOUNT not in answer
 
 
+def test_a_goal_not_found_with_no_walkthrough_going_is_asked_as_a_question(webhook):
+    # "找不到" reads as stuck in a walkthrough; with none going, the goal it names is the question.
+    asked, answered = conversation(webhook, "注销按钮找不到啊", "职教云")
+    assert ASK_PLATFORM in texts(asked)
+    assert DEREGISTER in texts(answered)
+
+
 def test_a_bare_platform_answers_the_bots_own_question(webhook):
     asked, answered = conversation(webhook, "注销账号怎么弄", "智慧职教")
     assert ASK_PLATFORM in texts(asked)
