@@ -420,6 +420,11 @@ def test_a_question_past_what_the_student_knows(knowledge, text, past):
         ("职教云销号影响学籍不", "会不会影响毕业、升学或就业"),
         # 学信网's one-account rule answers a new number there.
         ("学信网换新手机号重新注册行吗", None),
+        ("职教云能不能设成十分钟不用就自动退出", "APP能不能设置自动退出"),
+        ("怎么让浏览器别再弹出保存密码", "浏览器本身的设置"),
+        ("职教云登到第四台设备会怎样", "超过常用设备数量会怎样"),
+        ("学校统一注销要交什么申请表", "表格、模板或范文"),
+        ("号注销掉了，同学发的私信我还收得到吗", "退出后还会不会收到推送或消息提醒"),
     ],
 )
 def test_a_fact_neither_document_states(knowledge, text, fact):
