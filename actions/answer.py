@@ -104,6 +104,7 @@ HOW_LONG_AGAIN = re.compile(
 # A question whether it is the same on our platform as on another named before it.
 ASKS_IF_THE_SAME = re.compile(
     r"也是这样|也这样|也是这么|也能这样|也可以这样|也一样|一样吗|一样不|一样么|同样吗|相同吗"
+    r"|一样的(?:流程|步骤|操作|办法)|同样的(?:流程|步骤)|(?:流程|步骤)(?:也)?一样"
 )
 # The second topic answers a message its best topic does not fit when it is at least this likely.
 RUNNER_UP_MIN_CONFIDENCE = 0.2

@@ -432,6 +432,15 @@ def test_the_same_question_asked_again_of_a_compared_platform(dispatcher, domain
     assert "即时删除" in only_message(dispatcher)["text"]
 
 
+def test_asked_whether_deregistering_takes_the_same_steps_as_on_a_compared_platform(
+    dispatcher, domain, tracker_for
+):
+    said = "腾讯课堂我自己点几下就销了号，职教云销号是一样的步骤吗"
+    tencent = {"entity": "other_platform", "value": "腾讯课堂", "start": 0, "end": 4}
+    run(dispatcher, domain, tracker_for("deregister", [ICVE, tencent], text=said))
+    assert "即时删除" in only_message(dispatcher)["text"]
+
+
 @pytest.mark.parametrize(
     "last_topic, compared", [("icve_third_party_unbind", True), ("icve_password_change", False)]
 )
@@ -454,7 +463,7 @@ def test_a_short_also_question_asks_the_last_question_of_the_platform(
     "said, runner_up, asked",
     [
         # Only the goal and how to find it: which platform? (not "没看懂").
-        ("怎么退出啊 找不到", "walkthrough_stuck", True),
+        ("退出到底在哪啊 找不到", "walkthrough_stuck", True),
         # Names logging out but asks something else: not the goal, a doubt.
         ("手机恢复出厂设置前要退出什么账号", "icve_pre_logout_checklist", False),
     ],
