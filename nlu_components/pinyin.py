@@ -46,6 +46,9 @@ COMMON_WORD_FREQUENCY = 500
 # 钟过, across 几分钟 and 过期, words of their own though not common ones; a voice error is read
 # into pieces at most at one end ("住/销账/号").
 STRADDLED_WORD_FREQUENCY = 20
+# Nor a span ending on a question's closing particle ("还是我的号吗？" is no 号码): a voice error
+# does not end a clause on 吗.
+CLOSING_PARTICLE = re.compile(r"[吗呢吧嘛](?:[^\w]|$)")
 VOCABULARY_FILE = "vocabulary.json"
 TEXT_AS_WRITTEN = "text_as_written"
 # Training data metadata (data/nlu/back_stories.yml): `pinyin_vocabulary: false` keeps its words out.
@@ -196,6 +199,7 @@ class SoundIndex:
                     or start in inside_common_word
                     or end in inside_common_word
                     or (start in inside_a_word and end in inside_a_word)
+                    or CLOSING_PARTICLE.match(text, end - 1)
                 ):
                     continue
                 written = text[start:end]

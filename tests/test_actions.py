@@ -416,7 +416,9 @@ def test_a_goal_named_alone_is_asked_even_when_the_classifier_doubts_it(dispatch
     assert events == [SlotSet("pending_goal", "deregister")]
 
 
-@pytest.mark.parametrize("said", ["腾讯课堂也是这样吗", "那腾讯课堂的呢？", "换成腾讯课堂也一样吗"])
+@pytest.mark.parametrize(
+    "said", ["腾讯课堂也是这样吗", "那腾讯课堂的呢？", "换成腾讯课堂也一样吗", "腾讯课堂上面呢"]
+)
 def test_the_same_question_asked_again_of_a_compared_platform(dispatcher, domain, tracker_for, said):
     """After "注销以后数据还能找回来吗", "腾讯课堂也是这样吗" asks it of 腾讯课堂: the document's comparison,
     though the classifier's topic alone has none of the comparison's words."""

@@ -38,6 +38,15 @@ def test_a_span_across_a_word_students_often_use_stays_as_written():
     assert SoundIndex({"合适": 5}).rewrite("我和室友都查不到学籍") == "我合适友都查不到学籍"
 
 
+def test_a_questions_closing_particle_stays_as_written():
+    # 号吗 sounds like 号码, but 吗 closes the question: "这还是我的账号吗？" asks about the account.
+    index = SoundIndex({"号码": 5, "账号": 5})
+    assert index.rewrite("这还是我的号吗？") == "这还是我的号吗？"
+    assert index.rewrite("这还是我的号吗") == "这还是我的号吗"
+    # Inside a clause it is no closing particle: a slip is still read.
+    assert index.rewrite("手机号吗后四位") == "手机号码后四位"
+
+
 def test_a_span_cutting_two_words_at_once_stays_as_written():
     # 钟过 sounds like 中国, across 几分钟 and 过期 (words, though not common ones); a voice error
     # cut into pieces at one end only is still read ("住/销账/号" above).
