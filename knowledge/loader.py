@@ -90,11 +90,15 @@ def answer_states(pattern: Text, answer: Optional[Text]) -> bool:
 
 
 def answer_states_it(
-    rule: Dict[Text, Any], answer: Callable[[], Optional[Text]], text: Text, durations: List[Dict[Text, Any]]
+    rule: Dict[Text, Any],
+    answer: Callable[[], Optional[Text]],
+    question: Text,
+    text: Text,
+    durations: List[Dict[Text, Any]],
 ) -> bool:
-    """Whether the answer states the fact a message asks for (`unless_answer_has`, or
-    `unless_answer_gives_duration`: the length of time the message names, or, naming none, one whose
-    other things it does not name)."""
+    """Whether the answer states the fact the `question` of a message `text` asks for
+    (`unless_answer_has`, or `unless_answer_gives_duration`: the length of time the message names,
+    or, naming none, one whose other things the message does not name)."""
     has, timed = rule.get("unless_answer_has"), rule.get("unless_answer_gives_duration")
     if not (has or timed):
         return False
@@ -103,7 +107,7 @@ def answer_states_it(
         return True
     if not timed:
         return False
-    named = duration_named(durations, text)
+    named = duration_named(durations, question, text)
     if named:
         return answer_states(named["pattern"], said)
     text = text.lower()
@@ -113,9 +117,19 @@ def answer_states_it(
     )
 
 
-def duration_named(durations: List[Dict[Text, Any]], text: Text) -> Optional[Dict[Text, Any]]:
-    """The first of the documents' lengths of time whose words the message names."""
-    return next((d for d in durations if has_words_unless(d, text)), None)
+def duration_named(durations: List[Dict[Text, Any]], question: Text, text: Text) -> Optional[Dict[Text, Any]]:
+    """The first of the documents' lengths of time whose words the message `text` names (in its
+    back-story too: "销户申请已提交，凭证图也存好了，几天生效"), its question naming none of its other things."""
+    question = question.lower()
+    return next(
+        (
+            d
+            for d in durations
+            if has_words_unless({**d, "unless": []}, text)
+            and not any(word in question for word in d.get("unless") or ())
+        ),
+        None,
+    )
 
 
 class Knowledge:
@@ -255,7 +269,7 @@ class Knowledge:
             rule.get("unless_answer_gives_duration") and has_words_unless(rule, question, text)
             for rule in facts
         )
-        return duration_named(self.durations, text) if asks_how_long else None
+        return duration_named(self.durations, question, text) if asks_how_long else None
 
     def duration_topic(
         self, topic_id: Text, question: Text, text: Text, answer: Callable[[], Optional[Text]]
@@ -288,7 +302,7 @@ class Knowledge:
                 fact
                 for fact, rule in facts.items()
                 if has_words_unless(rule, text if rule.get("in_back_story") and text else question, text)
-                and not answer_states_it(rule, answer, text or question, self.durations)
+                and not answer_states_it(rule, answer, question, text or question, self.durations)
             ),
             None,
         )

@@ -469,6 +469,8 @@ def test_a_fact_neither_document_states(knowledge, text, fact):
         ("号销了以后学习记录还能留多少天", "icve_data_after_deregister", None),
         # A time in the past asks nothing.
         ("前几天听说关掉APP就算退出了，是吗", "icve_close_app", None),
+        # What it is the length of is asked in the question ("这张截图"), not told before it.
+        ("注销时截了张图当凭证，这张截图得留多久", "icve_deregister_status", "具体要多长时间"),
     ],
 )
 def test_a_length_of_time_is_stated_only_where_the_answer_gives_one(knowledge, text, topic, fact):
@@ -476,6 +478,21 @@ def test_a_length_of_time_is_stated_only_where_the_answer_gives_one(knowledge, t
 
     answer = render_answer(knowledge, topic) if topic else None
     assert knowledge.unstated_fact(normalize(text), normalize(text), lambda: answer) == fact
+
+
+@pytest.mark.parametrize(
+    "story, question, topic, fact",
+    [
+        ("注销申请上周交了，截图也留着", "到底多久能生效", "icve_deregister_status", None),
+        ("我刚把别的设备全踢下线了", "这个多久能生效", "icve_deregister_status", "具体要多长时间"),
+    ],
+)
+def test_what_a_length_of_time_is_of_may_be_told_before_the_question(knowledge, story, question, topic, fact):
+    from knowledge.render import render_answer
+
+    text = normalize(story + "，" + question)
+    answer = render_answer(knowledge, topic)
+    assert knowledge.unstated_fact(normalize(question), text, lambda: answer) == fact
 
 
 def test_each_length_of_time_is_stated_by_the_answer_of_its_topic(knowledge):
@@ -491,6 +508,7 @@ def test_each_length_of_time_is_stated_by_the_answer_of_its_topic(knowledge):
         # Another length of time than the classified topic's is named: its own topic answers.
         ("职教云号销掉以后，学习记录还会存几天", "icve_deregister_status", "icve_data_after_deregister"),
         ("注销以后隔多久这个手机号能再注册", "icve_deregister_status", "icve_phone_reuse"),
+        ("改了职教云的密码，原来那台平板还能登多长时间", "icve_close_app", "icve_password_change"),
         ("职教云注销申请交了，几天能生效", "icve_data_after_deregister", "icve_deregister_status"),
         # The classified topic gives it, or gives no length of time (then it is an unstated fact).
         ("职教云注销申请交了，几天能生效", "icve_deregister_status", None),
