@@ -68,6 +68,7 @@ LATER_SEALED_HALVES = [
     ("sixteenth", "set16-sealed"),
     ("seventeenth", "set17-sealed"),
     ("eighteenth", "set18-sealed"),
+    ("nineteenth", "set19-sealed"),
 ]
 for _set_name, _ in LATER_SEALED_HALVES:
     TARGETS[f"right answers, kinds a–h ({_set_name} set's sealed half)"] = (0.90, True)
@@ -378,7 +379,7 @@ def kinds_section(measured_kinds: dict) -> list:
         "",
         "Messages written by an author who saw only the two documents and a description of ten "
         "kinds of message; a development half (read for confused pairs, in `make test`) and a "
-        "sealed half (measured here only); set2-… to set18-… are a second to an eighteenth author's. This bot is asked over REST, conversations turn by turn, "
+        "sealed half (measured here only); set2-… to set19-… are a second to a nineteenth author's. This bot is asked over REST, conversations turn by turn, "
         "and each reply is read back as the topic it answers (bench/kinds.py). The baselines are "
         "intent classifiers alone: each message on its own, a procedure routed by the platform it "
         "names. A *confident wrong answer* is a topic's answer to a near miss or a non-question. "
