@@ -87,8 +87,8 @@ LAST_TOPIC_MIN_CONFIDENCE = 0.1
 # A message that states a belief and asks something else the classifier is this sure of ("学籍显示
 # 异常，可能是之前把账号借给别人了，该怎么办") gets that answer, opened by the belief's correction.
 ASKED_TOPIC_MIN_CONFIDENCE = 0.8
-# "腾讯课堂也是这样吗", "那腾讯课堂的呢", "换到腾讯课堂上面呢": with the platform's name taken out, nothing but "the same?"
-# is left, so the message asks the last question again of that platform.
+# "腾讯课堂也是这样吗", "那腾讯课堂的呢", "换到腾讯课堂上面呢": with the platform's name taken out,
+# nothing but "the same?" is left, so the message asks the last question again of that platform.
 SAME_AGAIN = re.compile(
     r"(?:那|那么)?(?:换成|换到|换)?(?:那边|这边|上面|里面)?(?:的话)?(?:也|又)?(?:是|要|会)?(?:这样|这么样|一样|同样|如此)?(?:的)?(?:话)?"
     r"(?:吗|嘛|么|呢|吧|不|没)?"

@@ -121,15 +121,11 @@ def duration_named(durations: List[Dict[Text, Any]], question: Text, text: Text)
     """The first of the documents' lengths of time whose words the message `text` names (in its
     back-story too: "销户申请已提交，凭证图也存好了，几天生效"), its question naming none of its other things."""
     question = question.lower()
-    return next(
-        (
-            d
-            for d in durations
-            if has_words_unless({**d, "unless": []}, text)
-            and not any(word in question for word in d.get("unless") or ())
-        ),
-        None,
-    )
+    for duration in durations:
+        named = has_words_unless({"words": duration["words"], "with_any": duration.get("with_any")}, text)
+        if named and not any(word in question for word in duration.get("unless") or ()):
+            return duration
+    return None
 
 
 class Knowledge:

@@ -453,11 +453,11 @@ class UnstatedFact(WordsUnless):
 
 
 class Duration(WordsUnless):
-    pattern: StrictStr  # a length of time as an answer states it ("3个工作日") ...
-    topic: (
-        StrictStr  # ... the topic answering it; `words` name what it is the length of, `unless` other things
-    )
-    with_any: Words = []  # ... and, when given, one of these too ("数据" after a deregistration)
+    """A length of time of the documents: `words` name what it is the length of, `unless` other things."""
+
+    pattern: StrictStr  # as an answer states it ("3个工作日")
+    topic: StrictStr  # the topic whose answer states it
+    with_any: Words = []  # when given, one of these is named too ("数据" after a deregistration)
 
 
 class KnownThenAsked(Strict):
