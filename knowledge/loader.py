@@ -279,7 +279,7 @@ class Knowledge:
         said = answer()
         if said is None or answer_states(named["pattern"], said):
             return None
-        gives_another = any(re.search(d["pattern"], said) for d in self.durations)
+        gives_another = any(answer_states(d["pattern"], said) for d in self.durations)
         return named["topic"] if gives_another else None
 
     def unstated_fact(
